@@ -1,0 +1,90 @@
+/**
+ * The one list of the service's operations. The CDK stack builds one Lambda and its routes
+ * from each entry, and the local API routes requests with the same table, so the two
+ * wirings cannot drift apart.
+ */
+
+export type HttpMethod = 'GET' | 'POST' | 'DELETE';
+
+/** What an operation's Lambda may do; the stack turns each into the narrowest IAM grant. */
+export type Permission =
+  | 'table:read' // GetItem, Query, BatchGetItem
+  | 'table:write' // PutItem, UpdateItem, DeleteItem, BatchWriteItem, ConditionCheckItem
+  | 'temp:put' // s3:PutObject on temp/* (signing upload URLs)
+  | 'temp:read' // s3:GetObject on temp/* (HeadObject, first bytes, copy source)
+  | 'temp:delete' // s3:DeleteObject on temp/*
+  | 'files:put' // s3:PutObject on permanent keys (copy destination)
+  | 'files:read' // s3:GetObject on permanent keys (signing download URLs)
+  | 'files:delete'; // s3:DeleteObject on permanent keys
+
+export interface Operation {
+  /** epilot operationId(s) this Lambda serves. */
+  readonly name: string;
+  /** File under lambdas/handlers/ without extension; it exports `handler`. */
+  readonly entry: string;
+  readonly routes: ReadonlyArray<{ readonly method: HttpMethod; readonly path: string }>;
+  readonly permissions: readonly Permission[];
+}
+
+export const operations: readonly Operation[] = [
+  {
+    name: 'uploadFile',
+    entry: 'upload-file',
+    routes: [
+      { method: 'POST', path: '/v1/files/upload' },
+      { method: 'POST', path: '/v2/files/upload' },
+    ],
+    permissions: ['table:read', 'temp:put'],
+  },
+  {
+    name: 'saveFile',
+    entry: 'save-file',
+    routes: [
+      { method: 'POST', path: '/v1/files' },
+      { method: 'POST', path: '/v2/files' },
+    ],
+    permissions: ['table:read', 'table:write', 'temp:read', 'temp:delete', 'files:put'],
+  },
+  {
+    name: 'getFile',
+    entry: 'get-file',
+    routes: [
+      { method: 'GET', path: '/v1/files/{id}' },
+      { method: 'GET', path: '/v2/files/{id}' },
+    ],
+    permissions: ['table:read'],
+  },
+  {
+    name: 'deleteFile',
+    entry: 'delete-file',
+    routes: [
+      { method: 'DELETE', path: '/v1/files/{id}' },
+      { method: 'DELETE', path: '/v2/files/{id}' },
+    ],
+    permissions: ['table:read', 'table:write', 'files:delete'],
+  },
+  {
+    name: 'downloadFile',
+    entry: 'download-file',
+    routes: [{ method: 'GET', path: '/v1/files/{id}/download' }],
+    permissions: ['table:read', 'files:read'],
+  },
+  {
+    name: 'downloadFiles',
+    entry: 'download-files',
+    routes: [{ method: 'POST', path: '/v1/files:downloadFiles' }],
+    permissions: ['table:read', 'files:read'],
+  },
+];
+
+/**
+ * Environment every handler reads (see lambdas/config.ts). The stack sets these; the local
+ * API sets them for the process.
+ */
+export const handlerEnvironment = [
+  'TABLE_NAME',
+  'BUCKET_NAME',
+  'MAX_UPLOAD_BYTES',
+  'UPLOAD_URL_TTL_SECONDS',
+  'DOWNLOAD_URL_TTL_SECONDS',
+] as const;
