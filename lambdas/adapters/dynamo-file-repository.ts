@@ -1,0 +1,170 @@
+import { ConditionalCheckFailedException, TransactionCanceledException } from '@aws-sdk/client-dynamodb';
+import {
+  BatchWriteCommand,
+  GetCommand,
+  QueryCommand,
+  TransactWriteCommand,
+  UpdateCommand,
+} from '@aws-sdk/lib-dynamodb';
+import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import type { FileRecord, FileVersion } from '../core/model';
+import type { FileRepository } from '../core/ports';
+import { StaleWriteError } from '../core/ports';
+
+/**
+ * One table, one item collection per file:
+ *   pk = FILE#<org>#<id>, sk = FILE               the entity
+ *   pk = FILE#<org>#<id>, sk = VERSION#<0000000n>  one item per version
+ * The org is part of every key, so no read can reach another org's file.
+ */
+const entitySk = 'FILE';
+const versionPrefix = 'VERSION#';
+/** BatchWriteItem takes at most this many requests. */
+const batchWriteSize = 25;
+
+function pk(org: string, id: string): string {
+  return `FILE#${encodeURIComponent(org)}#${id}`;
+}
+
+function versionSk(version: number): string {
+  return `${versionPrefix}${version.toString().padStart(10, '0')}`;
+}
+
+export class DynamoFileRepository implements FileRepository {
+  constructor(
+    private readonly client: DynamoDBDocumentClient,
+    private readonly tableName: string,
+  ) {}
+
+  async get(org: string, id: string): Promise<FileRecord | undefined> {
+    const { Item } = await this.client.send(
+      new GetCommand({ TableName: this.tableName, Key: { pk: pk(org, id), sk: entitySk }, ConsistentRead: true }),
+    );
+    return Item ? withoutKeys<FileRecord>(Item) : undefined;
+  }
+
+  async getVersion(org: string, id: string, version: number): Promise<FileVersion | undefined> {
+    const { Item } = await this.client.send(
+      new GetCommand({ TableName: this.tableName, Key: { pk: pk(org, id), sk: versionSk(version) } }),
+    );
+    return Item ? withoutKeys<FileVersion>(Item) : undefined;
+  }
+
+  async listVersions(org: string, id: string): Promise<FileVersion[]> {
+    const versions: FileVersion[] = [];
+    let ExclusiveStartKey: Record<string, unknown> | undefined;
+    do {
+      const page = await this.client.send(
+        new QueryCommand({
+          TableName: this.tableName,
+          KeyConditionExpression: 'pk = :pk AND begins_with(sk, :prefix)',
+          ExpressionAttributeValues: { ':pk': pk(org, id), ':prefix': versionPrefix },
+          ScanIndexForward: false,
+          ConsistentRead: true,
+          ExclusiveStartKey,
+        }),
+      );
+      for (const item of page.Items ?? []) versions.push(withoutKeys<FileVersion>(item));
+      ExclusiveStartKey = page.LastEvaluatedKey;
+    } while (ExclusiveStartKey);
+    return versions;
+  }
+
+  async create(record: FileRecord, version: FileVersion): Promise<void> {
+    await this.transact([
+      {
+        Put: {
+          TableName: this.tableName,
+          Item: { pk: pk(record.org, record.id), sk: entitySk, ...record },
+          ConditionExpression: 'attribute_not_exists(pk)',
+        },
+      },
+      this.putVersion(record, version),
+    ]);
+  }
+
+  async addVersion(record: FileRecord, version: FileVersion): Promise<void> {
+    await this.transact([
+      {
+        Put: {
+          TableName: this.tableName,
+          Item: { pk: pk(record.org, record.id), sk: entitySk, ...record },
+          ConditionExpression: '#status = :active AND latest_version = :previous',
+          ExpressionAttributeNames: { '#status': 'status' },
+          ExpressionAttributeValues: { ':active': 'active', ':previous': version.version - 1 },
+        },
+      },
+      this.putVersion(record, version),
+    ]);
+  }
+
+  async markDeleting(org: string, id: string): Promise<FileRecord | undefined> {
+    try {
+      const { Attributes } = await this.client.send(
+        new UpdateCommand({
+          TableName: this.tableName,
+          Key: { pk: pk(org, id), sk: entitySk },
+          UpdateExpression: 'SET #status = :deleting',
+          ConditionExpression: 'attribute_exists(pk)',
+          ExpressionAttributeNames: { '#status': 'status' },
+          ExpressionAttributeValues: { ':deleting': 'deleting' },
+          ReturnValues: 'ALL_NEW',
+        }),
+      );
+      return Attributes ? withoutKeys<FileRecord>(Attributes) : undefined;
+    } catch (error) {
+      if (error instanceof ConditionalCheckFailedException) return undefined;
+      throw error;
+    }
+  }
+
+  async remove(org: string, id: string, versions: number[]): Promise<void> {
+    // The entity goes last, so a delete cut short is still visible to its retry.
+    const keys = [...versions.map(versionSk), entitySk].map((sk) => ({ pk: pk(org, id), sk }));
+    for (let start = 0; start < keys.length; start += batchWriteSize) {
+      let requests = keys.slice(start, start + batchWriteSize).map((Key) => ({ DeleteRequest: { Key } }));
+      for (let attempt = 0; requests.length > 0; attempt += 1) {
+        if (attempt > 0) await new Promise((resolve) => setTimeout(resolve, Math.min(1000, 50 * 2 ** attempt)));
+        const result = await this.client.send(
+          new BatchWriteCommand({ RequestItems: { [this.tableName]: requests } }),
+        );
+        requests = (result.UnprocessedItems?.[this.tableName] ?? []) as typeof requests;
+        if (attempt >= 8 && requests.length > 0) throw new Error('DynamoDB left deletes unprocessed');
+      }
+    }
+  }
+
+  private putVersion(record: FileRecord, version: FileVersion) {
+    return {
+      Put: {
+        TableName: this.tableName,
+        Item: { pk: pk(record.org, record.id), sk: versionSk(version.version), ...version },
+        ConditionExpression: 'attribute_not_exists(pk)',
+      },
+    };
+  }
+
+  private async transact(items: NonNullable<ConstructorParameters<typeof TransactWriteCommand>[0]['TransactItems']>): Promise<void> {
+    try {
+      await this.client.send(new TransactWriteCommand({ TransactItems: items }));
+    } catch (error) {
+      if (error instanceof TransactionCanceledException && isConditionRace(error)) {
+        throw new StaleWriteError();
+      }
+      throw error;
+    }
+  }
+}
+
+/** Cancelled because a condition no longer held or another transaction held the item. */
+function isConditionRace(error: TransactionCanceledException): boolean {
+  return (error.CancellationReasons ?? []).some(
+    (reason) => reason.Code === 'ConditionalCheckFailed' || reason.Code === 'TransactionConflict',
+  );
+}
+
+/** The stored item without its table keys; the table holds only what this class wrote. */
+function withoutKeys<T>(item: Record<string, unknown>): T {
+  const { pk: _pk, sk: _sk, ...rest } = item;
+  return rest as T;
+}

@@ -1,0 +1,133 @@
+import {
+  CopyObjectCommand,
+  DeleteObjectsCommand,
+  GetObjectCommand,
+  HeadObjectCommand,
+  NotFound,
+  PutObjectCommand,
+  S3Client,
+  S3ServiceException,
+} from '@aws-sdk/client-s3';
+import { getSignedUrl } from '@aws-sdk/s3-request-presigner';
+import type { ObjectStore } from '../core/ports';
+
+export interface S3ObjectStoreOptions {
+  bucket: string;
+  /** Client for the service's own calls. */
+  client: S3Client;
+  /** Client whose endpoint clients can reach, for presigned URLs; defaults to `client`. */
+  presignClient?: S3Client;
+  /** Where the bucket's objects live, e.g. `https://<bucket>.s3.<region>.amazonaws.com`. */
+  objectBaseUrl: string;
+  uploadUrlTtlSeconds: number;
+  downloadUrlTtlSeconds: number;
+}
+
+/** DeleteObjects takes at most this many keys per call. */
+const deleteBatchSize = 1000;
+
+export class S3ObjectStore implements ObjectStore {
+  readonly bucket: string;
+  private readonly client: S3Client;
+  private readonly presignClient: S3Client;
+
+  constructor(private readonly options: S3ObjectStoreOptions) {
+    this.bucket = options.bucket;
+    this.client = options.client;
+    this.presignClient = options.presignClient ?? options.client;
+  }
+
+  presignUpload(key: string, options: { contentType: string; contentLength?: number }): Promise<string> {
+    const command = new PutObjectCommand({
+      Bucket: this.bucket,
+      Key: key,
+      ContentType: options.contentType,
+      ...(options.contentLength !== undefined ? { ContentLength: options.contentLength } : {}),
+    });
+    // Signing these headers makes S3 itself refuse bytes of another type or size.
+    const signableHeaders = new Set(['content-type']);
+    if (options.contentLength !== undefined) signableHeaders.add('content-length');
+    return getSignedUrl(this.presignClient, command, {
+      expiresIn: this.options.uploadUrlTtlSeconds,
+      signableHeaders,
+    });
+  }
+
+  presignDownload(
+    key: string,
+    options: { filename: string; contentType: string; attachment: boolean },
+  ): Promise<string> {
+    const command = new GetObjectCommand({
+      Bucket: this.bucket,
+      Key: key,
+      ResponseContentType: options.contentType,
+      ResponseContentDisposition: contentDisposition(options.filename, options.attachment),
+    });
+    return getSignedUrl(this.presignClient, command, { expiresIn: this.options.downloadUrlTtlSeconds });
+  }
+
+  async head(key: string): Promise<{ size: number; contentType?: string } | undefined> {
+    try {
+      const result = await this.client.send(new HeadObjectCommand({ Bucket: this.bucket, Key: key }));
+      return {
+        size: result.ContentLength ?? 0,
+        ...(result.ContentType ? { contentType: result.ContentType } : {}),
+      };
+    } catch (error) {
+      if (isMissing(error)) return undefined;
+      throw error;
+    }
+  }
+
+  async readStart(key: string, length: number): Promise<Uint8Array> {
+    const result = await this.client.send(
+      new GetObjectCommand({ Bucket: this.bucket, Key: key, Range: `bytes=0-${length - 1}` }),
+    );
+    return result.Body ? result.Body.transformToByteArray() : new Uint8Array();
+  }
+
+  async copy(fromKey: string, toKey: string): Promise<void> {
+    await this.client.send(
+      new CopyObjectCommand({
+        Bucket: this.bucket,
+        Key: toKey,
+        CopySource: `${this.bucket}/${encodeURIComponent(fromKey).replace(/%2F/g, '/')}`,
+        MetadataDirective: 'COPY',
+      }),
+    );
+  }
+
+  async delete(keys: string[]): Promise<void> {
+    for (let start = 0; start < keys.length; start += deleteBatchSize) {
+      const batch = keys.slice(start, start + deleteBatchSize);
+      const result = await this.client.send(
+        new DeleteObjectsCommand({
+          Bucket: this.bucket,
+          Delete: { Objects: batch.map((Key) => ({ Key })), Quiet: true },
+        }),
+      );
+      const failed = result.Errors ?? [];
+      if (failed.length > 0) {
+        throw new Error(`Could not delete ${failed.length} object(s): ${failed[0]?.Code ?? 'unknown error'}`);
+      }
+    }
+  }
+
+  urlOf(key: string): string {
+    return `${this.options.objectBaseUrl}/${key.split('/').map(encodeURIComponent).join('/')}`;
+  }
+}
+
+/** RFC 6266: an ASCII fallback plus the exact UTF-8 name. */
+export function contentDisposition(filename: string, attachment: boolean): string {
+  const fallback = filename.replace(/[^\x20-\x7e]|["\\]/g, '_');
+  const encoded = encodeURIComponent(filename).replace(/['()*]/g, (c) => `%${c.charCodeAt(0).toString(16).toUpperCase()}`);
+  return `${attachment ? 'attachment' : 'inline'}; filename="${fallback}"; filename*=UTF-8''${encoded}`;
+}
+
+function isMissing(error: unknown): boolean {
+  return (
+    error instanceof NotFound ||
+    (error instanceof S3ServiceException && (error.name === 'NotFound' || error.$metadata.httpStatusCode === 404))
+  );
+}

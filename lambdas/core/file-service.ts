@@ -1,0 +1,328 @@
+import { randomUUID } from 'node:crypto';
+import {
+  BadRequestError,
+  ConflictError,
+  ForbiddenError,
+  NotFoundError,
+  PayloadTooLargeError,
+  UnsupportedMediaTypeError,
+} from './errors';
+import { contentMatchesType, fileTypeOf, mimeEssence, sniffLength } from './file-types';
+import type { FileType } from './file-types';
+import { isUuid, parseTempKey, permanentKey, tempKey } from './keys';
+import type { AccessControl, Caller, FileEntity, FileRecord, FileVersion, Relation, S3Ref } from './model';
+import { toFileEntity } from './model';
+import type { FileRepository, ObjectStore } from './ports';
+import { StaleWriteError } from './ports';
+
+export interface UploadRequest {
+  filename: string;
+  mime_type: string;
+  size_bytes?: number;
+  /** Upload the bytes of a new version of this file. */
+  file_entity_id?: string;
+}
+
+export interface UploadTicket {
+  s3ref: S3Ref;
+  upload_url: string;
+  public_url?: string;
+}
+
+export interface SaveRequest {
+  /** Adds a version to this file instead of creating one. */
+  id?: string;
+  s3ref: S3Ref;
+  filename?: string;
+  title?: string;
+  type?: FileType;
+  mime_type?: string;
+  access_control?: AccessControl;
+  tags?: string[];
+  relations?: Relation[];
+  custom_download_url?: string;
+}
+
+export interface SaveOptions {
+  /** Remove the temp object once its bytes are saved (default in the API: true). */
+  deleteTempFile: boolean;
+  /** Add the version but keep the entity's own metadata as it is. */
+  versionOnly: boolean;
+}
+
+export interface DownloadRequest {
+  id: string;
+  /** 0 = latest, 1 = the one before, ... */
+  version: number;
+  attachment: boolean;
+}
+
+export type DownloadResult =
+  | { file_entity_id: string; download_url: string }
+  | { file_entity_id: string; error: { status: number; error: string } };
+
+export interface FileServiceLimits {
+  maxUploadBytes: number;
+}
+
+export interface FileServiceDeps {
+  repository: FileRepository;
+  store: ObjectStore;
+  limits: FileServiceLimits;
+  now?: () => Date;
+  newId?: () => string;
+}
+
+/** Attempts at adding a version while other saves to the same file keep winning the race. */
+const maxVersionAttempts = 40;
+
+/** The service's use cases. No AWS types: storage is reached through the ports. */
+export class FileService {
+  private readonly repository: FileRepository;
+  private readonly store: ObjectStore;
+  private readonly limits: FileServiceLimits;
+  private readonly now: () => Date;
+  private readonly newId: () => string;
+
+  constructor(deps: FileServiceDeps) {
+    this.repository = deps.repository;
+    this.store = deps.store;
+    this.limits = deps.limits;
+    this.now = deps.now ?? (() => new Date());
+    this.newId = deps.newId ?? randomUUID;
+  }
+
+  async createUpload(caller: Caller, request: UploadRequest): Promise<UploadTicket> {
+    if (request.size_bytes !== undefined) this.assertSizeAllowed(request.size_bytes);
+    const existing = request.file_entity_id
+      ? await this.activeRecord(caller, request.file_entity_id)
+      : undefined;
+    const key = tempKey(caller.org, this.newId(), request.filename);
+    const upload_url = await this.store.presignUpload(key, {
+      contentType: request.mime_type,
+      ...(request.size_bytes !== undefined ? { contentLength: request.size_bytes } : {}),
+    });
+    return {
+      s3ref: { bucket: this.store.bucket, key },
+      upload_url,
+      ...(existing ? { public_url: this.store.urlOf(existing.s3ref.key) } : {}),
+    };
+  }
+
+  /** Turns an uploaded temp object into a file, or a new version of one. */
+  async save(caller: Caller, request: SaveRequest, options: SaveOptions): Promise<{ entity: FileEntity; created: boolean }> {
+    const upload = this.ownUpload(caller, request.s3ref);
+    const existing = request.id ? await this.activeRecord(caller, request.id) : undefined;
+    const head = await this.store.head(request.s3ref.key);
+    if (!head) {
+      throw new NotFoundError('Uploaded object not found: upload the bytes to upload_url first (uploads expire after 24 hours)');
+    }
+    this.assertSizeAllowed(head.size);
+    const mimeType = head.contentType ?? request.mime_type ?? 'application/octet-stream';
+    await this.assertContentMatches(request.s3ref.key, mimeType);
+
+    const fileId = existing?.id ?? this.newId();
+    const filename = request.filename ?? upload.name;
+    const key = permanentKey(caller.org, fileId, upload.uploadId, filename);
+    await this.store.copy(request.s3ref.key, key);
+
+    const version: Omit<FileVersion, 'version'> = {
+      s3ref: { bucket: this.store.bucket, key },
+      filename,
+      mime_type: mimeType,
+      size_bytes: head.size,
+      created_at: this.now().toISOString(),
+      created_by: caller.userId,
+    };
+    const record = existing
+      ? await this.appendVersion(caller, fileId, version, request, options.versionOnly)
+      : await this.createFile(caller, fileId, version, request);
+
+    if (options.deleteTempFile) await this.store.delete([request.s3ref.key]);
+    return { entity: await this.render(record), created: !existing };
+  }
+
+  async get(caller: Caller, id: string): Promise<FileEntity> {
+    return this.render(await this.activeRecord(caller, id));
+  }
+
+  /** Deletes the file and the bytes of every version. Retrying finishes a delete cut short. */
+  async delete(caller: Caller, id: string): Promise<FileEntity> {
+    assertFileId(id);
+    const record = await this.repository.markDeleting(caller.org, id);
+    if (!record) throw notFound(id);
+    const versions = await this.repository.listVersions(caller.org, id);
+    await this.store.delete(versions.map((version) => version.s3ref.key));
+    await this.repository.remove(caller.org, id, versions.map((version) => version.version));
+    return toFileEntity({ ...record, status: 'active' }, versions, this.store.urlOf(record.s3ref.key));
+  }
+
+  async download(caller: Caller, request: DownloadRequest): Promise<{ download_url: string }> {
+    const record = await this.activeRecord(caller, request.id);
+    const number = record.latest_version - request.version;
+    const version = number >= 1 ? await this.repository.getVersion(caller.org, record.id, number) : undefined;
+    if (!version) {
+      throw new NotFoundError(`Version ${request.version} not found: file ${record.id} has ${record.latest_version} version(s), 0 is the latest`);
+    }
+    const download_url = await this.store.presignDownload(version.s3ref.key, {
+      filename: version.filename,
+      contentType: version.mime_type,
+      attachment: request.attachment,
+    });
+    return { download_url };
+  }
+
+  /** One result per request, in order; a file that cannot be found gets an error entry. */
+  async downloadMany(caller: Caller, requests: DownloadRequest[]): Promise<DownloadResult[]> {
+    return Promise.all(
+      requests.map(async (request): Promise<DownloadResult> => {
+        try {
+          return { file_entity_id: request.id, ...(await this.download(caller, request)) };
+        } catch (error) {
+          if (error instanceof NotFoundError || error instanceof BadRequestError) {
+            return { file_entity_id: request.id, error: error.toJSON() };
+          }
+          throw error;
+        }
+      }),
+    );
+  }
+
+  private async createFile(
+    caller: Caller,
+    id: string,
+    version: Omit<FileVersion, 'version'>,
+    request: SaveRequest,
+  ): Promise<FileRecord> {
+    const first: FileVersion = { ...version, version: 1 };
+    const record: FileRecord = {
+      id,
+      org: caller.org,
+      title: request.title ?? version.filename,
+      filename: version.filename,
+      type: request.type ?? fileTypeOf(version.mime_type),
+      mime_type: version.mime_type,
+      size_bytes: version.size_bytes,
+      access_control: request.access_control ?? 'private',
+      tags: request.tags ?? [],
+      relations: request.relations ?? [],
+      ...(request.custom_download_url ? { custom_download_url: request.custom_download_url } : {}),
+      created_at: version.created_at,
+      created_by: caller.userId,
+      updated_at: version.created_at,
+      latest_version: 1,
+      s3ref: version.s3ref,
+      status: 'active',
+    };
+    await this.repository.create(record, first);
+    return record;
+  }
+
+  /**
+   * Adds a version with an optimistic, conditional transaction: if another save got there
+   * first, re-read and try the next number, so concurrent saves never lose a version.
+   */
+  private async appendVersion(
+    caller: Caller,
+    id: string,
+    version: Omit<FileVersion, 'version'>,
+    request: SaveRequest,
+    versionOnly: boolean,
+  ): Promise<FileRecord> {
+    for (let attempt = 1; ; attempt += 1) {
+      const current = await this.activeRecord(caller, id);
+      const next: FileVersion = { ...version, version: current.latest_version + 1 };
+      const metadata = versionOnly
+        ? {}
+        : {
+            filename: next.filename,
+            title: request.title ?? next.filename,
+            type: request.type ?? fileTypeOf(next.mime_type),
+            mime_type: next.mime_type,
+            size_bytes: next.size_bytes,
+            ...(request.access_control ? { access_control: request.access_control } : {}),
+            ...(request.tags ? { tags: request.tags } : {}),
+            ...(request.relations ? { relations: request.relations } : {}),
+            ...(request.custom_download_url ? { custom_download_url: request.custom_download_url } : {}),
+          };
+      const record: FileRecord = {
+        ...current,
+        ...metadata,
+        // The entity always points at its newest bytes, even when its metadata is kept.
+        s3ref: next.s3ref,
+        latest_version: next.version,
+        updated_at: next.created_at,
+      };
+      try {
+        await this.repository.addVersion(record, next);
+        return record;
+      } catch (error) {
+        if (!(error instanceof StaleWriteError)) throw error;
+        if (attempt >= maxVersionAttempts) {
+          throw new ConflictError('Too many concurrent changes to this file; retry the request');
+        }
+        await sleep(Math.random() * Math.min(250, 5 * 2 ** attempt));
+      }
+    }
+  }
+
+  private async render(record: FileRecord): Promise<FileEntity> {
+    const versions = await this.repository.listVersions(record.org, record.id);
+    return toFileEntity(record, versions, this.store.urlOf(record.s3ref.key));
+  }
+
+  private async activeRecord(caller: Caller, id: string): Promise<FileRecord> {
+    assertFileId(id);
+    const record = await this.repository.get(caller.org, id);
+    if (!record || record.status !== 'active') throw notFound(id);
+    return record;
+  }
+
+  /** Only the caller's own uploads in this service's bucket can become files. */
+  private ownUpload(caller: Caller, s3ref: S3Ref): { uploadId: string; name: string } {
+    if (s3ref.bucket !== this.store.bucket) {
+      throw new BadRequestError(`s3ref.bucket must be the bucket returned by uploadFile (${this.store.bucket})`);
+    }
+    const upload = parseTempKey(caller.org, s3ref.key);
+    if (upload) return upload;
+    if (s3ref.key.startsWith('temp/')) {
+      throw new ForbiddenError('s3ref.key is not an upload of your organization');
+    }
+    throw new BadRequestError('s3ref.key must be the temp key returned by uploadFile');
+  }
+
+  private assertSizeAllowed(size: number): void {
+    if (size > this.limits.maxUploadBytes) {
+      throw new PayloadTooLargeError(`File is ${size} bytes; the limit is ${this.limits.maxUploadBytes} bytes`);
+    }
+  }
+
+  /** Only a type with a fixed signature can be refuted by its first bytes. */
+  private async assertContentMatches(key: string, mimeType: string): Promise<void> {
+    if (!hasSignature(mimeType)) return;
+    const head = await this.store.readStart(key, sniffLength);
+    if (!contentMatchesType(mimeType, head)) {
+      throw new UnsupportedMediaTypeError(`The uploaded bytes are not ${mimeEssence(mimeType)}`);
+    }
+  }
+}
+
+function hasSignature(mimeType: string): boolean {
+  return !contentMatchesType(mimeType, new Uint8Array());
+}
+
+function assertFileId(id: string): void {
+  if (!isUuid(id)) throw new BadRequestError(`File id must be a UUID, got "${truncate(id)}"`);
+}
+
+function notFound(id: string): NotFoundError {
+  return new NotFoundError(`File ${id} not found`);
+}
+
+function truncate(value: string): string {
+  return value.length > 64 ? `${value.slice(0, 64)}...` : value;
+}
+
+function sleep(ms: number): Promise<void> {
+  return new Promise((resolve) => setTimeout(resolve, ms));
+}

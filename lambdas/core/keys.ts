@@ -1,0 +1,66 @@
+/**
+ * Object keys. Every key carries the caller's org, so tenant isolation holds in the bucket
+ * as well as in the table:
+ *   temp/<org>/<uploadId>/<name>            unsaved uploads, expired by the lifecycle rule
+ *   files/<org>/<fileId>/<uploadId>/<name>  saved versions
+ * The upload id of a version's permanent key is the one of its temp key, so retrying a save
+ * copies to the same place instead of leaving a second object behind.
+ */
+
+export const tempPrefix = 'temp/';
+export const filesPrefix = 'files/';
+const maxNameLength = 200;
+const uuidPattern = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+
+export function isUuid(value: string): boolean {
+  return uuidPattern.test(value);
+}
+
+/**
+ * Turns a user's filename into one safe key segment: no path separators, no `..`, no control
+ * or invisible characters, bounded length, extension kept. The name itself stays verbatim in
+ * the entity; this is only for the key.
+ */
+export function safeKeySegment(filename: string): string {
+  const cleaned = filename
+    .normalize('NFC')
+    // eslint-disable-next-line no-control-regex
+    .replace(/[\u0000-\u001f\u007f-\u009f\u200b-\u200f\u202a-\u202e\u2066-\u2069\ufeff]/g, '')
+    .replace(/[/\\]/g, '_')
+    .replace(/[<>:"|?*#%{}^~[\]`]/g, '_')
+    .replace(/\s+/g, ' ')
+    .trim()
+    .replace(/^\.+/, '');
+  const bounded = truncateKeepingExtension(cleaned, maxNameLength);
+  return bounded.length > 0 ? bounded : 'file';
+}
+
+function truncateKeepingExtension(name: string, max: number): string {
+  const chars = Array.from(name);
+  if (chars.length <= max) return name;
+  const dot = name.lastIndexOf('.');
+  const extension = dot > 0 ? Array.from(name.slice(dot)).slice(0, 16).join('') : '';
+  return chars.slice(0, max - Array.from(extension).length).join('') + extension;
+}
+
+export function tempKey(org: string, uploadId: string, filename: string): string {
+  return `${tempPrefix}${encodeOrg(org)}/${uploadId}/${safeKeySegment(filename)}`;
+}
+
+export function permanentKey(org: string, fileId: string, uploadId: string, filename: string): string {
+  return `${filesPrefix}${encodeOrg(org)}/${fileId}/${uploadId}/${safeKeySegment(filename)}`;
+}
+
+/** The parts of a temp key, or undefined when the key is not a temp key of the given org. */
+export function parseTempKey(org: string, key: string): { uploadId: string; name: string } | undefined {
+  const prefix = `${tempPrefix}${encodeOrg(org)}/`;
+  if (!key.startsWith(prefix)) return undefined;
+  const [uploadId, name, ...rest] = key.slice(prefix.length).split('/');
+  if (!uploadId || !isUuid(uploadId) || !name || rest.length > 0) return undefined;
+  return { uploadId, name };
+}
+
+/** Org ids are opaque strings from the token; keep them to one safe segment. */
+function encodeOrg(org: string): string {
+  return encodeURIComponent(org);
+}

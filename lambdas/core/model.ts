@@ -1,0 +1,124 @@
+import type { FileType } from './file-types';
+import { readableSize } from './file-types';
+
+export type AccessControl = 'private' | 'public-read';
+
+export interface S3Ref {
+  bucket: string;
+  key: string;
+}
+
+/** Who is calling, from the verified token. */
+export interface Caller {
+  org: string;
+  userId: string;
+}
+
+export interface Relation {
+  entity_id: string;
+  _schema?: string;
+  _tags?: string[];
+}
+
+/** One stored version of a file. Numbers start at 1 and have no gaps. */
+export interface FileVersion {
+  version: number;
+  s3ref: S3Ref;
+  filename: string;
+  mime_type: string;
+  size_bytes: number;
+  created_at: string;
+  created_by: string;
+}
+
+/** The file entity as stored: its metadata and a pointer to its latest version. */
+export interface FileRecord {
+  id: string;
+  org: string;
+  title: string;
+  filename: string;
+  type: FileType;
+  mime_type: string;
+  size_bytes: number;
+  access_control: AccessControl;
+  tags: string[];
+  relations: Relation[];
+  custom_download_url?: string;
+  created_at: string;
+  created_by: string;
+  updated_at: string;
+  latest_version: number;
+  s3ref: S3Ref;
+  /** `deleting` hides the file while its objects are removed; a retried delete finishes it. */
+  status: 'active' | 'deleting';
+}
+
+/** epilot's FileItem. */
+export interface FileItem {
+  s3ref: S3Ref;
+  filename: string;
+  size_bytes: number;
+  readable_size: string;
+  mime_type: string;
+}
+
+/** epilot's FileEntity, as the API returns it. */
+export interface FileEntity {
+  _id: string;
+  _schema: 'file';
+  _org: string;
+  _title: string;
+  _created_at: string;
+  _updated_at: string;
+  _tags: string[];
+  _owners: Array<{ org_id: string; user_id: string }>;
+  _acl: { view: string[]; edit: string[]; delete: string[] };
+  filename: string;
+  type: FileType;
+  mime_type: string;
+  size_bytes: number;
+  readable_size: string;
+  access_control: AccessControl;
+  public_url: string;
+  s3ref: S3Ref;
+  relations: Relation[];
+  custom_download_url?: string;
+  /** Newest first: index 0 is the latest version, as `downloadFile?version=` counts. */
+  versions: FileItem[];
+}
+
+export function toFileItem(version: FileVersion): FileItem {
+  return {
+    s3ref: version.s3ref,
+    filename: version.filename,
+    size_bytes: version.size_bytes,
+    readable_size: readableSize(version.size_bytes),
+    mime_type: version.mime_type,
+  };
+}
+
+export function toFileEntity(record: FileRecord, versions: FileVersion[], publicUrl: string): FileEntity {
+  const orgGrant = `org_${record.org}`;
+  return {
+    _id: record.id,
+    _schema: 'file',
+    _org: record.org,
+    _title: record.title,
+    _created_at: record.created_at,
+    _updated_at: record.updated_at,
+    _tags: record.tags,
+    _owners: [{ org_id: record.org, user_id: record.created_by }],
+    _acl: { view: [orgGrant], edit: [orgGrant], delete: [orgGrant] },
+    filename: record.filename,
+    type: record.type,
+    mime_type: record.mime_type,
+    size_bytes: record.size_bytes,
+    readable_size: readableSize(record.size_bytes),
+    access_control: record.access_control,
+    public_url: publicUrl,
+    s3ref: record.s3ref,
+    relations: record.relations,
+    ...(record.custom_download_url ? { custom_download_url: record.custom_download_url } : {}),
+    versions: versions.map(toFileItem),
+  };
+}

@@ -1,0 +1,35 @@
+import { BadRequestError } from '../core/errors';
+import { httpHandler } from '../http/handler';
+import { saveBody, saveQuery } from '../http/schemas';
+import { fileService } from '../wiring';
+
+/** saveFile / saveFileV2: a temp upload becomes a file, or a new version of one. */
+export const handler = httpHandler('saveFile', async (request) => {
+  const body = request.body(saveBody);
+  const query = request.query(saveQuery);
+  if (!body.s3ref) {
+    throw new BadRequestError(
+      body.source_url
+        ? 'source_url is not supported: upload the bytes with uploadFile and save the s3ref'
+        : 's3ref is required: pass the s3ref returned by uploadFile',
+    );
+  }
+  const id = body._id || body.file_entity_id || undefined;
+  const { entity, created } = await fileService().save(
+    request.caller,
+    {
+      s3ref: body.s3ref,
+      ...(id ? { id } : {}),
+      ...(body.filename !== undefined ? { filename: body.filename } : {}),
+      ...(body._title !== undefined ? { title: body._title } : {}),
+      ...(body.type !== undefined ? { type: body.type } : {}),
+      ...(body.mime_type !== undefined ? { mime_type: body.mime_type } : {}),
+      ...(body.access_control !== undefined ? { access_control: body.access_control } : {}),
+      ...(body._tags !== undefined ? { tags: body._tags } : {}),
+      ...(body.relations !== undefined ? { relations: body.relations } : {}),
+      ...(body.custom_download_url !== undefined ? { custom_download_url: body.custom_download_url } : {}),
+    },
+    { deleteTempFile: query.delete_temp_file, versionOnly: query.version_only },
+  );
+  return { status: created ? 201 : 200, body: entity };
+});
