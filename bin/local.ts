@@ -1,0 +1,52 @@
+import { join } from 'node:path';
+import { startLocalStack } from '../local/stack';
+import { localDataDir } from './paths';
+
+/** `npm start`: the whole service on this machine, no AWS account and no Docker needed. */
+async function main(): Promise<void> {
+  const port = Number(process.env.PORT ?? 3000);
+  if (!Number.isInteger(port) || port < 0 || port > 65535) throw new Error(`PORT must be a port number, got ${process.env.PORT}`);
+  const stack = await startLocalStack({
+    port,
+    host: process.env.HOST ?? '127.0.0.1',
+    dataDir: localDataDir,
+    ...(process.env.CORS_ORIGINS ? { corsOrigins: process.env.CORS_ORIGINS.split(',') } : {}),
+  });
+  const token = await stack.auth.sign({ org: 'demo-org', user: 'demo-user' }, 24 * 3600);
+
+  console.log(`
+File service running at ${stack.url}
+  local S3:        ${stack.s3Endpoint} (bucket ${stack.bucket}, presigned URLs checked like S3)
+  DynamoDB Local:  ${stack.dynamoDbEndpoint} (table ${stack.table})
+  data kept in:    ${join(localDataDir)}
+
+A token for org "demo-org", valid 24 h (more with: npm run token -- --org <org> --user <user>):
+  export TOKEN=${token}
+
+Try it:
+  curl -s -X POST ${stack.url}/v2/files/upload -H "Authorization: Bearer $TOKEN" \\
+    -H 'Content-Type: application/json' -d '{"filename":"hello.txt","mime_type":"text/plain"}'
+
+Press Ctrl-C to stop.`);
+
+  let stopping = false;
+  const shutdown = (signal: string) => {
+    if (stopping) return;
+    stopping = true;
+    console.log(`\n${signal}: stopping...`);
+    stack.stop().then(
+      () => process.exit(0),
+      (error: unknown) => {
+        console.error(error);
+        process.exit(1);
+      },
+    );
+  };
+  process.on('SIGINT', () => shutdown('SIGINT'));
+  process.on('SIGTERM', () => shutdown('SIGTERM'));
+}
+
+main().catch((error: unknown) => {
+  console.error(error instanceof Error ? error.message : error);
+  process.exit(1);
+});

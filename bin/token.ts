@@ -1,0 +1,26 @@
+import { parseArgs } from 'node:util';
+import { join } from 'node:path';
+import { createLocalAuth } from '../local/auth';
+import { localDataDir } from './paths';
+
+/** `npm run token -- --org <org> --user <user> [--ttl <seconds>]`: prints a local token as its last line. */
+async function main(): Promise<void> {
+  const { values } = parseArgs({
+    options: {
+      org: { type: 'string', default: 'demo-org' },
+      user: { type: 'string', default: 'demo-user' },
+      ttl: { type: 'string', default: '3600' },
+    },
+  });
+  const ttl = Number(values.ttl);
+  if (!Number.isInteger(ttl) || ttl <= 0) throw new Error('--ttl must be a positive number of seconds');
+  if (!values.org || !values.user) throw new Error('--org and --user must not be empty');
+  const auth = await createLocalAuth(join(localDataDir, 'auth'));
+  console.error(`token for org "${values.org}", user "${values.user}", valid ${ttl} s:`);
+  console.log(await auth.sign({ org: values.org, user: values.user }, ttl));
+}
+
+main().catch((error: unknown) => {
+  console.error(error instanceof Error ? error.message : error);
+  process.exit(1);
+});

