@@ -4,6 +4,8 @@ import { localDataDir } from './paths';
 
 /** `npm start`: the whole service on this machine, no AWS account and no Docker needed. */
 async function main(): Promise<void> {
+  // Node 20 is fine for local runs (Lambda runs Node 22): keep the SDK's support notice out of the way.
+  process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
   const port = Number(process.env.PORT ?? 3000);
   if (!Number.isInteger(port) || port < 0 || port > 65535) throw new Error(`PORT must be a port number, got ${process.env.PORT}`);
   const stack = await startLocalStack({

@@ -29,6 +29,7 @@ export function safeKeySegment(filename: string): string {
     .replace(/[/\\]/g, '_')
     .replace(/[<>:"|?*#%{}^~[\]`]/g, '_')
     .replace(/\s+/g, ' ')
+    .replace(/\.{2,}/g, '.')
     .trim()
     .replace(/^\.+/, '');
   const bounded = truncateKeepingExtension(cleaned, maxNameLength);
