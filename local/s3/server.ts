@@ -1,0 +1,258 @@
+import { randomBytes } from 'node:crypto';
+import { mkdtemp, rm } from 'node:fs/promises';
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { createRequire } from 'node:module';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { pipeline } from 'node:stream';
+import { S3Client } from '@aws-sdk/client-s3';
+import { verifySigV4, type SigV4Failure } from './sigv4';
+import { sweepExpired } from './sweeper';
+
+export interface LocalS3Options {
+  /** 0 or undefined picks a free port. */
+  port?: number;
+  /** Defaults to 127.0.0.1. */
+  host?: string;
+  /** Where the bytes live; undefined means a fresh temp dir that stop() removes. */
+  directory?: string;
+  credentials: { accessKeyId: string; secretAccessKey: string };
+  region: string;
+  /** Created on start when missing. */
+  buckets: string[];
+  /** Defaults to ['*']: browsers PUT/GET/HEAD straight to presigned URLs. */
+  corsOrigins?: string[];
+  /** Defaults to 24h: objects under temp/ older than this are swept. */
+  tempExpiryMs?: number;
+  /** Defaults to 60s; 0 disables the timer (tests call sweep() directly). */
+  sweepIntervalMs?: number;
+  log?: (line: string) => void;
+}
+
+export interface LocalS3 {
+  /** e.g. http://127.0.0.1:PORT */
+  endpoint: string;
+  port: number;
+  /** Applies the temp/ lifecycle rule once; resolves to the number of objects deleted. */
+  sweep(): Promise<number>;
+  stop(): Promise<void>;
+}
+
+/** Just the part of s3rver (CommonJS, untyped) that is used here. */
+interface S3rverInstance {
+  run(): Promise<AddressInfo>;
+  close(): Promise<void>;
+}
+type S3rverConstructor = new (options: Record<string, unknown>) => S3rverInstance;
+interface S3rverAccounts {
+  DUMMY_ACCOUNT: { createKeyPair(accessKeyId: string, secretAccessKey: string): void };
+}
+
+const require = createRequire(import.meta.url);
+const TEMP_PREFIX = 'temp/';
+const CORS_METHODS = ['PUT', 'GET', 'HEAD'];
+
+export async function startLocalS3(options: LocalS3Options): Promise<LocalS3> {
+  const host = options.host ?? '127.0.0.1';
+  const log = options.log ?? (() => {});
+  const origins = options.corsOrigins ?? ['*'];
+  const ownDirectory = options.directory === undefined;
+  const directory = options.directory ?? (await mkdtemp(join(tmpdir(), 'local-s3-')));
+  const { accessKeyId, secretAccessKey } = options.credentials;
+
+  // s3rver accepts any V4 signature but rejects access keys it does not know, so it must
+  // know ours; the real check happens in the front below.
+  (require('s3rver/lib/models/account') as S3rverAccounts).DUMMY_ACCOUNT.createKeyPair(accessKeyId, secretAccessKey);
+  const S3rver = require('s3rver') as S3rverConstructor;
+  const backend = new S3rver({
+    address: '127.0.0.1',
+    port: 0,
+    silent: true,
+    directory,
+    // Otherwise s3rver treats any non-IP Host (e.g. a LAN name) as a virtual-hosted bucket.
+    vhostBuckets: false,
+    configureBuckets: options.buckets.map((name) => ({ name })),
+  });
+  const backendPort = (await backend.run()).port;
+  const agent = new http.Agent({ keepAlive: true });
+
+  const handle = (req: http.IncomingMessage, res: http.ServerResponse, expectsContinue: boolean): void => {
+    const cors = corsHeaders(origins, req.headers.origin);
+    if (req.method === 'OPTIONS') return preflight(req, res, cors);
+
+    const url = req.url ?? '/';
+    const q = url.indexOf('?');
+    const verdict = verifySigV4(
+      {
+        method: req.method ?? 'GET',
+        path: q < 0 ? url : url.slice(0, q),
+        query: q < 0 ? '' : url.slice(q + 1),
+        headers: req.headers,
+      },
+      { credentials: (id) => (id === accessKeyId ? secretAccessKey : undefined), region: options.region },
+    );
+    if (!verdict.ok) {
+      log(`local-s3: ${verdict.status} ${verdict.code} ${req.method} ${url.split('?')[0]}: ${verdict.message}`);
+      // An unread body would otherwise be parsed as the next request on this connection.
+      if (hasBody(req)) res.shouldKeepAlive = false;
+      return sendError(res, verdict, cors, req.method === 'HEAD');
+    }
+    // Rejected requests never see 100 Continue, so clients do not upload bodies for nothing.
+    if (expectsContinue) res.writeContinue();
+
+    forward(req, res, { port: backendPort, agent, cors, log });
+  };
+
+  const front = http.createServer((req, res) => handle(req, res, false));
+  front.on('checkContinue', (req, res) => handle(req, res, true));
+  try {
+    await new Promise<void>((resolve, reject) => {
+      front.once('error', reject);
+      front.listen(options.port ?? 0, host, () => resolve());
+    });
+  } catch (error) {
+    // e.g. EADDRINUSE: do not leave the backend running behind a front that never started.
+    agent.destroy();
+    await backend.close();
+    if (ownDirectory) await rm(directory, { recursive: true, force: true });
+    throw error;
+  }
+  const port = (front.address() as AddressInfo).port;
+  // A wildcard bind address is not something a client can dial.
+  const dialHost = host === '0.0.0.0' ? '127.0.0.1' : host === '::' ? '::1' : host;
+  const endpoint = `http://${dialHost.includes(':') ? `[${dialHost}]` : dialHost}:${port}`;
+
+  const client = new S3Client({
+    endpoint,
+    region: options.region,
+    forcePathStyle: true,
+    credentials: options.credentials,
+    requestChecksumCalculation: 'WHEN_REQUIRED',
+    responseChecksumValidation: 'WHEN_REQUIRED',
+  });
+  const expiryMs = options.tempExpiryMs ?? 24 * 60 * 60 * 1000;
+  const sweep = async (): Promise<number> => {
+    const deleted = await sweepExpired(client, options.buckets, TEMP_PREFIX, expiryMs);
+    if (deleted > 0) log(`local-s3: swept ${deleted} expired object(s) under ${TEMP_PREFIX}`);
+    return deleted;
+  };
+
+  const interval = options.sweepIntervalMs ?? 60_000;
+  let sweeping: Promise<unknown> = Promise.resolve();
+  const timer =
+    interval > 0
+      ? setInterval(() => {
+          // Chained so a slow sweep never overlaps the next one.
+          sweeping = sweeping.then(sweep).catch((error: Error) => log(`local-s3: sweep failed: ${error.message}`));
+        }, interval)
+      : undefined;
+  timer?.unref();
+
+  log(`local-s3: listening on ${endpoint} (data in ${directory})`);
+  return {
+    endpoint,
+    port,
+    sweep,
+    async stop() {
+      clearInterval(timer);
+      await sweeping;
+      await new Promise<void>((resolve) => {
+        front.close(() => resolve());
+        front.closeAllConnections();
+      });
+      client.destroy();
+      agent.destroy();
+      await backend.close();
+      if (ownDirectory) await rm(directory, { recursive: true, force: true });
+    },
+  };
+}
+
+type Headers = Record<string, string>;
+
+interface Backend {
+  port: number;
+  agent: http.Agent;
+  cors: Headers;
+  log: (line: string) => void;
+}
+
+/** Streams a verified request to s3rver unchanged and its answer back, with our CORS headers. */
+function forward(req: http.IncomingMessage, res: http.ServerResponse, backend: Backend): void {
+  const headers = { ...req.headers };
+  delete headers.expect; // already answered by the front; s3rver must not wait for a body twice
+  const upstream = http.request(
+    { host: '127.0.0.1', port: backend.port, method: req.method, path: req.url, headers, agent: backend.agent },
+    (backendRes) => {
+      const out: http.OutgoingHttpHeaders = { ...backendRes.headers };
+      for (const name of Object.keys(out)) if (name.startsWith('access-control-')) delete out[name];
+      res.writeHead(backendRes.statusCode ?? 502, { ...out, ...backend.cors });
+      pipeline(backendRes, res, () => {});
+    },
+  );
+  upstream.on('error', (error) => {
+    backend.log(`local-s3: backend error: ${error.message}`);
+    if (res.headersSent) return void res.destroy(error);
+    sendError(res, { status: 502, code: 'InternalError', message: 'We encountered an internal error.' }, backend.cors, false);
+  });
+  pipeline(req, upstream, () => {});
+}
+
+function hasBody(req: http.IncomingMessage): boolean {
+  return req.headers['transfer-encoding'] !== undefined || Number(req.headers['content-length'] ?? 0) > 0;
+}
+
+/** CORS response headers for an allowed origin; none for same-origin or disallowed callers. */
+function corsHeaders(origins: string[], origin: string | undefined): Headers {
+  if (origin === undefined) return {};
+  if (origins.includes('*')) return { 'access-control-allow-origin': '*', 'access-control-expose-headers': 'ETag' };
+  if (!origins.includes(origin)) return {};
+  return { 'access-control-allow-origin': origin, 'access-control-expose-headers': 'ETag', vary: 'Origin' };
+}
+
+function preflight(req: http.IncomingMessage, res: http.ServerResponse, cors: Headers): void {
+  const method = req.headers['access-control-request-method'];
+  if (req.headers.origin === undefined || method === undefined) {
+    const message = 'Insufficient information. Origin request header needed.';
+    return sendError(res, { status: 400, code: 'BadRequest', message }, {}, false);
+  }
+  if (!cors['access-control-allow-origin'] || !CORS_METHODS.includes(method.toUpperCase())) {
+    const message =
+      "This CORS request is not allowed. This is usually because the evalution of Origin, request method / Access-Control-Request-Method or Access-Control-Request-Headers are not whitelisted by the resource's CORS spec.";
+    return sendError(res, { status: 403, code: 'CORSResponse', message }, {}, false);
+  }
+  // Like a bucket CORS rule with AllowedHeaders ['*']: whatever the browser asks for.
+  const requested = req.headers['access-control-request-headers'] ?? 'content-type';
+  res.writeHead(200, {
+    ...cors,
+    'access-control-allow-methods': CORS_METHODS.join(', '),
+    'access-control-allow-headers': requested,
+    'access-control-max-age': '3000',
+    vary: 'Origin, Access-Control-Request-Headers, Access-Control-Request-Method',
+    'content-length': '0',
+  });
+  res.end();
+}
+
+type ErrorReply = Pick<SigV4Failure, 'message' | 'details'> & { status: number; code: string };
+
+function sendError(res: http.ServerResponse, error: ErrorReply, cors: Headers, headOnly: boolean): void {
+  const extra = Object.entries(error.details ?? {})
+    .map(([name, value]) => `<${name}>${escapeXml(value)}</${name}>`)
+    .join('');
+  const body =
+    '<?xml version="1.0" encoding="UTF-8"?>\n' +
+    `<Error><Code>${error.code}</Code><Message>${escapeXml(error.message)}</Message>${extra}` +
+    `<RequestId>${randomBytes(8).toString('hex').toUpperCase()}</RequestId></Error>`;
+  res.writeHead(error.status, {
+    ...cors,
+    'content-type': 'application/xml',
+    'content-length': Buffer.byteLength(body),
+  });
+  res.end(headOnly ? undefined : body);
+}
+
+function escapeXml(text: string): string {
+  return text.replace(/[<>&'"]/g, (c) => `&#${c.charCodeAt(0)};`);
+}
