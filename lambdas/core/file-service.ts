@@ -198,20 +198,15 @@ export class FileService {
     const record: FileRecord = {
       id,
       org: caller.org,
-      title: request.title ?? version.filename,
-      filename: version.filename,
-      type: request.type ?? fileTypeOf(version.mime_type),
-      mime_type: version.mime_type,
-      size_bytes: version.size_bytes,
-      access_control: request.access_control ?? 'private',
-      tags: request.tags ?? [],
-      relations: request.relations ?? [],
-      ...(request.custom_download_url ? { custom_download_url: request.custom_download_url } : {}),
-      created_at: version.created_at,
+      access_control: 'private',
+      tags: [],
+      relations: [],
+      ...metadataOf(first, request),
+      created_at: first.created_at,
       created_by: caller.userId,
-      updated_at: version.created_at,
+      updated_at: first.created_at,
       latest_version: 1,
-      s3ref: version.s3ref,
+      s3ref: first.s3ref,
       status: 'active',
     };
     await this.repository.create(record, first);
@@ -232,19 +227,7 @@ export class FileService {
     for (let attempt = 1; ; attempt += 1) {
       const current = await this.activeRecord(caller, id);
       const next: FileVersion = { ...version, version: current.latest_version + 1 };
-      const metadata = versionOnly
-        ? {}
-        : {
-            filename: next.filename,
-            title: request.title ?? next.filename,
-            type: request.type ?? fileTypeOf(next.mime_type),
-            mime_type: next.mime_type,
-            size_bytes: next.size_bytes,
-            ...(request.access_control ? { access_control: request.access_control } : {}),
-            ...(request.tags ? { tags: request.tags } : {}),
-            ...(request.relations ? { relations: request.relations } : {}),
-            ...(request.custom_download_url ? { custom_download_url: request.custom_download_url } : {}),
-          };
+      const metadata = versionOnly ? {} : metadataOf(next, request);
       const record: FileRecord = {
         ...current,
         ...metadata,
@@ -305,6 +288,25 @@ export class FileService {
       throw new UnsupportedMediaTypeError(`The uploaded bytes are not ${mimeEssence(mimeType)}`);
     }
   }
+}
+
+/** The entity's metadata after saving `version`: derived from its bytes, overridden by the request. */
+function metadataOf(
+  version: FileVersion,
+  request: SaveRequest,
+): Pick<FileRecord, 'filename' | 'title' | 'type' | 'mime_type' | 'size_bytes'> &
+  Partial<Pick<FileRecord, 'access_control' | 'tags' | 'relations' | 'custom_download_url'>> {
+  return {
+    filename: version.filename,
+    title: request.title ?? version.filename,
+    type: request.type ?? fileTypeOf(version.mime_type),
+    mime_type: version.mime_type,
+    size_bytes: version.size_bytes,
+    ...(request.access_control ? { access_control: request.access_control } : {}),
+    ...(request.tags ? { tags: request.tags } : {}),
+    ...(request.relations ? { relations: request.relations } : {}),
+    ...(request.custom_download_url ? { custom_download_url: request.custom_download_url } : {}),
+  };
 }
 
 function hasSignature(mimeType: string): boolean {
