@@ -1,0 +1,482 @@
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { App, Duration, RemovalPolicy, Stack, Validations } from 'aws-cdk-lib';
+import { Annotations, Match, Template } from 'aws-cdk-lib/assertions';
+import type { CfnFunction } from 'aws-cdk-lib/aws-lambda';
+import { AwsSolutionsChecks } from 'cdk-nag';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { handlerEnvironment, operations } from '../../lambdas/operations';
+import { FileService, type FileServiceProps } from '../../lib/file-service';
+import { FileServiceStack } from '../../lib/file-service-stack';
+
+const handlersDir = fileURLToPath(new URL('./fixtures/handlers', import.meta.url));
+const issuer = 'https://auth.example.com/';
+const audience = ['file-api', 'file-web'];
+
+type Resource = { Type: string; Properties: Record<string, unknown>; DeletionPolicy?: string };
+type Statement = { Effect: string; Action: string | string[]; Resource: unknown };
+
+// One synthesis for the whole file: bundling, even of the fixtures, is the slow part.
+let app: App;
+let stack: FileServiceStack;
+let template: Template;
+
+beforeAll(() => {
+  app = new App();
+  stack = new FileServiceStack(app, 'FileServiceTest', {
+    jwtIssuer: issuer,
+    jwtAudience: audience,
+    corsOrigins: ['https://app.example.com'],
+    handlersDir,
+  });
+  template = Template.fromStack(stack);
+});
+
+function resourcesOfType(type: string): Array<[string, Resource]> {
+  return Object.entries(template.findResources(type)) as Array<[string, Resource]>;
+}
+
+/** Renders an IAM resource (string, Fn::GetAtt, Fn::Join of those) as `<Logical.Arn>/suffix`. */
+function render(value: unknown): string {
+  if (typeof value === 'string') return value;
+  const node = value as Record<string, unknown>;
+  if (node['Fn::GetAtt']) {
+    const [id, attribute] = node['Fn::GetAtt'] as [string, string];
+    return `<${id}.${attribute}>`;
+  }
+  if (node.Ref) return `<${String(node.Ref)}>`;
+  if (node['Fn::Join']) {
+    const [separator, parts] = node['Fn::Join'] as [string, unknown[]];
+    return parts.map(render).join(separator);
+  }
+  return JSON.stringify(value);
+}
+
+/**
+ * Every (action, resource) pair the given operation's Lambda may use, collected from all
+ * policies attached to its role; fails if the role also carries managed policies.
+ */
+function permissionsOf(operationName: string): Array<{ action: string; resource: string }> {
+  const fn = stack.fileService.functions[operationName];
+  if (!fn) throw new Error(`no function for ${operationName}`);
+  const fnResource = template.toJSON().Resources[stack.getLogicalId(fn.node.defaultChild as CfnFunction)] as Resource;
+  const [roleId] = (fnResource.Properties.Role as { 'Fn::GetAtt': [string, string] })['Fn::GetAtt'];
+  const role = template.toJSON().Resources[roleId] as Resource;
+  expect(role.Properties.ManagedPolicyArns).toBeUndefined();
+
+  const pairs: Array<{ action: string; resource: string }> = [];
+  for (const [, policy] of resourcesOfType('AWS::IAM::Policy')) {
+    const roles = policy.Properties.Roles as Array<{ Ref: string }>;
+    if (!roles.some((r) => r.Ref === roleId)) continue;
+    const statements = (policy.Properties.PolicyDocument as { Statement: Statement[] }).Statement;
+    for (const statement of statements) {
+      expect(statement.Effect).toBe('Allow');
+      const actions = ([] as string[]).concat(statement.Action);
+      const resources = ([] as unknown[]).concat(statement.Resource).map(render);
+      for (const action of actions) for (const resource of resources) pairs.push({ action, resource });
+    }
+  }
+  return pairs;
+}
+
+function s3Permissions(operationName: string): string[] {
+  return permissionsOf(operationName)
+    .filter((p) => p.action.startsWith('s3:'))
+    .map((p) => `${p.action} ${p.resource.replace(/^<[^>]+>/, '<bucket>')}`)
+    .sort();
+}
+
+describe('FileService bucket', () => {
+  function fileBucket(): Resource {
+    const buckets = resourcesOfType('AWS::S3::Bucket').filter(([, b]) => b.Properties.LoggingConfiguration);
+    expect(buckets).toHaveLength(1);
+    return buckets[0]![1];
+  }
+
+  it('expires unsaved uploads under temp/ after one day', () => {
+    // Prepare / Act: the stack is synthesised once in beforeAll.
+    // Assess
+    expect(fileBucket().Properties.LifecycleConfiguration).toMatchObject({
+      Rules: expect.arrayContaining([
+        expect.objectContaining({ Prefix: 'temp/', ExpirationInDays: 1, Status: 'Enabled' }),
+      ]),
+    });
+  });
+
+  it('aborts incomplete multipart uploads after one day', () => {
+    expect(fileBucket().Properties.LifecycleConfiguration).toMatchObject({
+      Rules: expect.arrayContaining([
+        expect.objectContaining({ AbortIncompleteMultipartUpload: { DaysAfterInitiation: 1 }, Status: 'Enabled' }),
+      ]),
+    });
+  });
+
+  it('blocks public access, disables ACLs, encrypts and is retained', () => {
+    const bucket = fileBucket();
+
+    expect(bucket.Properties.PublicAccessBlockConfiguration).toEqual({
+      BlockPublicAcls: true,
+      BlockPublicPolicy: true,
+      IgnorePublicAcls: true,
+      RestrictPublicBuckets: true,
+    });
+    expect(bucket.Properties.OwnershipControls).toEqual({ Rules: [{ ObjectOwnership: 'BucketOwnerEnforced' }] });
+    expect(bucket.Properties.BucketEncryption).toEqual({
+      ServerSideEncryptionConfiguration: [{ ServerSideEncryptionByDefault: { SSEAlgorithm: 'AES256' } }],
+    });
+    expect(bucket.DeletionPolicy).toBe('Retain');
+  });
+
+  it('writes server access logs to a separate hardened, retained bucket', () => {
+    const logBucketId = (fileBucket().Properties.LoggingConfiguration as { DestinationBucketName: { Ref: string } })
+      .DestinationBucketName.Ref;
+    const logBucket = template.toJSON().Resources[logBucketId] as Resource;
+
+    expect(logBucket.Properties.OwnershipControls).toEqual({ Rules: [{ ObjectOwnership: 'BucketOwnerEnforced' }] });
+    expect(logBucket.Properties.PublicAccessBlockConfiguration).toMatchObject({ BlockPublicAcls: true, RestrictPublicBuckets: true });
+    expect(logBucket.DeletionPolicy).toBe('Retain');
+  });
+
+  it('denies every request that does not use TLS', () => {
+    const fileBucketId = resourcesOfType('AWS::S3::Bucket').find(([, b]) => b.Properties.LoggingConfiguration)![0];
+
+    template.hasResourceProperties('AWS::S3::BucketPolicy', {
+      Bucket: { Ref: fileBucketId },
+      PolicyDocument: {
+        Statement: Match.arrayWith([
+          Match.objectLike({
+            Effect: 'Deny',
+            Action: 's3:*',
+            Condition: { Bool: { 'aws:SecureTransport': 'false' } },
+          }),
+        ]),
+      },
+    });
+  });
+
+  it('lets browsers of the configured origins PUT, GET and HEAD objects and read the ETag', () => {
+    expect(fileBucket().Properties.CorsConfiguration).toEqual({
+      CorsRules: [
+        {
+          AllowedOrigins: ['https://app.example.com'],
+          AllowedMethods: ['PUT', 'GET', 'HEAD'],
+          AllowedHeaders: ['*'],
+          ExposedHeaders: ['ETag'],
+          MaxAge: 3600,
+        },
+      ],
+    });
+  });
+});
+
+describe('FileService table', () => {
+  it('is an on-demand pk/sk table with point-in-time recovery, encrypted and retained', () => {
+    template.resourceCountIs('AWS::DynamoDB::Table', 1);
+    template.hasResource('AWS::DynamoDB::Table', {
+      DeletionPolicy: 'Retain',
+      Properties: {
+        BillingMode: 'PAY_PER_REQUEST',
+        KeySchema: [
+          { AttributeName: 'pk', KeyType: 'HASH' },
+          { AttributeName: 'sk', KeyType: 'RANGE' },
+        ],
+        AttributeDefinitions: [
+          { AttributeName: 'pk', AttributeType: 'S' },
+          { AttributeName: 'sk', AttributeType: 'S' },
+        ],
+        PointInTimeRecoverySpecification: { PointInTimeRecoveryEnabled: true },
+        SSESpecification: { SSEEnabled: true },
+        DeletionProtectionEnabled: true,
+      },
+    });
+  });
+});
+
+describe('FileService functions', () => {
+  it('creates one arm64 nodejs22.x Lambda per operation', () => {
+    template.resourceCountIs('AWS::Lambda::Function', operations.length);
+    expect(Object.keys(stack.fileService.functions).sort()).toEqual(operations.map((op) => op.name).sort());
+    for (const [, fn] of resourcesOfType('AWS::Lambda::Function')) {
+      expect(fn.Properties).toMatchObject({ Runtime: 'nodejs22.x', Architectures: ['arm64'], Handler: 'index.handler' });
+    }
+  });
+
+  it('gives every Lambda the environment the handlers read', () => {
+    for (const [, fn] of resourcesOfType('AWS::Lambda::Function')) {
+      const variables = (fn.Properties.Environment as { Variables: Record<string, unknown> }).Variables;
+      expect(Object.keys(variables)).toEqual(expect.arrayContaining([...handlerEnvironment]));
+      expect(variables).toMatchObject({
+        MAX_UPLOAD_BYTES: String(5 * 1024 ** 3),
+        UPLOAD_URL_TTL_SECONDS: '900',
+        DOWNLOAD_URL_TTL_SECONDS: '900',
+        NODE_OPTIONS: '--enable-source-maps',
+      });
+    }
+  });
+
+  it('gives save and delete 29 seconds and the other operations 10', () => {
+    const timeoutOf = (name: string) =>
+      (template.toJSON().Resources[stack.getLogicalId(stack.fileService.functions[name]!.node.defaultChild as CfnFunction)] as Resource)
+        .Properties.Timeout;
+
+    expect(timeoutOf('saveFile')).toBe(29);
+    expect(timeoutOf('deleteFile')).toBe(29);
+    expect(timeoutOf('getFile')).toBe(10);
+    expect(timeoutOf('uploadFile')).toBe(10);
+  });
+
+  it('writes each Lambda to its own log group with a retention', () => {
+    for (const [, fn] of resourcesOfType('AWS::Lambda::Function')) {
+      const logGroupId = (fn.Properties.LoggingConfig as { LogGroup: { Ref: string } }).LogGroup.Ref;
+      expect((template.toJSON().Resources[logGroupId] as Resource).Properties.RetentionInDays).toBe(30);
+    }
+  });
+});
+
+describe('FileService permissions', () => {
+  it('lets the save function read and delete temp objects and put permanent ones', () => {
+    expect(s3Permissions('saveFile')).toEqual([
+      's3:DeleteObject <bucket>/temp/*',
+      's3:GetObject <bucket>/temp/*',
+      's3:PutObject <bucket>/files/*',
+    ]);
+  });
+
+  it('gives the get function no S3 action at all', () => {
+    expect(s3Permissions('getFile')).toEqual([]);
+  });
+
+  it('lets the download functions read permanent objects but never delete them', () => {
+    for (const name of ['downloadFile', 'downloadFiles']) {
+      expect(s3Permissions(name)).toEqual(['s3:GetObject <bucket>/files/*']);
+    }
+  });
+
+  it('lets the upload function put temp objects only', () => {
+    expect(s3Permissions('uploadFile')).toEqual(['s3:PutObject <bucket>/temp/*']);
+  });
+
+  it('lets the delete function delete permanent objects only', () => {
+    expect(s3Permissions('deleteFile')).toEqual(['s3:DeleteObject <bucket>/files/*']);
+  });
+
+  it('never grants s3:ListBucket or any wildcard action', () => {
+    for (const op of operations) {
+      const actions = permissionsOf(op.name).map((p) => p.action);
+      expect(actions).not.toContain('s3:ListBucket');
+      expect(actions.filter((a) => a.includes('*'))).toEqual([]);
+    }
+  });
+
+  it('grants table writes only to the operations that write', () => {
+    const writers = operations
+      .filter((op) => permissionsOf(op.name).some((p) => p.action === 'dynamodb:PutItem'))
+      .map((op) => op.name)
+      .sort();
+
+    expect(writers).toEqual(['deleteFile', 'saveFile']);
+    expect(permissionsOf('getFile').filter((p) => p.action.startsWith('dynamodb:')).map((p) => p.action).sort()).toEqual([
+      'dynamodb:BatchGetItem',
+      'dynamodb:GetItem',
+      'dynamodb:Query',
+    ]);
+  });
+
+  it('lets each Lambda write only to its own log group', () => {
+    for (const op of operations) {
+      const logs = permissionsOf(op.name).filter((p) => p.action.startsWith('logs:'));
+      expect(logs.map((p) => p.action).sort()).toEqual(['logs:CreateLogStream', 'logs:PutLogEvents']);
+      expect(new Set(logs.map((p) => p.resource)).size).toBe(1);
+      expect(logs[0]!.resource).toMatch(/^<.*Logs.*\.Arn>$/);
+    }
+  });
+});
+
+describe('FileService API', () => {
+  it('answers every route of every operation, each behind the JWT authorizer', () => {
+    const [authorizerId] = resourcesOfType('AWS::ApiGatewayV2::Authorizer').map(([id]) => id);
+    const expected = operations.flatMap((op) => op.routes.map((route) => `${route.method} ${route.path}`)).sort();
+
+    const routes = resourcesOfType('AWS::ApiGatewayV2::Route');
+
+    expect(routes.map(([, r]) => r.Properties.RouteKey).sort()).toEqual(expected);
+    for (const [, route] of routes) {
+      expect(route.Properties).toMatchObject({ AuthorizationType: 'JWT', AuthorizerId: { Ref: authorizerId } });
+    }
+  });
+
+  it('accepts the colon in POST /v1/files:downloadFiles', () => {
+    template.hasResourceProperties('AWS::ApiGatewayV2::Route', { RouteKey: 'POST /v1/files:downloadFiles' });
+  });
+
+  it('verifies JWTs from the configured issuer and audiences', () => {
+    template.resourceCountIs('AWS::ApiGatewayV2::Authorizer', 1);
+    template.hasResourceProperties('AWS::ApiGatewayV2::Authorizer', {
+      AuthorizerType: 'JWT',
+      IdentitySource: ['$request.header.Authorization'],
+      JwtConfiguration: { Issuer: issuer, Audience: audience },
+    });
+  });
+
+  it('answers CORS preflights for the configured origins', () => {
+    template.hasResourceProperties('AWS::ApiGatewayV2::Api', {
+      ProtocolType: 'HTTP',
+      CorsConfiguration: Match.objectLike({
+        AllowOrigins: ['https://app.example.com'],
+        AllowHeaders: ['Authorization', 'Content-Type'],
+        AllowMethods: Match.arrayWith(['GET', 'POST', 'DELETE']),
+      }),
+    });
+  });
+
+  it('logs every request of the default stage', () => {
+    template.hasResourceProperties('AWS::ApiGatewayV2::Stage', {
+      StageName: '$default',
+      AutoDeploy: true,
+      AccessLogSettings: { DestinationArn: Match.anyValue(), Format: Match.stringLikeRegexp('requestId') },
+    });
+  });
+
+  it('outputs the API URL, the bucket name and the table name', () => {
+    expect(Object.keys(template.findOutputs('*')).sort()).toEqual(['ApiUrl', 'BucketName', 'TableName']);
+  });
+});
+
+describe('FileService cdk-nag', () => {
+  it('has no unacknowledged AwsSolutions finding', () => {
+    // Prepare
+    const checks = new AwsSolutionsChecks();
+
+    // Act
+    const report = checks.validateScope(app);
+
+    // Assess: the rule names carry the finding, so a failure says what is wrong where.
+    expect(report.violations.map((v) => `${v.ruleName} ${v.violatingResources.map((r) => r.constructPath).join(',')}`)).toEqual([]);
+  });
+
+  it('synthesises with the AwsSolutions checks registered as the app does', () => {
+    Validations.of(app).addPlugins(new AwsSolutionsChecks(app));
+
+    expect(() => app.synth({ force: true })).not.toThrow();
+    expect(Annotations.fromStack(stack).findError('*', Match.anyValue())).toEqual([]);
+    expect(Annotations.fromStack(stack).findWarning('*', Match.anyValue())).toEqual([]);
+  });
+});
+
+describe('FileService options', () => {
+  // These stacks skip bundling (the real one above proves it works), so each costs milliseconds.
+  function synth(overrides: Partial<FileServiceProps>): Template {
+    const unbundled = new App({ context: { 'aws:cdk:bundling-stacks': [] } });
+    const options = new Stack(unbundled, 'Options');
+    new FileService(options, 'Files', { jwtIssuer: issuer, jwtAudience: audience, handlersDir, ...overrides });
+    return Template.fromStack(options);
+  }
+
+  it('allows any origin by default', () => {
+    const defaults = synth({});
+
+    defaults.hasResourceProperties('AWS::S3::Bucket', {
+      CorsConfiguration: { CorsRules: [Match.objectLike({ AllowedOrigins: ['*'] })] },
+    });
+    defaults.hasResourceProperties('AWS::ApiGatewayV2::Api', { CorsConfiguration: Match.objectLike({ AllowOrigins: ['*'] }) });
+  });
+
+  it('turns CORS off for an empty origin list', () => {
+    const noCors = synth({ corsOrigins: [] });
+
+    for (const bucket of Object.values(noCors.findResources('AWS::S3::Bucket'))) {
+      expect(bucket.Properties.CorsConfiguration).toBeUndefined();
+    }
+    noCors.hasResourceProperties('AWS::ApiGatewayV2::Api', { CorsConfiguration: Match.absent() });
+  });
+
+  it('passes the configured limits to the handlers and the lifecycle rule', () => {
+    const custom = synth({
+      tempExpiration: Duration.days(3),
+      maxUploadBytes: 10 * 1024 ** 2,
+      uploadUrlTtl: Duration.minutes(5),
+      downloadUrlTtl: Duration.hours(1),
+    });
+
+    custom.hasResourceProperties('AWS::S3::Bucket', {
+      LifecycleConfiguration: { Rules: Match.arrayWith([Match.objectLike({ Prefix: 'temp/', ExpirationInDays: 3 })]) },
+    });
+    custom.hasResourceProperties('AWS::Lambda::Function', {
+      Environment: {
+        Variables: Match.objectLike({
+          MAX_UPLOAD_BYTES: String(10 * 1024 ** 2),
+          UPLOAD_URL_TTL_SECONDS: '300',
+          DOWNLOAD_URL_TTL_SECONDS: '3600',
+        }),
+      },
+    });
+  });
+
+  it('lets the bucket and the table be destroyed when asked, without deletion protection', () => {
+    const disposable = synth({ removalPolicy: RemovalPolicy.DESTROY });
+
+    disposable.hasResource('AWS::DynamoDB::Table', {
+      DeletionPolicy: 'Delete',
+      Properties: Match.objectLike({ DeletionProtectionEnabled: false }),
+    });
+    disposable.allResources('AWS::S3::Bucket', { DeletionPolicy: 'Delete' });
+  });
+});
+
+describe('FileService props', () => {
+  // Validation runs before any bundling, so these cost nothing.
+  function build(overrides: Partial<FileServiceProps>): () => FileService {
+    return () =>
+      new FileService(new Stack(new App(), 'Invalid'), 'Files', {
+        jwtIssuer: issuer,
+        jwtAudience: audience,
+        handlersDir,
+        ...overrides,
+      });
+  }
+
+  it('refuses a temp expiration that is not a whole number of days', () => {
+    expect(build({ tempExpiration: Duration.hours(12) })).toThrow(/tempExpiration must be a whole number of days/);
+  });
+
+  it('refuses a download URL lifetime above seven days', () => {
+    expect(build({ downloadUrlTtl: Duration.days(8) })).toThrow(/downloadUrlTtl must be at most 7 days/);
+  });
+
+  it('refuses an upload URL lifetime above seven days', () => {
+    expect(build({ uploadUrlTtl: Duration.days(8) })).toThrow(/uploadUrlTtl must be at most 7 days/);
+  });
+
+  it('refuses an upload limit above the 5 GiB single PUT limit', () => {
+    expect(build({ maxUploadBytes: 5 * 1024 ** 3 + 1 })).toThrow(/maxUploadBytes must be at most 5 GiB/);
+  });
+
+  it('refuses an upload limit that is not a positive whole number', () => {
+    expect(build({ maxUploadBytes: 0 })).toThrow(/maxUploadBytes must be a positive whole number/);
+    expect(build({ maxUploadBytes: 1.5 })).toThrow(/maxUploadBytes must be a positive whole number/);
+  });
+
+  it('refuses an issuer that is not an https URL', () => {
+    expect(build({ jwtIssuer: 'http://auth.example.com/' })).toThrow(/jwtIssuer must be an https URL/);
+  });
+
+  it('refuses an empty audience list', () => {
+    expect(build({ jwtAudience: [] })).toThrow(/jwtAudience must list at least one/);
+  });
+
+  it("refuses '*' mixed with specific CORS origins", () => {
+    expect(build({ corsOrigins: ['*', 'https://app.example.com'] })).toThrow(/corsOrigins '\*' already allows every origin/);
+  });
+
+  it('refuses the SNAPSHOT removal policy that S3 cannot honour', () => {
+    expect(build({ removalPolicy: RemovalPolicy.SNAPSHOT })).toThrow(/removalPolicy SNAPSHOT is not supported/);
+  });
+
+  it('names the handler files missing from handlersDir', () => {
+    const empty = mkdtempSync(join(tmpdir(), 'no-handlers-'));
+
+    expect(build({ handlersDir: empty })).toThrow(/lacks handler files: upload-file\.ts, save-file\.ts/);
+  });
+});

@@ -1,0 +1,63 @@
+import { describe, expect, it } from 'vitest';
+import { operations } from '../../lambdas/operations';
+import { permissionGrants } from '../../lib/file-service';
+
+const arns = { tableArn: 'arn:table', bucketArn: 'arn:bucket' };
+
+describe('permissionGrants', () => {
+  it('maps table:read to GetItem, Query and BatchGetItem on the table', () => {
+    expect(permissionGrants(['table:read'], arns)).toEqual([
+      { actions: ['dynamodb:BatchGetItem', 'dynamodb:GetItem', 'dynamodb:Query'], resources: ['arn:table'] },
+    ]);
+  });
+
+  it('merges table:read and table:write into one grant on the table', () => {
+    expect(permissionGrants(['table:read', 'table:write'], arns)).toEqual([
+      {
+        actions: [
+          'dynamodb:BatchGetItem',
+          'dynamodb:BatchWriteItem',
+          'dynamodb:ConditionCheckItem',
+          'dynamodb:DeleteItem',
+          'dynamodb:GetItem',
+          'dynamodb:PutItem',
+          'dynamodb:Query',
+          'dynamodb:UpdateItem',
+        ],
+        resources: ['arn:table'],
+      },
+    ]);
+  });
+
+  it('scopes temp permissions to objects under temp/', () => {
+    expect(permissionGrants(['temp:put', 'temp:read', 'temp:delete'], arns)).toEqual([
+      { actions: ['s3:DeleteObject', 's3:GetObject', 's3:PutObject'], resources: ['arn:bucket/temp/*'] },
+    ]);
+  });
+
+  it('scopes files permissions to objects under files/', () => {
+    expect(permissionGrants(['files:put', 'files:read', 'files:delete'], arns)).toEqual([
+      { actions: ['s3:DeleteObject', 's3:GetObject', 's3:PutObject'], resources: ['arn:bucket/files/*'] },
+    ]);
+  });
+
+  it('keeps temp and files grants apart', () => {
+    expect(permissionGrants(['temp:read', 'files:put'], arns)).toEqual([
+      { actions: ['s3:GetObject'], resources: ['arn:bucket/temp/*'] },
+      { actions: ['s3:PutObject'], resources: ['arn:bucket/files/*'] },
+    ]);
+  });
+
+  it('grants nothing for no permissions', () => {
+    expect(permissionGrants([], arns)).toEqual([]);
+  });
+
+  it('never grants bucket-level actions or the bucket itself to any operation', () => {
+    for (const op of operations) {
+      const grants = permissionGrants(op.permissions, arns);
+
+      expect(grants.flatMap((g) => g.actions)).not.toContain('s3:ListBucket');
+      expect(grants.flatMap((g) => g.resources)).not.toContain('arn:bucket');
+    }
+  });
+});
