@@ -80,10 +80,18 @@ export class S3ObjectStore implements ObjectStore {
   }
 
   async readStart(key: string, length: number): Promise<Uint8Array> {
-    const result = await this.client.send(
-      new GetObjectCommand({ Bucket: this.bucket, Key: key, Range: `bytes=0-${length - 1}` }),
-    );
-    return result.Body ? result.Body.transformToByteArray() : new Uint8Array();
+    try {
+      const result = await this.client.send(
+        new GetObjectCommand({ Bucket: this.bucket, Key: key, Range: `bytes=0-${length - 1}` }),
+      );
+      return result.Body ? result.Body.transformToByteArray() : new Uint8Array();
+    } catch (error) {
+      // S3 answers any range of an empty object with 416 InvalidRange: it has no bytes to give.
+      if (error instanceof S3ServiceException && (error.name === 'InvalidRange' || error.$metadata.httpStatusCode === 416)) {
+        return new Uint8Array();
+      }
+      throw error;
+    }
   }
 
   async copy(fromKey: string, toKey: string): Promise<void> {

@@ -60,7 +60,8 @@ export const saveBody = z.object({
   access_control: z.enum(['private', 'public-read']).optional(),
   _tags: tags.optional(),
   relations: z.array(relation).max(1000).optional(),
-  custom_download_url: z.url().max(2048).optional(),
+  // Only web links: the URL is returned to clients that may render it as one.
+  custom_download_url: z.url({ protocol: /^https?$/, message: 'must be an http(s) URL' }).max(2048).optional(),
 });
 
 export const saveQuery = z.object({

@@ -101,7 +101,14 @@ export async function startLocalS3(options: LocalS3Options): Promise<LocalS3> {
     // Rejected requests never see 100 Continue, so clients do not upload bodies for nothing.
     if (expectsContinue) res.writeContinue();
 
-    forward(req, res, { port: backendPort, agent, cors, log });
+    const backend = { port: backendPort, agent, cors, log };
+    if (req.method !== 'GET' || !req.headers.range) return forward(req, res, backend);
+    void isEmptyObject(req, backend).then((empty) =>
+      empty
+        ? // S3 refuses any range of an empty object; s3rver would answer a body it cannot send.
+          sendError(res, { status: 416, code: 'InvalidRange', message: 'The requested range is not satisfiable' }, cors, false)
+        : forward(req, res, backend),
+    );
   };
 
   const front = http.createServer((req, res) => handle(req, res, false));
@@ -197,6 +204,23 @@ function forward(req: http.IncomingMessage, res: http.ServerResponse, backend: B
     sendError(res, { status: 502, code: 'InternalError', message: 'We encountered an internal error.' }, backend.cors, false);
   });
   pipeline(req, upstream, () => {});
+}
+
+/** Whether the object a GET asks for exists and has no bytes (a HEAD to s3rver, which trusts the front). */
+function isEmptyObject(req: http.IncomingMessage, backend: Backend): Promise<boolean> {
+  const headers = { ...req.headers };
+  delete headers.range;
+  return new Promise((resolve) => {
+    const head = http.request(
+      { host: '127.0.0.1', port: backend.port, method: 'HEAD', path: req.url, headers, agent: backend.agent },
+      (response) => {
+        response.resume();
+        resolve(response.statusCode === 200 && response.headers['content-length'] === '0');
+      },
+    );
+    head.on('error', () => resolve(false));
+    head.end();
+  });
 }
 
 function hasBody(req: http.IncomingMessage): boolean {

@@ -265,6 +265,26 @@ describe('limits and checks on save', () => {
     expect(response.body).toMatchObject({ status: 415, error: expect.stringContaining('image/png') });
   });
 
+  it('saves an empty text file, and refuses an empty file declared as PDF with 415', async () => {
+    // Prepare
+    const [text, pdf] = await Promise.all(
+      [['empty.txt', 'text/plain'], ['empty.pdf', 'application/pdf']].map(async ([filename, mime_type]) => {
+        const ticket = await api.post<Ticket>('/v2/files/upload', { filename, mime_type });
+        await putBytes(ticket.body.upload_url, new Uint8Array(), mime_type ?? '');
+        return ticket.body;
+      }),
+    );
+
+    // Act
+    const savedText = await api.post<Entity>('/v2/files', { s3ref: text?.s3ref });
+    const savedPdf = await api.post('/v2/files', { s3ref: pdf?.s3ref });
+
+    // Assess
+    expect(savedText.status).toBe(201);
+    expect(savedText.body).toMatchObject({ size_bytes: 0, readable_size: '0 B' });
+    expect(savedPdf.status).toBe(415);
+  });
+
   it('refuses to save an upload that was never made with 404', async () => {
     // Prepare
     const ticket = await api.post<Ticket>('/v2/files/upload', { filename: 'never.txt', mime_type: 'text/plain' });

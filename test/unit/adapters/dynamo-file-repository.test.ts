@@ -1,0 +1,161 @@
+import { ConditionalCheckFailedException, DynamoDBClient, TransactionCanceledException } from '@aws-sdk/client-dynamodb';
+import { BatchWriteCommand, DynamoDBDocumentClient, GetCommand, QueryCommand, TransactWriteCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import { mockClient } from 'aws-sdk-client-mock';
+import { beforeEach, describe, expect, it } from 'vitest';
+import { DynamoFileRepository } from '../../../lambdas/adapters/dynamo-file-repository';
+import type { FileRecord, FileVersion } from '../../../lambdas/core/model';
+import { StaleWriteError } from '../../../lambdas/core/ports';
+
+const ddb = mockClient(DynamoDBDocumentClient);
+const table = 'files-table';
+const id = '0f8fad5b-d9cb-469f-a165-70867728950e';
+
+function repository(): DynamoFileRepository {
+  return new DynamoFileRepository(DynamoDBDocumentClient.from(new DynamoDBClient({ region: 'eu-central-1' })), table);
+}
+
+function version(number: number): FileVersion {
+  return {
+    version: number,
+    s3ref: { bucket: 'b', key: `files/o/${id}/v${number}` },
+    filename: `v${number}.txt`,
+    mime_type: 'text/plain',
+    size_bytes: number,
+    created_at: '2024-01-01T00:00:00.000Z',
+    created_by: 'u',
+  };
+}
+
+function record(org: string, latest: number): FileRecord {
+  return {
+    id, org, title: 't', filename: 'f', type: 'text', mime_type: 'text/plain', size_bytes: 1,
+    access_control: 'private', tags: [], relations: [], created_at: 'c', created_by: 'u', updated_at: 'u',
+    latest_version: latest, s3ref: version(latest).s3ref, status: 'active',
+  };
+}
+
+function cancelled(...codes: string[]): TransactionCanceledException {
+  return new TransactionCanceledException({ message: 'cancelled', $metadata: {}, CancellationReasons: codes.map((Code) => ({ Code })) });
+}
+
+beforeEach(() => {
+  ddb.reset();
+});
+
+describe('DynamoFileRepository', () => {
+  it("keys every item by org and id, so an org's read cannot reach another org's file", async () => {
+    // Prepare
+    ddb.on(GetCommand).resolves({});
+
+    // Act
+    await repository().get('a/b', id);
+    await repository().get('a', id);
+
+    // Assess
+    const keys = ddb.commandCalls(GetCommand).map((call) => call.args[0].input.Key?.pk);
+    expect(keys).toEqual([`FILE#a%2Fb#${id}`, `FILE#a#${id}`]);
+  });
+
+  it('returns a stored entity without its table keys', async () => {
+    // Prepare
+    ddb.on(GetCommand).resolves({ Item: { pk: 'p', sk: 'FILE', ...record('o', 1) } });
+
+    // Act
+    const found = await repository().get('o', id);
+
+    // Assess
+    expect(found).toEqual(record('o', 1));
+  });
+
+  it('lists versions newest first across every page of the query', async () => {
+    // Prepare
+    ddb
+      .on(QueryCommand)
+      .resolvesOnce({ Items: [version(3), version(2)], LastEvaluatedKey: { pk: 'p', sk: 'VERSION#0000000002' } })
+      .resolvesOnce({ Items: [version(1)] });
+
+    // Act
+    const versions = await repository().listVersions('o', id);
+
+    // Assess
+    expect(versions.map((item) => item.version)).toEqual([3, 2, 1]);
+    const calls = ddb.commandCalls(QueryCommand);
+    expect(calls[1]?.args[0].input.ExclusiveStartKey).toEqual({ pk: 'p', sk: 'VERSION#0000000002' });
+    expect(calls[0]?.args[0].input).toMatchObject({ ScanIndexForward: false, ConsistentRead: true });
+  });
+
+  it.each([['ConditionalCheckFailed'], ['TransactionConflict']])(
+    'turns a transaction cancelled by %s into StaleWriteError',
+    async (code) => {
+      // Prepare
+      ddb.on(TransactWriteCommand).rejects(cancelled('None', code));
+
+      // Act
+      const attempt = repository().addVersion(record('o', 2), version(2));
+
+      // Assess
+      await expect(attempt).rejects.toBeInstanceOf(StaleWriteError);
+    },
+  );
+
+  it('passes on a transaction cancelled for another reason, which retrying would not fix', async () => {
+    // Prepare
+    ddb.on(TransactWriteCommand).rejects(cancelled('ValidationError', 'None'));
+
+    // Act
+    const attempt = repository().create(record('o', 1), version(1));
+
+    // Assess
+    await expect(attempt).rejects.toBeInstanceOf(TransactionCanceledException);
+  });
+
+  it('creates entity and version only where neither exists yet', async () => {
+    // Prepare
+    ddb.on(TransactWriteCommand).resolves({});
+
+    // Act
+    await repository().create(record('o', 1), version(1));
+
+    // Assess
+    const items = ddb.commandCalls(TransactWriteCommand)[0]?.args[0].input.TransactItems ?? [];
+    expect(items.map((item) => item.Put?.ConditionExpression)).toEqual(['attribute_not_exists(pk)', 'attribute_not_exists(pk)']);
+    expect(items.map((item) => item.Put?.Item?.sk)).toEqual(['FILE', 'VERSION#0000000001']);
+  });
+
+  it('marks a file as deleting, and answers undefined for a file that does not exist', async () => {
+    // Prepare
+    ddb
+      .on(UpdateCommand)
+      .resolvesOnce({ Attributes: { pk: 'p', sk: 'FILE', ...record('o', 1), status: 'deleting' } })
+      .rejects(new ConditionalCheckFailedException({ message: 'no', $metadata: {} }));
+
+    // Act
+    const marked = await repository().markDeleting('o', id);
+    const missing = await repository().markDeleting('o', id);
+
+    // Assess
+    expect(marked).toMatchObject({ id, status: 'deleting' });
+    expect(marked).not.toHaveProperty('pk');
+    expect(missing).toBeUndefined();
+    expect(ddb.commandCalls(UpdateCommand)[0]?.args[0].input.ConditionExpression).toBe('attribute_exists(pk)');
+  });
+
+  it('removes versions in batches of 25, the entity last, and retries unprocessed deletes', async () => {
+    // Prepare
+    const unprocessed = [{ DeleteRequest: { Key: { pk: 'p', sk: 'VERSION#0000000003' } } }];
+    ddb.on(BatchWriteCommand).resolvesOnce({ UnprocessedItems: { [table]: unprocessed } }).resolves({});
+    const versions = Array.from({ length: 30 }, (_, index) => index + 1);
+
+    // Act
+    await repository().remove('o', id, versions);
+
+    // Assess
+    const batches = ddb.commandCalls(BatchWriteCommand).map((call) =>
+      (call.args[0].input.RequestItems?.[table] ?? []).map((request) => request.DeleteRequest?.Key?.sk as string),
+    );
+    expect(batches.map((batch) => batch.length)).toEqual([25, 1, 6]);
+    expect(batches[1]).toEqual(['VERSION#0000000003']);
+    expect(batches.flat().at(-1)).toBe('FILE');
+    expect(new Set(batches.flat()).size).toBe(31);
+  });
+});

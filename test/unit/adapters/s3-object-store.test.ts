@@ -1,0 +1,171 @@
+import {
+  CopyObjectCommand,
+  DeleteObjectsCommand,
+  GetObjectCommand,
+  HeadObjectCommand,
+  NotFound,
+  S3Client,
+  S3ServiceException,
+} from '@aws-sdk/client-s3';
+import type { GetObjectCommandOutput } from '@aws-sdk/client-s3';
+import { mockClient } from 'aws-sdk-client-mock';
+import { beforeEach, describe, expect, it } from 'vitest';
+import { contentDisposition, S3ObjectStore } from '../../../lambdas/adapters/s3-object-store';
+
+const s3 = mockClient(S3Client);
+const bucket = 'files-bucket';
+
+function store(): S3ObjectStore {
+  const client = new S3Client({ region: 'eu-central-1', credentials: { accessKeyId: 'AKIDTEST', secretAccessKey: 'secret' } });
+  return new S3ObjectStore({
+    bucket,
+    client,
+    objectBaseUrl: `https://${bucket}.s3.eu-central-1.amazonaws.com`,
+    uploadUrlTtlSeconds: 900,
+    downloadUrlTtlSeconds: 60,
+  });
+}
+
+function s3Error(name: string, httpStatusCode: number): S3ServiceException {
+  return new S3ServiceException({ name, $fault: 'client', $metadata: { httpStatusCode }, message: name });
+}
+
+beforeEach(() => {
+  s3.reset();
+});
+
+describe('S3ObjectStore', () => {
+  it('reports a missing object as undefined, whether S3 says NotFound or just 404', async () => {
+    // Prepare
+    s3.on(HeadObjectCommand, { Key: 'a' }).rejects(new NotFound({ message: 'NotFound', $metadata: { httpStatusCode: 404 } }));
+    s3.on(HeadObjectCommand, { Key: 'b' }).rejects(s3Error('UnknownError', 404));
+
+    // Act
+    const heads = [await store().head('a'), await store().head('b')];
+
+    // Assess
+    expect(heads).toEqual([undefined, undefined]);
+  });
+
+  it('passes on errors other than a missing object', async () => {
+    // Prepare
+    s3.on(HeadObjectCommand).rejects(s3Error('AccessDenied', 403));
+
+    // Act
+    const attempt = store().head('a');
+
+    // Assess
+    await expect(attempt).rejects.toMatchObject({ name: 'AccessDenied' });
+  });
+
+  it('reports size and type of an object', async () => {
+    // Prepare
+    s3.on(HeadObjectCommand).resolves({ ContentLength: 7, ContentType: 'text/plain' });
+
+    // Act
+    const head = await store().head('a');
+
+    // Assess
+    expect(head).toEqual({ size: 7, contentType: 'text/plain' });
+  });
+
+  it('reads the leading bytes with a range request', async () => {
+    // Prepare
+    const body = { transformToByteArray: async () => Uint8Array.from([1, 2, 3]) };
+    s3.on(GetObjectCommand).resolves({ Body: body } as unknown as GetObjectCommandOutput);
+
+    // Act
+    const bytes = await store().readStart('temp/k', 16);
+
+    // Assess
+    expect(Array.from(bytes)).toEqual([1, 2, 3]);
+    expect(s3.commandCalls(GetObjectCommand)[0]?.args[0].input).toMatchObject({ Bucket: bucket, Key: 'temp/k', Range: 'bytes=0-15' });
+  });
+
+  it('reads no bytes, rather than failing, from an empty object that S3 refuses a range of', async () => {
+    // Prepare: S3 answers 416 InvalidRange to any range request on a zero-byte object.
+    s3.on(GetObjectCommand).rejects(s3Error('InvalidRange', 416));
+
+    // Act
+    const bytes = await store().readStart('temp/empty.pdf', 16);
+
+    // Assess
+    expect(bytes).toHaveLength(0);
+  });
+
+  it('copies within the bucket with a URL-encoded copy source', async () => {
+    // Prepare
+    s3.on(CopyObjectCommand).resolves({});
+    const from = 'temp/org%2Fx/u/Bericht März & Co+1.pdf';
+
+    // Act
+    await store().copy(from, 'files/k');
+
+    // Assess
+    const input = s3.commandCalls(CopyObjectCommand)[0]?.args[0].input;
+    expect(input).toMatchObject({ Bucket: bucket, Key: 'files/k' });
+    expect(input?.CopySource).toBe(`${bucket}/temp/org%252Fx/u/Bericht%20M%C3%A4rz%20%26%20Co%2B1.pdf`);
+    expect(decodeURIComponent(input?.CopySource ?? '')).toBe(`${bucket}/${from}`);
+  });
+
+  it('deletes keys in batches of at most 1000', async () => {
+    // Prepare
+    s3.on(DeleteObjectsCommand).resolves({});
+    const keys = Array.from({ length: 2001 }, (_, index) => `files/k${index}`);
+
+    // Act
+    await store().delete(keys);
+
+    // Assess
+    const batches = s3.commandCalls(DeleteObjectsCommand).map((call) => call.args[0].input.Delete?.Objects?.map((o) => o.Key) ?? []);
+    expect(batches.map((batch) => batch.length)).toEqual([1000, 1000, 1]);
+    expect(batches.flat()).toEqual(keys);
+  });
+
+  it('fails when S3 reports a key it could not delete', async () => {
+    // Prepare
+    s3.on(DeleteObjectsCommand).resolves({ Errors: [{ Key: 'files/a', Code: 'AccessDenied' }] });
+
+    // Act
+    const attempt = store().delete(['files/a']);
+
+    // Assess
+    await expect(attempt).rejects.toThrow(/AccessDenied/);
+  });
+
+  it('sends nothing to delete an empty list', async () => {
+    // Act
+    await store().delete([]);
+
+    // Assess
+    expect(s3.calls()).toHaveLength(0);
+  });
+
+  it('builds object URLs with each key segment encoded', () => {
+    // Act
+    const url = store().urlOf('files/org%2Fx/id/a b#c.pdf');
+
+    // Assess
+    expect(url).toBe(`https://${bucket}.s3.eu-central-1.amazonaws.com/files/org%252Fx/id/a%20b%23c.pdf`);
+  });
+});
+
+describe('contentDisposition', () => {
+  it('gives an ASCII fallback and the exact UTF-8 name', () => {
+    // Act
+    const header = contentDisposition('Bericht "März" (1).pdf', true);
+
+    // Assess
+    expect(header).toBe(`attachment; filename="Bericht _M_rz_ (1).pdf"; filename*=UTF-8''Bericht%20%22M%C3%A4rz%22%20%281%29.pdf`);
+  });
+
+  it('cannot be broken out of by line breaks or quotes in the name', () => {
+    // Act
+    const header = contentDisposition('a"\r\nSet-Cookie: x=1\\.txt', false);
+
+    // Assess
+    expect(header.startsWith('inline; ')).toBe(true);
+    expect(header).not.toMatch(/[\r\n]/);
+    expect(header.match(/"/g)).toHaveLength(2);
+  });
+});

@@ -1,0 +1,197 @@
+import { FileService } from '../../../lambdas/core/file-service';
+import type { Caller, FileRecord, FileVersion } from '../../../lambdas/core/model';
+import type { FileRepository, ObjectStore } from '../../../lambdas/core/ports';
+import { StaleWriteError } from '../../../lambdas/core/ports';
+
+/** Lets other pending work run, so reads and writes of concurrent callers interleave. */
+const yieldToOthers = () => new Promise<void>((resolve) => setImmediate(resolve));
+
+interface StoredObject {
+  bytes: Uint8Array;
+  contentType?: string;
+}
+
+/** An in-memory bucket. Presigned URLs are fake but carry what was signed. */
+export class FakeObjectStore implements ObjectStore {
+  readonly objects = new Map<string, StoredObject>();
+  readonly uploadsSigned: Array<{ key: string; contentType: string; contentLength?: number }> = [];
+  readonly downloadsSigned: Array<{ key: string; filename: string; contentType: string; attachment: boolean }> = [];
+  private failingDeletes = 0;
+
+  constructor(readonly bucket = 'files-bucket') {}
+
+  /** Puts bytes as a client would with a presigned PUT. */
+  put(key: string, bytes: Uint8Array | string, contentType?: string): void {
+    const data = typeof bytes === 'string' ? new TextEncoder().encode(bytes) : bytes;
+    this.objects.set(key, { bytes: data, ...(contentType ? { contentType } : {}) });
+  }
+
+  keys(prefix = ''): string[] {
+    return [...this.objects.keys()].filter((key) => key.startsWith(prefix));
+  }
+
+  /** The next `times` calls of `delete` fail before deleting anything. */
+  failDeletes(times = 1): void {
+    this.failingDeletes = times;
+  }
+
+  async presignUpload(key: string, options: { contentType: string; contentLength?: number }): Promise<string> {
+    this.uploadsSigned.push({ key, ...options });
+    const signed = options.contentLength === undefined ? 'content-type' : 'content-length;content-type';
+    return `https://${this.bucket}.example/${key}?X-Amz-SignedHeaders=${encodeURIComponent(signed)}`;
+  }
+
+  async presignDownload(
+    key: string,
+    options: { filename: string; contentType: string; attachment: boolean },
+  ): Promise<string> {
+    this.downloadsSigned.push({ key, ...options });
+    return `https://${this.bucket}.example/${key}?disposition=${options.attachment ? 'attachment' : 'inline'}`;
+  }
+
+  async head(key: string): Promise<{ size: number; contentType?: string } | undefined> {
+    await yieldToOthers();
+    const object = this.objects.get(key);
+    if (!object) return undefined;
+    return { size: object.bytes.length, ...(object.contentType ? { contentType: object.contentType } : {}) };
+  }
+
+  async readStart(key: string, length: number): Promise<Uint8Array> {
+    const object = this.objects.get(key);
+    if (!object) throw new Error(`NoSuchKey: ${key}`);
+    return object.bytes.slice(0, length);
+  }
+
+  async copy(fromKey: string, toKey: string): Promise<void> {
+    await yieldToOthers();
+    const object = this.objects.get(fromKey);
+    if (!object) throw new Error(`NoSuchKey: ${fromKey}`);
+    this.objects.set(toKey, { ...object, bytes: object.bytes.slice() });
+  }
+
+  async delete(keys: string[]): Promise<void> {
+    await yieldToOthers();
+    if (this.failingDeletes > 0) {
+      this.failingDeletes -= 1;
+      throw new Error('S3 is unavailable');
+    }
+    for (const key of keys) this.objects.delete(key);
+  }
+
+  urlOf(key: string): string {
+    return `https://${this.bucket}.example/${key}`;
+  }
+}
+
+/**
+ * An in-memory table that keeps the FileRepository contract: every write is an atomic
+ * check-and-set, a create of an existing id and a stale addVersion fail with StaleWriteError.
+ * Every call yields first, so concurrent callers really interleave between read and write.
+ */
+export class FakeFileRepository implements FileRepository {
+  readonly records = new Map<string, FileRecord>();
+  readonly versions = new Map<string, Map<number, FileVersion>>();
+  /** How many writes were refused as stale: proof that concurrent callers really raced. */
+  staleWrites = 0;
+
+  async get(org: string, id: string): Promise<FileRecord | undefined> {
+    await yieldToOthers();
+    const record = this.records.get(slot(org, id));
+    return record ? structuredClone(record) : undefined;
+  }
+
+  async getVersion(org: string, id: string, version: number): Promise<FileVersion | undefined> {
+    await yieldToOthers();
+    const found = this.versions.get(slot(org, id))?.get(version);
+    return found ? structuredClone(found) : undefined;
+  }
+
+  async listVersions(org: string, id: string): Promise<FileVersion[]> {
+    await yieldToOthers();
+    const all = [...(this.versions.get(slot(org, id))?.values() ?? [])];
+    return structuredClone(all.sort((a, b) => b.version - a.version));
+  }
+
+  async create(record: FileRecord, version: FileVersion): Promise<void> {
+    await yieldToOthers();
+    const key = slot(record.org, record.id);
+    if (this.records.has(key) || this.versions.get(key)?.has(version.version)) throw new StaleWriteError();
+    this.records.set(key, structuredClone(record));
+    this.versions.set(key, new Map([[version.version, structuredClone(version)]]));
+  }
+
+  async addVersion(record: FileRecord, version: FileVersion): Promise<void> {
+    await yieldToOthers();
+    const key = slot(record.org, record.id);
+    const stored = this.records.get(key);
+    const versions = this.versions.get(key);
+    if (
+      !stored ||
+      !versions ||
+      stored.status !== 'active' ||
+      stored.latest_version !== version.version - 1 ||
+      versions.has(version.version)
+    ) {
+      this.staleWrites += 1;
+      throw new StaleWriteError();
+    }
+    this.records.set(key, structuredClone(record));
+    versions.set(version.version, structuredClone(version));
+  }
+
+  async markDeleting(org: string, id: string): Promise<FileRecord | undefined> {
+    await yieldToOthers();
+    const record = this.records.get(slot(org, id));
+    if (!record) return undefined;
+    record.status = 'deleting';
+    return structuredClone(record);
+  }
+
+  async remove(org: string, id: string, versions: number[]): Promise<void> {
+    await yieldToOthers();
+    const key = slot(org, id);
+    const stored = this.versions.get(key);
+    for (const version of versions) stored?.delete(version);
+    this.versions.delete(key);
+    this.records.delete(key);
+  }
+}
+
+function slot(org: string, id: string): string {
+  return JSON.stringify([org, id]);
+}
+
+export const orgA: Caller = { org: 'org-a', userId: 'user-a' };
+export const orgB: Caller = { org: 'org-b', userId: 'user-b' };
+export const maxUploadBytes = 5000;
+export const fixedNow = new Date('2024-05-01T12:00:00.000Z');
+
+export const pngBytes = Uint8Array.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a, 0, 0, 0, 13, 0x49, 0x48]);
+
+/** A service over fresh fakes, and helpers that play the client's part of an upload. */
+export function setup() {
+  const store = new FakeObjectStore();
+  const repository = new FakeFileRepository();
+  const service = new FileService({ repository, store, limits: { maxUploadBytes }, now: () => fixedNow });
+
+  /** uploadFile, then the client's PUT of the bytes; returns the s3ref to save. */
+  async function upload(
+    caller: Caller,
+    filename: string,
+    bytes: Uint8Array | string = 'hello',
+    mimeType = 'text/plain',
+  ) {
+    const ticket = await service.createUpload(caller, { filename, mime_type: mimeType });
+    store.put(ticket.s3ref.key, bytes, mimeType);
+    return ticket.s3ref;
+  }
+
+  /** A saved file with one version. */
+  async function saveNew(caller: Caller, filename = 'report.txt', bytes: Uint8Array | string = 'v1') {
+    const s3ref = await upload(caller, filename, bytes);
+    const { entity } = await service.save(caller, { s3ref }, { deleteTempFile: true, versionOnly: false });
+    return entity;
+  }
+
+  return { store, repository, service, upload, saveNew };
+}

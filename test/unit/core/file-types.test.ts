@@ -1,0 +1,120 @@
+import { describe, expect, it } from 'vitest';
+import { contentMatchesType, fileTypeOf, readableSize } from '../../../lambdas/core/file-types';
+
+const bytes = (...values: number[]) => Uint8Array.from(values);
+const ascii = (text: string) => new TextEncoder().encode(text);
+
+describe('fileTypeOf', () => {
+  it.each([
+    ['application/pdf', 'document'],
+    ['application/vnd.openxmlformats-officedocument.wordprocessingml.document', 'document'],
+    ['application/vnd.openxmlformats-officedocument.spreadsheetml.sheet', 'spreadsheet'],
+    ['text/csv', 'spreadsheet'],
+    ['application/vnd.openxmlformats-officedocument.presentationml.presentation', 'presentation'],
+    ['image/png', 'image'],
+    ['video/mp4', 'video'],
+    ['audio/mpeg', 'audio'],
+    ['text/plain', 'text'],
+    ['font/woff2', 'font'],
+    ['application/zip', 'archive'],
+    ['application/x-foo', 'application'],
+    ['weird', 'unknown'],
+    ['chemical/x-pdb', 'unknown'],
+    ['application/octet-stream', 'unknown'],
+  ])('classifies %s as %s', (mimeType, expected) => {
+    // Act
+    const type = fileTypeOf(mimeType);
+
+    // Assess
+    expect(type).toBe(expected);
+  });
+
+  it('ignores MIME parameters and letter case', () => {
+    // Prepare
+    const decorated = ' Text/CSV; charset=UTF-8';
+
+    // Act
+    const type = fileTypeOf(decorated);
+
+    // Assess
+    expect(type).toBe('spreadsheet');
+    expect(fileTypeOf('APPLICATION/PDF;name="a.pdf"')).toBe('document');
+  });
+});
+
+describe('readableSize', () => {
+  it.each([
+    [0, '0 B'],
+    [999, '999 B'],
+    [1234, '1.2 KB'],
+    [10_000, '10 KB'],
+    [1_500_000, '1.5 MB'],
+    [2_000_000_000, '2.0 GB'],
+    [42_000_000_000, '42 GB'],
+  ])('shows %d bytes as "%s"', (size, expected) => {
+    // Act
+    const shown = readableSize(size);
+
+    // Assess
+    expect(shown).toBe(expected);
+  });
+});
+
+describe('contentMatchesType', () => {
+  const png = bytes(0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a, 0, 0, 0, 13);
+  const jpeg = bytes(0xff, 0xd8, 0xff, 0xe0, 0, 16);
+  const pdf = ascii('%PDF-1.7\n');
+  const zip = bytes(0x50, 0x4b, 0x03, 0x04, 20, 0);
+  const emptyZip = bytes(0x50, 0x4b, 0x05, 0x06, 0, 0);
+  const webp = Uint8Array.from([...ascii('RIFF'), 0x24, 0x08, 0, 0, ...ascii('WEBPVP8 ')]);
+
+  it.each([
+    ['image/png', png],
+    ['image/jpeg', jpeg],
+    ['application/pdf', pdf],
+    ['application/zip', zip],
+    ['application/zip', emptyZip],
+    ['image/webp', webp],
+  ])('accepts the %s signature', (mimeType, head) => {
+    // Act
+    const matches = contentMatchesType(mimeType, head);
+
+    // Assess
+    expect(matches).toBe(true);
+  });
+
+  it.each([
+    ['image/png', jpeg],
+    ['image/jpeg', png],
+    ['application/pdf', ascii('hello world')],
+    ['application/zip', pdf],
+    ['image/webp', Uint8Array.from([...ascii('RIFF'), 0, 0, 0, 0, ...ascii('WAVE')])],
+    ['image/png', new Uint8Array()],
+    ['image/png', png.slice(0, 4)],
+  ])('refutes %s when the bytes do not carry its signature (case %#)', (mimeType, head) => {
+    // Act
+    const matches = contentMatchesType(mimeType, head);
+
+    // Assess
+    expect(matches).toBe(false);
+  });
+
+  it('checks the signature whatever the case and parameters of the declared type', () => {
+    // Act
+    const refuted = contentMatchesType('IMAGE/PNG; foo=bar', jpeg);
+
+    // Assess
+    expect(refuted).toBe(false);
+  });
+
+  it.each(['text/plain', 'application/json', 'video/mp4', 'application/octet-stream'])(
+    'cannot refute %s, which has no signature',
+    (mimeType) => {
+      // Act
+      const matches = [contentMatchesType(mimeType, png), contentMatchesType(mimeType, new Uint8Array())];
+
+      // Assess
+      expect(matches).toEqual([true, true]);
+    },
+  );
+});

@@ -1,0 +1,105 @@
+import { GetCommand } from '@aws-sdk/lib-dynamodb';
+import { describe, expect, it } from 'vitest';
+import { handler } from '../../../lambdas/handlers/upload-file';
+import { bucket, ddb, entityItem, org, region, s3, useMockedAws } from './aws';
+import { apiEvent, bodyOf } from './events';
+
+useMockedAws();
+
+const route = 'POST /v2/files/upload';
+const fileId = '9b2e7c1d-3f4a-4b5c-8d6e-7f8091a2b3c4';
+
+interface Ticket {
+  s3ref: { bucket: string; key: string };
+  upload_url: string;
+  public_url?: string;
+}
+
+function signedHeaders(uploadUrl: string): string[] {
+  return (new URL(uploadUrl).searchParams.get('X-Amz-SignedHeaders') ?? '').split(';');
+}
+
+describe('upload-file handler', () => {
+  it('answers 201 with a temp key of the caller and a PUT URL that signs the content type', async () => {
+    // Prepare
+    const event = apiEvent({ routeKey: route, body: { filename: 'report.pdf', mime_type: 'application/pdf' } });
+
+    // Act
+    const result = await handler(event);
+
+    // Assess
+    expect(result.statusCode).toBe(201);
+    const ticket = bodyOf<Ticket>(result);
+    expect(ticket.s3ref.bucket).toBe(bucket);
+    expect(ticket.s3ref.key).toMatch(new RegExp(`^temp/${org}/[0-9a-f-]{36}/report\\.pdf$`));
+    const url = new URL(ticket.upload_url);
+    expect(url.hostname).toBe(`${bucket}.s3.${region}.amazonaws.com`);
+    expect(decodeURIComponent(url.pathname)).toBe(`/${ticket.s3ref.key}`);
+    expect(signedHeaders(ticket.upload_url)).toContain('content-type');
+    expect(signedHeaders(ticket.upload_url)).not.toContain('content-length');
+    expect(url.searchParams.get('X-Amz-Signature')).toMatch(/^[0-9a-f]{64}$/);
+    expect(s3.calls()).toHaveLength(0);
+  });
+
+  it('also signs the content length when size_bytes is given', async () => {
+    // Prepare
+    const event = apiEvent({ routeKey: route, body: { filename: 'a.txt', mime_type: 'text/plain', size_bytes: 5 } });
+
+    // Act
+    const result = await handler(event);
+
+    // Assess
+    expect(result.statusCode).toBe(201);
+    expect(signedHeaders(bodyOf<Ticket>(result).upload_url)).toEqual(expect.arrayContaining(['content-type', 'content-length']));
+  });
+
+  it('keeps a hostile filename out of the key structure', async () => {
+    // Prepare
+    const event = apiEvent({ routeKey: route, body: { filename: '../../files/123/x/evil.pdf', mime_type: 'application/pdf' } });
+
+    // Act
+    const ticket = bodyOf<Ticket>(await handler(event));
+
+    // Assess
+    expect(ticket.s3ref.key.split('/')).toHaveLength(4);
+    expect(ticket.s3ref.key.startsWith(`temp/${org}/`)).toBe(true);
+  });
+
+  it('answers 404 for a new version of a file the table does not hold for the org', async () => {
+    // Prepare
+    ddb.on(GetCommand).resolves({});
+    const event = apiEvent({ routeKey: route, body: { filename: 'a.pdf' }, query: { file_entity_id: fileId } });
+
+    // Act
+    const result = await handler(event);
+
+    // Assess
+    expect(result.statusCode).toBe(404);
+    expect(ddb.commandCalls(GetCommand)[0]?.args[0].input.Key).toEqual({ pk: `FILE#${org}#${fileId}`, sk: 'FILE' });
+  });
+
+  it('answers 201 with the public URL of the file for a new version of an existing file', async () => {
+    // Prepare
+    ddb.on(GetCommand).resolves({ Item: entityItem(fileId, 1) });
+    const event = apiEvent({ routeKey: route, body: { filename: 'a.pdf' }, query: { file_entity_id: fileId } });
+
+    // Act
+    const result = await handler(event);
+
+    // Assess
+    expect(result.statusCode).toBe(201);
+    expect(bodyOf<Ticket>(result).public_url).toContain(`/files/${org}/${fileId}/`);
+  });
+
+  it('answers 400 for a body without filename and signs nothing', async () => {
+    // Prepare
+    const event = apiEvent({ routeKey: route, body: { mime_type: 'application/pdf' } });
+
+    // Act
+    const result = await handler(event);
+
+    // Assess
+    expect(result.statusCode).toBe(400);
+    expect(bodyOf<{ error: string }>(result).error).toContain('filename');
+  });
+});
