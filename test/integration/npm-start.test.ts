@@ -19,9 +19,9 @@ interface Started {
   output: () => string;
 }
 
-/** Runs bin/local.ts as `npm start` does, on a free port, and waits for its banner. */
+/** Runs `npm start` on a free port and waits for its banner. */
 async function start(dataDir: string): Promise<Started> {
-  const child = spawn(tsx, ['bin/local.ts'], {
+  const child = spawn('npm', ['start'], {
     cwd: root,
     env: { ...process.env, PORT: '0', LOCAL_DATA_DIR: dataDir },
     stdio: ['ignore', 'pipe', 'pipe'],
@@ -63,7 +63,7 @@ describe('npm start', () => {
     await rm(dataDir, { recursive: true, force: true });
   });
 
-  it('serves the API, keeps files across a restart and leaves no process behind on SIGTERM', async () => {
+  it('serves the API, keeps files across a restart and leaves no process behind when npm gets SIGTERM', async () => {
     // Prepare
     const first = await start(dataDir);
     const entity = await uploadFile(new Api(first.url, first.token), {
