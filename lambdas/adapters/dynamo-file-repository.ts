@@ -8,22 +8,28 @@ import {
 } from '@aws-sdk/lib-dynamodb';
 import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import type { FileRecord, FileVersion } from '../core/model';
-import type { FileRepository } from '../core/ports';
-import { StaleWriteError } from '../core/ports';
+import type { FileRepository, UploadClaim } from '../core/ports';
+import { AlreadySavedError, StaleWriteError } from '../core/ports';
 
 /**
  * One table, one item collection per file:
  *   pk = FILE#<org>#<id>, sk = FILE               the entity
  *   pk = FILE#<org>#<id>, sk = VERSION#<0000000n>  one item per version
+ *   pk = UPLOAD#<org>#<uploadId>, sk = UPLOAD      what an upload became (expires via TTL)
  * The org is part of every key, so no read can reach another org's file.
  */
 const entitySk = 'FILE';
 const versionPrefix = 'VERSION#';
+const claimSk = 'UPLOAD';
 /** BatchWriteItem takes at most this many requests. */
 const batchWriteSize = 25;
 
 function pk(org: string, id: string): string {
   return `FILE#${encodeURIComponent(org)}#${id}`;
+}
+
+function claimPk(org: string, uploadId: string): string {
+  return `UPLOAD#${encodeURIComponent(org)}#${uploadId}`;
 }
 
 function versionSk(version: number): string {
@@ -70,7 +76,14 @@ export class DynamoFileRepository implements FileRepository {
     return versions;
   }
 
-  async create(record: FileRecord, version: FileVersion): Promise<void> {
+  async getClaim(org: string, uploadId: string): Promise<UploadClaim | undefined> {
+    const { Item } = await this.client.send(
+      new GetCommand({ TableName: this.tableName, Key: { pk: claimPk(org, uploadId), sk: claimSk }, ConsistentRead: true }),
+    );
+    return Item ? withoutKeys<UploadClaim>(Item) : undefined;
+  }
+
+  async create(record: FileRecord, version: FileVersion, claim: UploadClaim): Promise<void> {
     await this.transact([
       {
         Put: {
@@ -80,10 +93,11 @@ export class DynamoFileRepository implements FileRepository {
         },
       },
       this.putVersion(record, version),
+      this.putClaim(claim),
     ]);
   }
 
-  async addVersion(record: FileRecord, version: FileVersion): Promise<void> {
+  async addVersion(record: FileRecord, version: FileVersion, claim: UploadClaim): Promise<void> {
     await this.transact([
       {
         Put: {
@@ -95,6 +109,7 @@ export class DynamoFileRepository implements FileRepository {
         },
       },
       this.putVersion(record, version),
+      this.putClaim(claim),
     ]);
   }
 
@@ -144,12 +159,27 @@ export class DynamoFileRepository implements FileRepository {
     };
   }
 
+  private putClaim(claim: UploadClaim) {
+    return {
+      Put: {
+        TableName: this.tableName,
+        Item: { pk: claimPk(claim.org, claim.upload_id), sk: claimSk, ...claim },
+        ConditionExpression: 'attribute_not_exists(pk)',
+      },
+    };
+  }
+
+  /** The claim is always the last item of a transaction, so its refusal can be told apart. */
   private async transact(items: NonNullable<ConstructorParameters<typeof TransactWriteCommand>[0]['TransactItems']>): Promise<void> {
     try {
       await this.client.send(new TransactWriteCommand({ TransactItems: items }));
     } catch (error) {
-      if (error instanceof TransactionCanceledException && isConditionRace(error)) {
-        throw new StaleWriteError();
+      if (error instanceof TransactionCanceledException) {
+        const reasons = error.CancellationReasons ?? [];
+        if (reasons.length === items.length && reasons.at(-1)?.Code === 'ConditionalCheckFailed') {
+          throw new AlreadySavedError();
+        }
+        if (isConditionRace(reasons)) throw new StaleWriteError();
       }
       throw error;
     }
@@ -157,8 +187,8 @@ export class DynamoFileRepository implements FileRepository {
 }
 
 /** Cancelled because a condition no longer held or another transaction held the item. */
-function isConditionRace(error: TransactionCanceledException): boolean {
-  return (error.CancellationReasons ?? []).some(
+function isConditionRace(reasons: NonNullable<TransactionCanceledException['CancellationReasons']>): boolean {
+  return reasons.some(
     (reason) => reason.Code === 'ConditionalCheckFailed' || reason.Code === 'TransactionConflict',
   );
 }

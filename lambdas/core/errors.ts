@@ -66,3 +66,13 @@ export class UnsupportedMediaTypeError extends HttpError {
     super(415, message);
   }
 }
+
+/**
+ * A storage call failed part-way. Every write of the service is safe to repeat, so the
+ * client should retry the same request.
+ */
+export class ServiceUnavailableError extends HttpError {
+  constructor(message: string, options?: { cause?: unknown }) {
+    super(503, message, options);
+  }
+}

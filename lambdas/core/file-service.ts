@@ -3,8 +3,10 @@ import {
   BadRequestError,
   ConflictError,
   ForbiddenError,
+  HttpError,
   NotFoundError,
   PayloadTooLargeError,
+  ServiceUnavailableError,
   UnsupportedMediaTypeError,
 } from './errors';
 import { contentMatchesType, fileTypeOf, mimeEssence, sniffLength } from './file-types';
@@ -12,7 +14,7 @@ import type { FileType } from './file-types';
 import { isUuid, parseTempKey, permanentKey, tempKey } from './keys';
 import type { AccessControl, Caller, FileEntity, FileRecord, FileVersion, Relation, S3Ref } from './model';
 import { toFileEntity } from './model';
-import type { FileRepository, ObjectStore } from './ports';
+import type { FileRepository, ObjectStore, UploadClaim } from './ports';
 import { StaleWriteError } from './ports';
 
 export interface UploadRequest {
@@ -73,8 +75,10 @@ export interface FileServiceDeps {
   newId?: () => string;
 }
 
-/** Attempts at adding a version while other saves to the same file keep winning the race. */
-const maxVersionAttempts = 40;
+/** How long a save keeps retrying while other saves to the same file keep winning the race. */
+const versionRaceBudgetMs = 15_000;
+/** Claims outlive the uploads they protect (24 h) with a margin; then the table's TTL drops them. */
+const claimLifetimeSeconds = 2 * 24 * 3600;
 
 /** The service's use cases. No AWS types: storage is reached through the ports. */
 export class FileService {
@@ -109,37 +113,58 @@ export class FileService {
     };
   }
 
-  /** Turns an uploaded temp object into a file, or a new version of one. */
+  /**
+   * Turns an uploaded temp object into a file, or a new version of one. Safe to repeat: a
+   * new file takes its upload's id, the permanent key depends only on the upload, and the
+   * upload's claim is written with the version, so a retried or repeated save finishes the
+   * first one or answers what it became, and never leaves a second file or object.
+   */
   async save(caller: Caller, request: SaveRequest, options: SaveOptions): Promise<{ entity: FileEntity; created: boolean }> {
     const upload = this.ownUpload(caller, request.s3ref);
-    const existing = request.id ? await this.activeRecord(caller, request.id) : undefined;
-    const head = await this.store.head(request.s3ref.key);
-    if (!head) {
-      throw new NotFoundError('Uploaded object not found: upload the bytes to upload_url first (uploads expire after 24 hours)');
-    }
-    this.assertSizeAllowed(head.size);
-    const mimeType = head.contentType ?? request.mime_type ?? 'application/octet-stream';
-    await this.assertContentMatches(request.s3ref.key, mimeType);
+    return retryable(async () => {
+      const existing = request.id ? await this.activeRecord(caller, request.id) : undefined;
+      const head = await this.store.head(request.s3ref.key);
+      if (!head) {
+        // A repeated save whose first attempt completed finds no temp object: answer as it did.
+        const replay = await this.replay(caller, upload.uploadId);
+        if (replay) return replay;
+        throw new NotFoundError('Uploaded object not found: upload the bytes to upload_url first (uploads expire after 24 hours)');
+      }
+      this.assertSizeAllowed(head.size);
+      const mimeType = head.contentType ?? request.mime_type ?? 'application/octet-stream';
+      await this.assertContentMatches(request.s3ref.key, mimeType);
 
-    const fileId = existing?.id ?? this.newId();
-    const filename = request.filename ?? upload.name;
-    const key = permanentKey(caller.org, fileId, upload.uploadId, filename);
-    await this.store.copy(request.s3ref.key, key);
+      const fileId = existing?.id ?? upload.uploadId;
+      const key = permanentKey(caller.org, fileId, upload.uploadId, upload.name);
+      const createdAt = this.now();
+      const version: Omit<FileVersion, 'version'> = {
+        s3ref: { bucket: this.store.bucket, key },
+        filename: request.filename ?? upload.name,
+        mime_type: mimeType,
+        size_bytes: head.size,
+        created_at: createdAt.toISOString(),
+        created_by: caller.userId,
+      };
+      const claim = {
+        org: caller.org,
+        upload_id: upload.uploadId,
+        file_id: fileId,
+        created: !existing,
+        expires_at: Math.floor(createdAt.getTime() / 1000) + claimLifetimeSeconds,
+      };
 
-    const version: Omit<FileVersion, 'version'> = {
-      s3ref: { bucket: this.store.bucket, key },
-      filename,
-      mime_type: mimeType,
-      size_bytes: head.size,
-      created_at: this.now().toISOString(),
-      created_by: caller.userId,
-    };
-    const record = existing
-      ? await this.appendVersion(caller, fileId, version, request, options.versionOnly)
-      : await this.createFile(caller, fileId, version, request);
-
-    if (options.deleteTempFile) await this.store.delete([request.s3ref.key]);
-    return { entity: await this.render(record), created: !existing };
+      let saved: { entity: FileEntity; created: boolean };
+      try {
+        await this.store.copy(request.s3ref.key, key);
+        saved = existing
+          ? { entity: await this.render(await this.appendVersion(caller, fileId, version, request, options.versionOnly, claim)), created: false }
+          : { entity: await this.createFile(caller, fileId, version, request, claim), created: true };
+      } catch (error) {
+        saved = await this.recoverSave(caller, upload.uploadId, key, error);
+      }
+      if (options.deleteTempFile) await this.removeTemp(request.s3ref.key);
+      return saved;
+    });
   }
 
   async get(caller: Caller, id: string): Promise<FileEntity> {
@@ -149,12 +174,14 @@ export class FileService {
   /** Deletes the file and the bytes of every version. Retrying finishes a delete cut short. */
   async delete(caller: Caller, id: string): Promise<FileEntity> {
     assertFileId(id);
-    const record = await this.repository.markDeleting(caller.org, id);
-    if (!record) throw notFound(id);
-    const versions = await this.repository.listVersions(caller.org, id);
-    await this.store.delete(versions.map((version) => version.s3ref.key));
-    await this.repository.remove(caller.org, id, versions.map((version) => version.version));
-    return toFileEntity({ ...record, status: 'active' }, versions, this.store.urlOf(record.s3ref.key));
+    return retryable(async () => {
+      const record = await this.repository.markDeleting(caller.org, id);
+      if (!record) throw notFound(id);
+      const versions = await this.repository.listVersions(caller.org, id);
+      await this.store.delete(versions.map((version) => version.s3ref.key));
+      await this.repository.remove(caller.org, id, versions.map((version) => version.version));
+      return toFileEntity({ ...record, status: 'active' }, versions, this.store.urlOf(record.s3ref.key));
+    });
   }
 
   async download(caller: Caller, request: DownloadRequest): Promise<{ download_url: string }> {
@@ -193,7 +220,8 @@ export class FileService {
     id: string,
     version: Omit<FileVersion, 'version'>,
     request: SaveRequest,
-  ): Promise<FileRecord> {
+    claim: Omit<UploadClaim, 'version'>,
+  ): Promise<FileEntity> {
     const first: FileVersion = { ...version, version: 1 };
     const record: FileRecord = {
       id,
@@ -209,8 +237,8 @@ export class FileService {
       s3ref: first.s3ref,
       status: 'active',
     };
-    await this.repository.create(record, first);
-    return record;
+    await this.repository.create(record, first, { ...claim, version: 1 });
+    return toFileEntity(record, [first], this.store.urlOf(record.s3ref.key));
   }
 
   /**
@@ -223,7 +251,9 @@ export class FileService {
     version: Omit<FileVersion, 'version'>,
     request: SaveRequest,
     versionOnly: boolean,
+    claim: Omit<UploadClaim, 'version'>,
   ): Promise<FileRecord> {
+    const deadline = Date.now() + versionRaceBudgetMs;
     for (let attempt = 1; ; attempt += 1) {
       const current = await this.activeRecord(caller, id);
       const next: FileVersion = { ...version, version: current.latest_version + 1 };
@@ -237,16 +267,54 @@ export class FileService {
         updated_at: next.created_at,
       };
       try {
-        await this.repository.addVersion(record, next);
+        await this.repository.addVersion(record, next, { ...claim, version: next.version });
         return record;
       } catch (error) {
         if (!(error instanceof StaleWriteError)) throw error;
-        if (attempt >= maxVersionAttempts) {
+        if (Date.now() > deadline) {
           throw new ConflictError('Too many concurrent changes to this file; retry the request');
         }
-        await sleep(Math.random() * Math.min(250, 5 * 2 ** attempt));
+        await sleep(Math.random() * Math.min(100, 2 * 2 ** attempt));
       }
     }
+  }
+
+  /**
+   * A save failed after copying its bytes. If the upload was saved after all (a repeated
+   * save, or a write that committed before its answer was lost), answer with that. If the
+   * file was deleted meanwhile, nothing can ever point at the copy, so remove it. Otherwise
+   * the copy stays where a retry of the same save will use it.
+   */
+  private async recoverSave(
+    caller: Caller,
+    uploadId: string,
+    key: string,
+    error: unknown,
+  ): Promise<{ entity: FileEntity; created: boolean }> {
+    if (error instanceof NotFoundError) {
+      await this.store.delete([key]).catch(() => undefined);
+      throw error;
+    }
+    if (error instanceof HttpError) throw error;
+    const replay = await this.replay(caller, uploadId).catch(() => undefined);
+    if (replay) return replay;
+    throw error;
+  }
+
+  /** What an already saved upload became, or undefined if it was never saved. */
+  private async replay(caller: Caller, uploadId: string): Promise<{ entity: FileEntity; created: boolean } | undefined> {
+    const claim = await this.repository.getClaim(caller.org, uploadId);
+    if (!claim) return undefined;
+    const record = await this.repository.get(caller.org, claim.file_id);
+    if (!record || record.status !== 'active') {
+      throw new NotFoundError(`This upload was saved as file ${claim.file_id}, which has since been deleted`);
+    }
+    return { entity: await this.render(record), created: claim.created };
+  }
+
+  /** The lifecycle rule removes a temp object that could not be deleted now. */
+  private async removeTemp(key: string): Promise<void> {
+    await this.store.delete([key]).catch(() => undefined);
   }
 
   private async render(record: FileRecord): Promise<FileEntity> {
@@ -307,6 +375,19 @@ function metadataOf(
     ...(request.relations ? { relations: request.relations } : {}),
     ...(request.custom_download_url ? { custom_download_url: request.custom_download_url } : {}),
   };
+}
+
+/**
+ * Runs a write whose every step is safe to repeat: a storage failure part-way becomes a
+ * 503 that tells the client to retry, never a 500.
+ */
+async function retryable<T>(write: () => Promise<T>): Promise<T> {
+  try {
+    return await write();
+  } catch (error) {
+    if (error instanceof HttpError) throw error;
+    throw new ServiceUnavailableError('Storage did not answer in time; nothing was lost, retry the same request', { cause: error });
+  }
 }
 
 function hasSignature(mimeType: string): boolean {

@@ -27,19 +27,47 @@ export class StaleWriteError extends Error {
   }
 }
 
+/** The transaction was refused because this upload was already saved (see UploadClaim). */
+export class AlreadySavedError extends Error {
+  constructor() {
+    super('this upload was already saved');
+    this.name = 'AlreadySavedError';
+  }
+}
+
+/**
+ * Written with the version an upload became, in the same transaction: an upload is saved at
+ * most once, and repeating its save finds what it became.
+ */
+export interface UploadClaim {
+  org: string;
+  upload_id: string;
+  file_id: string;
+  version: number;
+  /** Whether the save created the file (rather than adding a version to it). */
+  created: boolean;
+  /** Epoch seconds after which the claim may be forgotten (its upload has long expired). */
+  expires_at: number;
+}
+
 /** File entities and their versions, always addressed by org and id together. */
 export interface FileRepository {
   get(org: string, id: string): Promise<FileRecord | undefined>;
   getVersion(org: string, id: string, version: number): Promise<FileVersion | undefined>;
   /** Every version, newest first. */
   listVersions(org: string, id: string): Promise<FileVersion[]>;
-  /** Writes a new entity with its first version in one transaction; StaleWriteError if the id exists. */
-  create(record: FileRecord, version: FileVersion): Promise<void>;
   /**
-   * Writes `version` and the updated entity in one transaction, only if the stored entity is
-   * still active at `version.version - 1`; otherwise StaleWriteError.
+   * Writes a new entity, its first version and the upload's claim in one transaction.
+   * AlreadySavedError if the upload was claimed, StaleWriteError if the id exists.
    */
-  addVersion(record: FileRecord, version: FileVersion): Promise<void>;
+  create(record: FileRecord, version: FileVersion, claim: UploadClaim): Promise<void>;
+  /**
+   * Writes `version`, the updated entity and the upload's claim in one transaction, only if the
+   * stored entity is still active at `version.version - 1` (else StaleWriteError) and the
+   * upload is unclaimed (else AlreadySavedError).
+   */
+  addVersion(record: FileRecord, version: FileVersion, claim: UploadClaim): Promise<void>;
+  getClaim(org: string, uploadId: string): Promise<UploadClaim | undefined>;
   /** Marks an active or deleting entity as deleting; undefined when there is none. */
   markDeleting(org: string, id: string): Promise<FileRecord | undefined>;
   /** Removes the entity and its versions. */

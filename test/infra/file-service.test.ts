@@ -172,7 +172,7 @@ describe('FileService bucket', () => {
 });
 
 describe('FileService table', () => {
-  it('is an on-demand pk/sk table with point-in-time recovery, encrypted and retained', () => {
+  it('is an on-demand pk/sk table with point-in-time recovery, TTL on expires_at, encrypted and retained', () => {
     template.resourceCountIs('AWS::DynamoDB::Table', 1);
     template.hasResource('AWS::DynamoDB::Table', {
       DeletionPolicy: 'Retain',
@@ -187,6 +187,7 @@ describe('FileService table', () => {
           { AttributeName: 'sk', AttributeType: 'S' },
         ],
         PointInTimeRecoverySpecification: { PointInTimeRecoveryEnabled: true },
+        TimeToLiveSpecification: { AttributeName: 'expires_at', Enabled: true },
         SSESpecification: { SSEEnabled: true },
         DeletionProtectionEnabled: true,
       },

@@ -4,11 +4,13 @@ import { mockClient } from 'aws-sdk-client-mock';
 import { beforeEach, describe, expect, it } from 'vitest';
 import { DynamoFileRepository } from '../../../lambdas/adapters/dynamo-file-repository';
 import type { FileRecord, FileVersion } from '../../../lambdas/core/model';
-import { StaleWriteError } from '../../../lambdas/core/ports';
+import { AlreadySavedError, StaleWriteError } from '../../../lambdas/core/ports';
+import type { UploadClaim } from '../../../lambdas/core/ports';
 
 const ddb = mockClient(DynamoDBDocumentClient);
 const table = 'files-table';
 const id = '0f8fad5b-d9cb-469f-a165-70867728950e';
+const uploadId = '7c9e6679-7425-40de-944b-e07fc1f90ae7';
 
 function repository(): DynamoFileRepository {
   return new DynamoFileRepository(DynamoDBDocumentClient.from(new DynamoDBClient({ region: 'eu-central-1' })), table);
@@ -32,6 +34,10 @@ function record(org: string, latest: number): FileRecord {
     access_control: 'private', tags: [], relations: [], created_at: 'c', created_by: 'u', updated_at: 'u',
     latest_version: latest, s3ref: version(latest).s3ref, status: 'active',
   };
+}
+
+function claim(version: number): UploadClaim {
+  return { org: 'o', upload_id: uploadId, file_id: id, version, created: version === 1, expires_at: 2_000_000_000 };
 }
 
 function cancelled(...codes: string[]): TransactionCanceledException {
@@ -91,19 +97,30 @@ describe('DynamoFileRepository', () => {
       ddb.on(TransactWriteCommand).rejects(cancelled('None', code));
 
       // Act
-      const attempt = repository().addVersion(record('o', 2), version(2));
+      const attempt = repository().addVersion(record('o', 2), version(2), claim(2));
 
       // Assess
       await expect(attempt).rejects.toBeInstanceOf(StaleWriteError);
     },
   );
 
+  it('turns a transaction whose upload claim was refused into AlreadySavedError, even when the entity moved too', async () => {
+    // Prepare
+    ddb.on(TransactWriteCommand).rejects(cancelled('ConditionalCheckFailed', 'None', 'ConditionalCheckFailed'));
+
+    // Act
+    const attempt = repository().addVersion(record('o', 2), version(2), claim(2));
+
+    // Assess
+    await expect(attempt).rejects.toBeInstanceOf(AlreadySavedError);
+  });
+
   it('passes on a transaction cancelled for another reason, which retrying would not fix', async () => {
     // Prepare
     ddb.on(TransactWriteCommand).rejects(cancelled('ValidationError', 'None'));
 
     // Act
-    const attempt = repository().create(record('o', 1), version(1));
+    const attempt = repository().create(record('o', 1), version(1), claim(1));
 
     // Assess
     await expect(attempt).rejects.toBeInstanceOf(TransactionCanceledException);
@@ -114,12 +131,16 @@ describe('DynamoFileRepository', () => {
     ddb.on(TransactWriteCommand).resolves({});
 
     // Act
-    await repository().create(record('o', 1), version(1));
+    await repository().create(record('o', 1), version(1), claim(1));
 
     // Assess
     const items = ddb.commandCalls(TransactWriteCommand)[0]?.args[0].input.TransactItems ?? [];
-    expect(items.map((item) => item.Put?.ConditionExpression)).toEqual(['attribute_not_exists(pk)', 'attribute_not_exists(pk)']);
-    expect(items.map((item) => item.Put?.Item?.sk)).toEqual(['FILE', 'VERSION#0000000001']);
+    expect(items.map((item) => item.Put?.ConditionExpression)).toEqual([
+      'attribute_not_exists(pk)',
+      'attribute_not_exists(pk)',
+      'attribute_not_exists(pk)',
+    ]);
+    expect(items.map((item) => item.Put?.Item?.sk)).toEqual(['FILE', 'VERSION#0000000001', 'UPLOAD']);
   });
 
   it('marks a file as deleting, and answers undefined for a file that does not exist', async () => {

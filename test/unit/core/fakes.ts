@@ -1,7 +1,7 @@
 import { FileService } from '../../../lambdas/core/file-service';
 import type { Caller, FileRecord, FileVersion } from '../../../lambdas/core/model';
-import type { FileRepository, ObjectStore } from '../../../lambdas/core/ports';
-import { StaleWriteError } from '../../../lambdas/core/ports';
+import type { FileRepository, ObjectStore, UploadClaim } from '../../../lambdas/core/ports';
+import { AlreadySavedError, StaleWriteError } from '../../../lambdas/core/ports';
 
 /** Lets other pending work run, so reads and writes of concurrent callers interleave. */
 const yieldToOthers = () => new Promise<void>((resolve) => setImmediate(resolve));
@@ -85,12 +85,14 @@ export class FakeObjectStore implements ObjectStore {
 
 /**
  * An in-memory table that keeps the FileRepository contract: every write is an atomic
- * check-and-set, a create of an existing id and a stale addVersion fail with StaleWriteError.
+ * check-and-set, a create of an existing id and a stale addVersion fail with StaleWriteError,
+ * and a write whose upload is already claimed fails with AlreadySavedError.
  * Every call yields first, so concurrent callers really interleave between read and write.
  */
 export class FakeFileRepository implements FileRepository {
   readonly records = new Map<string, FileRecord>();
   readonly versions = new Map<string, Map<number, FileVersion>>();
+  readonly claims = new Map<string, UploadClaim>();
   /** How many writes were refused as stale: proof that concurrent callers really raced. */
   staleWrites = 0;
 
@@ -112,16 +114,25 @@ export class FakeFileRepository implements FileRepository {
     return structuredClone(all.sort((a, b) => b.version - a.version));
   }
 
-  async create(record: FileRecord, version: FileVersion): Promise<void> {
+  async getClaim(org: string, uploadId: string): Promise<UploadClaim | undefined> {
     await yieldToOthers();
+    const claim = this.claims.get(slot(org, uploadId));
+    return claim ? structuredClone(claim) : undefined;
+  }
+
+  async create(record: FileRecord, version: FileVersion, claim: UploadClaim): Promise<void> {
+    await yieldToOthers();
+    if (this.claims.has(slot(claim.org, claim.upload_id))) throw new AlreadySavedError();
     const key = slot(record.org, record.id);
     if (this.records.has(key) || this.versions.get(key)?.has(version.version)) throw new StaleWriteError();
     this.records.set(key, structuredClone(record));
     this.versions.set(key, new Map([[version.version, structuredClone(version)]]));
+    this.claims.set(slot(claim.org, claim.upload_id), structuredClone(claim));
   }
 
-  async addVersion(record: FileRecord, version: FileVersion): Promise<void> {
+  async addVersion(record: FileRecord, version: FileVersion, claim: UploadClaim): Promise<void> {
     await yieldToOthers();
+    if (this.claims.has(slot(claim.org, claim.upload_id))) throw new AlreadySavedError();
     const key = slot(record.org, record.id);
     const stored = this.records.get(key);
     const versions = this.versions.get(key);
@@ -137,6 +148,7 @@ export class FakeFileRepository implements FileRepository {
     }
     this.records.set(key, structuredClone(record));
     versions.set(version.version, structuredClone(version));
+    this.claims.set(slot(claim.org, claim.upload_id), structuredClone(claim));
   }
 
   async markDeleting(org: string, id: string): Promise<FileRecord | undefined> {

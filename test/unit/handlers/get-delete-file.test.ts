@@ -118,7 +118,7 @@ describe('delete-file handler', () => {
     expect(ddb.commandCalls(BatchWriteCommand)).toHaveLength(0);
   });
 
-  it('keeps the table items when S3 fails to delete an object, so a retry can finish', async () => {
+  it('answers 503 and keeps the table items when S3 fails to delete an object, so a retry can finish', async () => {
     // Prepare
     ddb.on(UpdateCommand).resolves({ Attributes: entityItem(fileId, 1, 'deleting') });
     ddb.on(QueryCommand).resolves({ Items: versionItems(fileId, 1) });
@@ -128,7 +128,7 @@ describe('delete-file handler', () => {
     const result = await deleteFile(deleteEvent(fileId));
 
     // Assess
-    expect(result.statusCode).toBe(500);
+    expect(result.statusCode).toBe(503);
     expect(ddb.commandCalls(BatchWriteCommand)).toHaveLength(0);
   });
 });

@@ -133,9 +133,10 @@ describe('save-file handler', () => {
     expect(versionPut?.Put?.Item).toMatchObject({ sk: versionSk(3), version: 3 });
   });
 
-  it('answers 404 when the bytes were never uploaded, and writes nothing', async () => {
+  it('answers 404 when the bytes were never uploaded and the upload was never saved, and writes nothing', async () => {
     // Prepare
     s3.on(HeadObjectCommand).rejects(new NotFound({ message: 'NotFound', $metadata: { httpStatusCode: 404 } }));
+    ddb.on(GetCommand).resolves({});
     const event = apiEvent({ routeKey: route, body: { s3ref: { bucket, key: tempKey } } });
 
     // Act
