@@ -6,9 +6,10 @@ import { S3ObjectStore } from './adapters/s3-object-store';
 import type { Config } from './config';
 import { readConfig } from './config';
 import { FileService } from './core/file-service';
+import type { FileRepository, ObjectStore } from './core/ports';
 
-/** Builds the service and its SDK clients from configuration. */
-export function createFileService(config: Config): FileService {
+/** The storage adapters and their SDK clients, from configuration. */
+export function createAdapters(config: Config): { repository: FileRepository; store: ObjectStore } {
   const s3 = new S3Client({
     region: config.region,
     ...(config.s3Endpoint ? { endpoint: config.s3Endpoint, forcePathStyle: true } : {}),
@@ -26,7 +27,7 @@ export function createFileService(config: Config): FileService {
   const objectBaseUrl = config.s3Endpoint
     ? `${config.s3Endpoint.replace(/\/$/, '')}/${config.bucketName}`
     : `https://${config.bucketName}.s3.${config.region}.amazonaws.com`;
-  return new FileService({
+  return {
     repository: new DynamoFileRepository(dynamo, config.tableName),
     store: new S3ObjectStore({
       bucket: config.bucketName,
@@ -35,8 +36,12 @@ export function createFileService(config: Config): FileService {
       uploadUrlTtlSeconds: config.uploadUrlTtlSeconds,
       downloadUrlTtlSeconds: config.downloadUrlTtlSeconds,
     }),
-    limits: { maxUploadBytes: config.maxUploadBytes },
-  });
+  };
+}
+
+/** Builds the service and its SDK clients from configuration. */
+export function createFileService(config: Config): FileService {
+  return new FileService({ ...createAdapters(config), limits: { maxUploadBytes: config.maxUploadBytes } });
 }
 
 let service: FileService | undefined;

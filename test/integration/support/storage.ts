@@ -1,6 +1,7 @@
 import { DynamoDBClient, ScanCommand } from '@aws-sdk/client-dynamodb';
 import type { AttributeValue } from '@aws-sdk/client-dynamodb';
 import { HeadObjectCommand, ListObjectsV2Command, S3Client } from '@aws-sdk/client-s3';
+import { DynamoDBDocumentClient, ScanCommand as ScanDocumentsCommand } from '@aws-sdk/lib-dynamodb';
 import type { LocalStack } from '../../../local/stack';
 
 /** Direct access to the local stack's bucket and table, to check what the API left behind. */
@@ -52,6 +53,19 @@ export class Storage {
       ExclusiveStartKey = page.LastEvaluatedKey;
     } while (ExclusiveStartKey);
     return items.sort();
+  }
+
+  /** Every item as a plain object. */
+  async documents(): Promise<Array<Record<string, unknown>>> {
+    const client = DynamoDBDocumentClient.from(this.dynamo);
+    const items: Array<Record<string, unknown>> = [];
+    let ExclusiveStartKey: Record<string, unknown> | undefined;
+    do {
+      const page = await client.send(new ScanDocumentsCommand({ TableName: this.stack.table, ExclusiveStartKey }));
+      items.push(...(page.Items ?? []));
+      ExclusiveStartKey = page.LastEvaluatedKey;
+    } while (ExclusiveStartKey);
+    return items;
   }
 
   /** Every object and item, to compare before and after a request. */
