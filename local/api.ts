@@ -112,19 +112,18 @@ async function authorize(request: IncomingMessage, auth: LocalAuth): Promise<Tok
   return match?.[1] ? auth.verify(match[1]) : undefined;
 }
 
-/** The body, or undefined when it is larger than API Gateway accepts. */
+/**
+ * The body, or undefined when it is larger than API Gateway accepts. An oversized body is
+ * still read to its end, so the connection stays usable for the client's next request.
+ */
 async function readBody(request: IncomingMessage): Promise<Buffer | undefined> {
   const chunks: Buffer[] = [];
   let size = 0;
   for await (const chunk of request) {
     size += (chunk as Buffer).length;
-    if (size > maxRequestBytes) {
-      request.resume();
-      return undefined;
-    }
-    chunks.push(chunk as Buffer);
+    if (size <= maxRequestBytes) chunks.push(chunk as Buffer);
   }
-  return Buffer.concat(chunks);
+  return size > maxRequestBytes ? undefined : Buffer.concat(chunks);
 }
 
 function toEvent(

@@ -23,6 +23,9 @@ export interface S3ObjectStoreOptions {
   downloadUrlTtlSeconds: number;
 }
 
+/** Per-key DeleteObjects failures that a later attempt can overcome. */
+const transientDeleteCodes = new Set(['InternalError', 'SlowDown', 'ServiceUnavailable']);
+
 /** DeleteObjects takes at most this many keys per call. */
 const deleteBatchSize = 1000;
 
@@ -116,7 +119,10 @@ export class S3ObjectStore implements ObjectStore {
       );
       const failed = result.Errors ?? [];
       if (failed.length > 0) {
-        throw new Error(`Could not delete ${failed.length} object(s): ${failed[0]?.Code ?? 'unknown error'}`);
+        const error = new Error(`Could not delete ${failed.length} object(s): ${failed[0]?.Code ?? 'unknown error'}`);
+        // Marked as the SDK marks its own retryable errors, when S3 itself says try again.
+        const retryable = failed.every((failure) => transientDeleteCodes.has(failure.Code ?? ''));
+        throw Object.assign(error, { $retryable: retryable ? {} : undefined });
       }
     }
   }

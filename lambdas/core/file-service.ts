@@ -11,7 +11,7 @@ import {
 } from './errors';
 import { contentMatchesType, fileTypeOf, mimeEssence, sniffLength } from './file-types';
 import type { FileType } from './file-types';
-import { isUuid, parseTempKey, permanentKey, tempKey } from './keys';
+import { isUuid, parseTempKey, permanentKey, tempKey, tempPrefixOf } from './keys';
 import type { AccessControl, Caller, FileEntity, FileRecord, FileVersion, Relation, S3Ref } from './model';
 import { toFileEntity } from './model';
 import type { FileRepository, ObjectStore, UploadClaim } from './ports';
@@ -127,6 +127,7 @@ export class FileService {
       if (!head) {
         // A repeated save whose first attempt completed finds no temp object: answer as it did.
         const replay = await this.replay(caller, upload.uploadId);
+        if (replay instanceof NotFoundError) throw replay;
         if (replay) return replay;
         throw new NotFoundError('Uploaded object not found: upload the bytes to upload_url first (uploads expire after 24 hours)');
       }
@@ -291,23 +292,28 @@ export class FileService {
     key: string,
     error: unknown,
   ): Promise<{ entity: FileEntity; created: boolean }> {
-    if (error instanceof NotFoundError) {
+    const outcome = error instanceof HttpError ? undefined : await this.replay(caller, uploadId).catch(() => undefined);
+    if (error instanceof NotFoundError || outcome instanceof NotFoundError) {
       await this.store.delete([key]).catch(() => undefined);
-      throw error;
+      throw outcome ?? error;
     }
-    if (error instanceof HttpError) throw error;
-    const replay = await this.replay(caller, uploadId).catch(() => undefined);
-    if (replay) return replay;
+    if (outcome) return outcome;
     throw error;
   }
 
-  /** What an already saved upload became, or undefined if it was never saved. */
-  private async replay(caller: Caller, uploadId: string): Promise<{ entity: FileEntity; created: boolean } | undefined> {
+  /**
+   * What an already saved upload became: the file, a NotFoundError if that file has since been
+   * deleted, or undefined if the upload was never saved.
+   */
+  private async replay(
+    caller: Caller,
+    uploadId: string,
+  ): Promise<{ entity: FileEntity; created: boolean } | NotFoundError | undefined> {
     const claim = await this.repository.getClaim(caller.org, uploadId);
     if (!claim) return undefined;
     const record = await this.repository.get(caller.org, claim.file_id);
     if (!record || record.status !== 'active') {
-      throw new NotFoundError(`This upload was saved as file ${claim.file_id}, which has since been deleted`);
+      return new NotFoundError(`This upload was saved as file ${claim.file_id}, which has since been deleted`);
     }
     return { entity: await this.render(record), created: claim.created };
   }
@@ -336,7 +342,7 @@ export class FileService {
     }
     const upload = parseTempKey(caller.org, s3ref.key);
     if (upload) return upload;
-    if (s3ref.key.startsWith('temp/')) {
+    if (s3ref.key.startsWith('temp/') && !s3ref.key.startsWith(tempPrefixOf(caller.org))) {
       throw new ForbiddenError('s3ref.key is not an upload of your organization');
     }
     throw new BadRequestError('s3ref.key must be the temp key returned by uploadFile');
@@ -378,16 +384,36 @@ function metadataOf(
 }
 
 /**
- * Runs a write whose every step is safe to repeat: a storage failure part-way becomes a
- * 503 that tells the client to retry, never a 500.
+ * Runs a write whose every step is safe to repeat: storage failing part-way becomes a 503
+ * that tells the client to retry. Anything else is a fault of ours, which a retry would not
+ * fix, and stays an internal error.
  */
 async function retryable<T>(write: () => Promise<T>): Promise<T> {
   try {
     return await write();
   } catch (error) {
-    if (error instanceof HttpError) throw error;
-    throw new ServiceUnavailableError('Storage did not answer in time; nothing was lost, retry the same request', { cause: error });
+    if (isTransient(error)) {
+      throw new ServiceUnavailableError('Storage did not answer in time; nothing was lost, retry the same request', { cause: error });
+    }
+    throw error;
   }
+}
+
+const transientCodes = new Set(['ECONNRESET', 'ECONNREFUSED', 'EPIPE', 'ETIMEDOUT', 'EAI_AGAIN', 'UND_ERR_SOCKET']);
+
+/**
+ * A timeout, a dropped connection, or a storage service's own failure. AWS SDK errors say
+ * so with `$fault: 'server'` or `$retryable`; network errors with their code.
+ */
+function isTransient(error: unknown): boolean {
+  if (!(error instanceof Error)) return false;
+  const details = error as Error & { $fault?: string; $retryable?: unknown; code?: string };
+  return (
+    error.name === 'TimeoutError' ||
+    details.$fault === 'server' ||
+    Boolean(details.$retryable) ||
+    (details.code !== undefined && transientCodes.has(details.code))
+  );
 }
 
 function hasSignature(mimeType: string): boolean {

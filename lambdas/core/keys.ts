@@ -26,6 +26,8 @@ export function safeKeySegment(filename: string): string {
     .normalize('NFC')
     // eslint-disable-next-line no-control-regex
     .replace(/[\u0000-\u001f\u007f-\u009f\u200b-\u200f\u202a-\u202e\u2066-\u2069\ufeff]/g, '')
+    // Lone surrogates cannot be encoded into a URL.
+    .replace(/[\ud800-\udfff]/gu, '')
     .replace(/[/\\]/g, '_')
     .replace(/[<>:"|?*#%{}^~[\]`]/g, '_')
     .replace(/\s+/g, ' ')
@@ -54,11 +56,17 @@ export function permanentKey(org: string, fileId: string, uploadId: string, file
 
 /** The parts of a temp key, or undefined when the key is not a temp key of the given org. */
 export function parseTempKey(org: string, key: string): { uploadId: string; name: string } | undefined {
-  const prefix = `${tempPrefix}${encodeOrg(org)}/`;
+  const prefix = tempPrefixOf(org);
   if (!key.startsWith(prefix)) return undefined;
   const [uploadId, name, ...rest] = key.slice(prefix.length).split('/');
-  if (!uploadId || !isUuid(uploadId) || !name || rest.length > 0) return undefined;
+  // Only keys of the form uploadFile hands out: anything else never came from this service.
+  if (!uploadId || !isUuid(uploadId) || !name || rest.length > 0 || safeKeySegment(name) !== name) return undefined;
   return { uploadId, name };
+}
+
+/** Where an org's uploads live. */
+export function tempPrefixOf(org: string): string {
+  return `${tempPrefix}${encodeOrg(org)}/`;
 }
 
 /** Org ids are opaque strings from the token; keep them to one safe segment. */

@@ -8,23 +8,24 @@ import { isUuid } from '../core/keys';
  */
 
 const uuid = z.string().refine(isUuid, 'must be a UUID');
+/** Text that can be stored and put into a URL: no unpaired UTF-16 surrogates. */
+const text = () => z.string().refine((value) => !/[\ud800-\udfff]/u.test(value), 'must be valid Unicode text');
 /** epilot's FileEntityId: a UUID, or an empty string for "none yet". */
 const optionalFileId = z.union([z.literal(''), uuid]).optional();
-const filename = z
-  .string()
+const filename = text()
   .min(1, 'must not be empty')
   .max(1024, 'must be at most 1024 characters')
   .refine((name) => name.trim().length > 0, 'must not be blank');
 const mimeType = z
   .string()
   .max(255)
-  .regex(/^[\w.+-]+\/[\w.+-]+(\s*;\s*[\w.+-]+=("[^"]*"|[\w.+-]+))*$/, 'must be a MIME type such as application/pdf');
+  .regex(/^[\w.+-]+\/[\w.+-]+(\s*;\s*[\w.+-]+=("[^"\\\x00-\x1f\x7f]*"|[\w.+-]+))*$/, 'must be a MIME type such as application/pdf');
 const booleanFlag = (fallback: boolean) =>
   z
     .enum(['true', 'false'], { message: 'must be true or false' })
     .optional()
     .transform((value) => (value === undefined ? fallback : value === 'true'));
-const tags = z.array(z.string().max(256)).max(100);
+const tags = z.array(text().max(256)).max(100);
 
 export const uploadBody = z.object({
   filename,
@@ -54,7 +55,7 @@ export const saveBody = z.object({
   s3ref: s3ref.optional(),
   source_url: z.string().optional(),
   filename: filename.optional(),
-  _title: z.string().max(1024).optional(),
+  _title: text().max(1024).optional(),
   type: z.enum(fileTypes).optional(),
   mime_type: mimeType.optional(),
   access_control: z.enum(['private', 'public-read']).optional(),

@@ -118,11 +118,11 @@ describe('delete-file handler', () => {
     expect(ddb.commandCalls(BatchWriteCommand)).toHaveLength(0);
   });
 
-  it('answers 503 and keeps the table items when S3 fails to delete an object, so a retry can finish', async () => {
+  it('answers 503 and keeps the table items when S3 fails to delete an object with InternalError, so a retry can finish', async () => {
     // Prepare
     ddb.on(UpdateCommand).resolves({ Attributes: entityItem(fileId, 1, 'deleting') });
     ddb.on(QueryCommand).resolves({ Items: versionItems(fileId, 1) });
-    s3.on(DeleteObjectsCommand).resolves({ Errors: [{ Key: versionKey(fileId, 1), Code: 'AccessDenied' }] });
+    s3.on(DeleteObjectsCommand).resolves({ Errors: [{ Key: versionKey(fileId, 1), Code: 'InternalError' }] });
 
     // Act
     const result = await deleteFile(deleteEvent(fileId));

@@ -1,0 +1,339 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { localBucket, startLocalStack } from '../../local/stack';
+import type { LocalStack } from '../../local/stack';
+import { Api, tokensFor, uploadFile } from './support/api';
+import type { Entity, Ticket } from './support/api';
+import { expectRefusal, sendRaw, stageUpload } from './support/requests';
+import { Storage } from './support/storage';
+
+/**
+ * Hostile input at every route: each request is refused with its own 4xx as an ErrorObject,
+ * and the bucket and the table are exactly as before it. Input that looks hostile but is
+ * valid (odd names, extra fields) is accepted without harm; the last block proves that.
+ */
+
+let stack: LocalStack;
+let token: string;
+let own: Api;
+let storage: Storage;
+/** Shared by every case; no case may change them. */
+let shared: { file: Entity; foreign: Entity; foreignUpload: Ticket };
+
+beforeAll(async () => {
+  stack = await startLocalStack({});
+  const tokens = await tokensFor(stack);
+  token = tokens.own;
+  own = new Api(stack.url, tokens.own);
+  const other = new Api(stack.url, tokens.other);
+  storage = new Storage(stack);
+  shared = {
+    file: await uploadFile(own, { filename: 'mine.txt', mimeType: 'text/plain', bytes: Buffer.from('org-a only') }),
+    foreign: await uploadFile(other, { filename: 'theirs.txt', mimeType: 'text/plain', bytes: Buffer.from('org-b only') }),
+    foreignUpload: await stageUpload(other, { filename: 'theirs.txt', mimeType: 'text/plain', bytes: 'org-b upload' }),
+  };
+});
+
+afterAll(async () => {
+  storage?.close();
+  await stack?.stop();
+});
+
+type Fixtures = typeof shared & { upload: Ticket };
+/** A body sent byte for byte, with its Content-Type. */
+class Raw {
+  constructor(
+    readonly text: string | Buffer,
+    readonly contentType = 'application/json',
+  ) {}
+}
+/** JSON to send; a function gets a fresh, unsaved upload of the caller's org to aim at. */
+type Body = Raw | ((fixtures: Fixtures) => unknown) | string | number | boolean | null | object;
+interface Case {
+  name: string;
+  method: string;
+  path: string;
+  status: number;
+  body?: Body;
+  allow?: string;
+  /** The declared type of the fresh upload (default text/plain). */
+  uploadAs?: string;
+}
+
+const MiB = 1024 * 1024;
+const unknownId = '00000000-0000-4000-8000-000000000000';
+const raw = (text: string | Buffer, contentType?: string) => new Raw(text, contentType);
+const c = (name: string, method: string, path: string, status: number, body?: Body): Case => ({ name, method, path, status, body });
+const notAllowed = (method: string, path: string, allow: string): Case => ({
+  name: `${method} ${path}, where only ${allow} is routed`, method, path, status: 405, allow,
+});
+const nestedObjects = (levels: number) => `${'{"a":'.repeat(levels)}1${'}'.repeat(levels)}`;
+const nestedArrays = (levels: number) => `${'['.repeat(levels)}${']'.repeat(levels)}`;
+const ref = (key: string, bucket = localBucket) => ({ s3ref: { bucket, key } });
+const uploadIdOf = (ticket: Ticket) => ticket.s3ref.key.split('/')[2] ?? '';
+const save = (fields: Record<string, unknown>) => (f: Fixtures) => ({ s3ref: f.upload.s3ref, ...fields });
+const overMiB = 'x'.repeat(MiB);
+
+const groups: Record<string, Case[]> = {
+  'POST /v1|v2/files/upload (uploadFile)': [
+    c('truncated JSON', 'POST', '/v2/files/upload', 400, raw('{"filename":')),
+    c('JSON with single quotes and bare keys', 'POST', '/v2/files/upload', 400, raw("{filename: 'a.txt'}")),
+    c('JSON with a trailing comma', 'POST', '/v1/files/upload', 400, raw('{"filename":"a.txt",}')),
+    c('JSON behind a byte order mark', 'POST', '/v2/files/upload', 400, raw('\ufeff{"filename":"a.txt"}')),
+    c('an empty body', 'POST', '/v2/files/upload', 400, raw('')),
+    c('a form body labelled as JSON', 'POST', '/v2/files/upload', 400, raw('filename=a.txt')),
+    c('a form body labelled as a form', 'POST', '/v2/files/upload', 400, raw('filename=a.txt', 'application/x-www-form-urlencoded')),
+    c('a multipart body', 'POST', '/v1/files/upload', 400, raw('--b\r\nContent-Disposition: form-data; name="filename"\r\n\r\na.txt\r\n--b--', 'multipart/form-data; boundary=b')),
+    c('an XML body', 'POST', '/v2/files/upload', 400, raw('<filename>a.txt</filename>', 'application/xml')),
+    c('a JSON number', 'POST', '/v2/files/upload', 400, 42),
+    c('a JSON string', 'POST', '/v2/files/upload', 400, 'a.txt'),
+    c('JSON null', 'POST', '/v1/files/upload', 400, null),
+    c('nested JSON arrays', 'POST', '/v2/files/upload', 400, [[['a.txt']]]),
+    c('no filename', 'POST', '/v2/files/upload', 400, { mime_type: 'text/plain' }),
+    c('a numeric filename', 'POST', '/v2/files/upload', 400, { filename: 42 }),
+    c('a null filename', 'POST', '/v2/files/upload', 400, { filename: null }),
+    c('a filename that is an array', 'POST', '/v2/files/upload', 400, { filename: ['a.txt'] }),
+    c('a filename that is an object', 'POST', '/v2/files/upload', 400, { filename: { name: 'a.txt' } }),
+    c('an empty filename', 'POST', '/v1/files/upload', 400, { filename: '' }),
+    c('a blank filename', 'POST', '/v2/files/upload', 400, { filename: ' \t ' }),
+    c('a filename of 5000 characters', 'POST', '/v2/files/upload', 400, { filename: `${'a'.repeat(4996)}.txt` }),
+    c('a filename with a lone surrogate', 'POST', '/v2/files/upload', 400, { filename: 'a\ud800.txt' }),
+    c('a MIME type that is a number', 'POST', '/v2/files/upload', 400, { filename: 'a.txt', mime_type: 7 }),
+    c('a MIME type that is not one', 'POST', '/v2/files/upload', 400, { filename: 'a.txt', mime_type: 'not a mime' }),
+    c('a MIME type smuggling a header', 'POST', '/v2/files/upload', 400, { filename: 'a.txt', mime_type: 'text/plain\r\nX-Evil: 1' }),
+    c('a MIME parameter smuggling a header', 'POST', '/v2/files/upload', 400, { filename: 'a.txt', mime_type: 'text/plain; a="\r\nX-Evil: 1"' }),
+    c('a negative size', 'POST', '/v2/files/upload', 400, { filename: 'a.txt', size_bytes: -1 }),
+    c('a fractional size', 'POST', '/v2/files/upload', 400, { filename: 'a.txt', size_bytes: 1.5 }),
+    c('a size as text', 'POST', '/v2/files/upload', 400, { filename: 'a.txt', size_bytes: '10' }),
+    c('a size beyond safe integers', 'POST', '/v2/files/upload', 400, { filename: 'a.txt', size_bytes: 1e20 }),
+    c('a size over the upload limit', 'POST', '/v2/files/upload', 413, { filename: 'a.txt', size_bytes: Number.MAX_SAFE_INTEGER }),
+    c('metadata with values that are not text', 'POST', '/v2/files/upload', 400, { filename: 'a.txt', metadata: { a: 1 } }),
+    c('a duplicate key whose last value is wrong', 'POST', '/v2/files/upload', 400, raw('{"filename":"a.txt","filename":5}')),
+    c('a filename smuggled through __proto__', 'POST', '/v2/files/upload', 400, raw('{"__proto__":{"filename":"a.txt"}}')),
+    c('metadata nested 10,000 levels deep', 'POST', '/v2/files/upload', 400, raw(`{"filename":"a.txt","metadata":${nestedObjects(10_000)}}`)),
+    c('a malformed file_entity_id', 'POST', '/v2/files/upload?file_entity_id=abc', 400, { filename: 'a.txt' }),
+    c('a file_entity_id that climbs directories', 'POST', '/v2/files/upload?file_entity_id=..%2F..%2Fetc', 400, { filename: 'a.txt' }),
+    c('a file_entity_id given twice', 'POST', '/v2/files/upload?file_entity_id={id}&file_entity_id={id}', 400, { filename: 'a.txt' }),
+    c('an unknown file_entity_id', 'POST', `/v2/files/upload?file_entity_id=${unknownId}`, 404, { filename: 'a.txt' }),
+    c("another org's file_entity_id", 'POST', '/v1/files/upload?file_entity_id={foreign}', 404, { filename: 'a.txt' }),
+    c('a JSON body over 1 MiB', 'POST', '/v2/files/upload', 413, { filename: 'a.txt', padding: overMiB }),
+    c('a body over 10 MB', 'POST', '/v2/files/upload', 413, raw(Buffer.alloc(10 * MiB + 1, 0x20))),
+  ],
+  'POST /v1|v2/files (saveFile)': [
+    c('truncated JSON', 'POST', '/v2/files', 400, raw('{"s3ref":{"bucket":')),
+    c('an empty object', 'POST', '/v2/files', 400, {}),
+    c('a JSON array', 'POST', '/v2/files', 400, []),
+    c('a JSON string', 'POST', '/v2/files', 400, 'temp/org-a/x/a.txt'),
+    c('JSON null', 'POST', '/v1/files', 400, null),
+    c('only a source_url', 'POST', '/v2/files', 400, { source_url: 'https://example.com/a.pdf' }),
+    c('an s3ref that is a string', 'POST', '/v2/files', 400, { s3ref: 'temp/org-a/a.txt' }),
+    c('an s3ref that is null', 'POST', '/v2/files', 400, { s3ref: null }),
+    c('an s3ref without key', 'POST', '/v2/files', 400, { s3ref: { bucket: localBucket } }),
+    c('an s3ref key that is a number', 'POST', '/v2/files', 400, { s3ref: { bucket: localBucket, key: 1 } }),
+    c('an s3ref with an empty bucket', 'POST', '/v2/files', 400, save({ s3ref: { bucket: '', key: 'temp/org-a/x/a.txt' } })),
+    c('an s3ref key of 1025 characters', 'POST', '/v2/files', 400, ref(`temp/org-a/${unknownId}/${'a'.repeat(1025)}`)),
+    c('an own upload named in another bucket', 'POST', '/v2/files', 400, (f: Fixtures) => ref(f.upload.s3ref.key, 'someone-elses-bucket')),
+    c('an s3ref of a saved file, not an upload', 'POST', '/v2/files', 400, (f: Fixtures) => ({ s3ref: f.file.s3ref })),
+    c("an s3ref of another org's saved file", 'POST', '/v2/files', 400, (f: Fixtures) => ({ s3ref: f.foreign.s3ref })),
+    c("another org's upload", 'POST', '/v2/files', 403, (f: Fixtures) => ({ s3ref: f.foreignUpload.s3ref })),
+    c("another org's upload, named through this org's prefix", 'POST', '/v1/files', 400, (f: Fixtures) => ref(`temp/org-a/../${f.foreignUpload.s3ref.key.slice(5)}`)),
+    c('an s3ref key that climbs out of its upload', 'POST', '/v2/files', 400, (f: Fixtures) => ref(`temp/org-a/${uploadIdOf(f.upload)}/../../org-b/${uploadIdOf(f.foreignUpload)}/theirs.txt`)),
+    c('an s3ref key named ..', 'POST', '/v2/files', 400, (f: Fixtures) => ref(`temp/org-a/${uploadIdOf(f.upload)}/..`)),
+    c('an s3ref key with a NUL byte', 'POST', '/v2/files', 400, (f: Fixtures) => ref(`${f.upload.s3ref.key}\u0000`)),
+    c('an s3ref key with a lone surrogate', 'POST', '/v2/files', 400, (f: Fixtures) => ref(`${f.upload.s3ref.key}\udc00`)),
+    c('an s3ref that was never uploaded', 'POST', '/v2/files', 404, ref(`temp/org-a/${unknownId}/a.txt`)),
+    c('a malformed _id', 'POST', '/v2/files', 400, save({ _id: 'abc' })),
+    c('an unknown _id', 'POST', '/v2/files', 404, save({ _id: unknownId })),
+    c("another org's file as _id", 'POST', '/v2/files', 404, (f: Fixtures) => ({ s3ref: f.upload.s3ref, _id: f.foreign._id })),
+    c("another org's file as file_entity_id", 'POST', '/v1/files', 404, (f: Fixtures) => ({ s3ref: f.upload.s3ref, _id: '', file_entity_id: f.foreign._id })),
+    c('a numeric filename', 'POST', '/v2/files', 400, save({ filename: 3 })),
+    c('a filename of 5000 characters', 'POST', '/v2/files', 400, save({ filename: 'a'.repeat(5000) })),
+    c('a filename with a lone surrogate', 'POST', '/v2/files', 400, save({ filename: 'a\ud800.txt' })),
+    c('a title of 1025 characters', 'POST', '/v2/files', 400, save({ _title: 't'.repeat(1025) })),
+    c('an unknown access_control', 'POST', '/v2/files', 400, save({ access_control: 'everyone' })),
+    c('an unknown type', 'POST', '/v2/files', 400, save({ type: 'virus' })),
+    c('_tags that is a string', 'POST', '/v2/files', 400, save({ _tags: 'a,b' })),
+    c('101 _tags', 'POST', '/v2/files', 400, save({ _tags: Array.from({ length: 101 }, (_, i) => `t${i}`) })),
+    c('relations that is an object', 'POST', '/v2/files', 400, save({ relations: { entity_id: 'x' } })),
+    c('1001 relations', 'POST', '/v2/files', 400, save({ relations: Array.from({ length: 1001 }, () => ({ entity_id: 'x' })) })),
+    c('a javascript: custom_download_url', 'POST', '/v2/files', 400, save({ custom_download_url: 'javascript:alert(1)' })),
+    c('extra fields claiming another org, on an s3ref never uploaded', 'POST', '/v2/files', 404, { ...ref(`temp/org-a/${unknownId}/a.txt`), _org: 'org-b', _owners: [{ org_id: 'org-b' }] }),
+    c('an extra field nested 100,000 levels deep, without s3ref', 'POST', '/v2/files', 400, raw(`{"deep":${nestedObjects(100_000)}}`)),
+    c('delete_temp_file that is not a boolean', 'POST', '/v2/files?delete_temp_file=maybe', 400, save({})),
+    c('version_only given twice', 'POST', '/v2/files?version_only=true&version_only=false', 400, save({})),
+    { ...c('bytes that are not the PNG they were uploaded as', 'POST', '/v2/files', 415, save({})), uploadAs: 'image/png' },
+    c('a JSON body over 1 MiB', 'POST', '/v2/files', 413, save({ filename: 'a.txt', padding: overMiB })),
+    c('a body over 10 MB', 'POST', '/v1/files', 413, raw(Buffer.alloc(10 * MiB + 1, 0x20))),
+  ],
+  'GET /v1|v2/files/{id} (getFile)': [
+    c('an id that is not a UUID', 'GET', '/v2/files/not-a-uuid', 400),
+    c('a NUL byte as id', 'GET', '/v2/files/%00', 400),
+    c('an id of 10,000 characters', 'GET', `/v2/files/${'a'.repeat(10_000)}`, 400),
+    c('an SQL-ish id', 'GET', `/v2/files/${encodeURIComponent("' OR '1'='1' --")}`, 400),
+    c('an id that climbs directories', 'GET', '/v1/files/..%2F..%2Fetc%2Fpasswd', 400),
+    c('an own id followed by a newline', 'GET', '/v2/files/{id}%0A', 400),
+    c('an own id followed by a space', 'GET', '/v2/files/{id}%20', 400),
+    c('malformed percent-encoding', 'GET', '/v2/files/%E0%A4%A', 400),
+    c('an encoded lone surrogate', 'GET', '/v2/files/%ED%A0%80', 400),
+    c('an unknown id', 'GET', `/v2/files/${unknownId}`, 404),
+    c("another org's id", 'GET', '/v1/files/{foreign}', 404),
+  ],
+  'DELETE /v1|v2/files/{id} (deleteFile)': [
+    c('an id that climbs directories', 'DELETE', '/v2/files/..%2F..%2Fetc', 400),
+    c('a NUL byte as id', 'DELETE', '/v2/files/%00', 400),
+    c('a wildcard id', 'DELETE', '/v1/files/*', 400),
+    c('an id of 10,000 characters', 'DELETE', `/v2/files/${'a'.repeat(10_000)}`, 400),
+    c('an SQL-ish id', 'DELETE', `/v2/files/${encodeURIComponent('1; DROP TABLE files')}`, 400),
+    c('an unknown id', 'DELETE', `/v2/files/${unknownId}`, 404),
+    c("another org's id", 'DELETE', '/v1/files/{foreign}', 404),
+  ],
+  'GET /v1/files/{id}/download (downloadFile)': [
+    c('version -1', 'GET', '/v1/files/{id}/download?version=-1', 400),
+    c('version 1.5', 'GET', '/v1/files/{id}/download?version=1.5', 400),
+    c('version 1e3', 'GET', '/v1/files/{id}/download?version=1e3', 400),
+    c('a hexadecimal version', 'GET', '/v1/files/{id}/download?version=0x1', 400),
+    c('a version of 20 digits', 'GET', '/v1/files/{id}/download?version=99999999999999999999', 400),
+    c('an empty version', 'GET', '/v1/files/{id}/download?version=', 400),
+    c('version latest', 'GET', '/v1/files/{id}/download?version=latest', 400),
+    c('version given twice', 'GET', '/v1/files/{id}/download?version=0&version=0', 400),
+    c('a version that does not exist', 'GET', '/v1/files/{id}/download?version=5', 404),
+    c('the largest version number', 'GET', '/v1/files/{id}/download?version=999999999', 404),
+    c('attachment that is not a boolean', 'GET', '/v1/files/{id}/download?attachment=yes', 400),
+    c('attachment given twice', 'GET', '/v1/files/{id}/download?attachment=true&attachment=false', 400),
+    c('an id that is not a UUID', 'GET', '/v1/files/%00/download', 400),
+    c("another org's id", 'GET', '/v1/files/{foreign}/download', 404),
+  ],
+  'POST /v1/files:downloadFiles (downloadFiles)': [
+    c('truncated JSON', 'POST', '/v1/files:downloadFiles', 400, raw('[{"id":')),
+    c('a JSON object', 'POST', '/v1/files:downloadFiles', 400, {}),
+    c('JSON null', 'POST', '/v1/files:downloadFiles', 400, null),
+    c('a JSON number', 'POST', '/v1/files:downloadFiles', 400, 1),
+    c('an empty list', 'POST', '/v1/files:downloadFiles', 400, []),
+    c('an entry without id', 'POST', '/v1/files:downloadFiles', 400, [{}]),
+    c('a null entry', 'POST', '/v1/files:downloadFiles', 400, [null]),
+    c('an entry that is an id string', 'POST', '/v1/files:downloadFiles', 400, [unknownId]),
+    c('an id that is not a UUID', 'POST', '/v1/files:downloadFiles', 400, [{ id: "x' OR 1=1" }]),
+    c('entries nested in arrays', 'POST', '/v1/files:downloadFiles', 400, (f: Fixtures) => [[{ id: f.file._id }]]),
+    c('arrays nested 10,000 levels deep', 'POST', '/v1/files:downloadFiles', 400, raw(nestedArrays(10_000))),
+    c('arrays nested 500,000 levels deep', 'POST', '/v1/files:downloadFiles', 400, raw(nestedArrays(500_000))),
+    c('version -1', 'POST', '/v1/files:downloadFiles', 400, (f: Fixtures) => [{ id: f.file._id, version: -1 }]),
+    c('version 1.5', 'POST', '/v1/files:downloadFiles', 400, (f: Fixtures) => [{ id: f.file._id, version: 1.5 }]),
+    c('version as text', 'POST', '/v1/files:downloadFiles', 400, (f: Fixtures) => [{ id: f.file._id, version: '0' }]),
+    c('version 1e10', 'POST', '/v1/files:downloadFiles', 400, (f: Fixtures) => [{ id: f.file._id, version: 1e10 }]),
+    c('a hexadecimal version', 'POST', '/v1/files:downloadFiles', 400, raw(`[{"id":"${unknownId}","version":0x1}]`)),
+    c('101 files', 'POST', '/v1/files:downloadFiles', 400, Array.from({ length: 101 }, () => ({ id: unknownId }))),
+    c('a JSON body over 1 MiB', 'POST', '/v1/files:downloadFiles', 413, [{ id: unknownId, padding: overMiB }]),
+  ],
+  'the router': [
+    notAllowed('PUT', '/v2/files/upload', 'POST, GET, DELETE'),
+    notAllowed('PATCH', '/v1/files/upload', 'POST, GET, DELETE'),
+    notAllowed('GET', '/v2/files', 'POST'),
+    notAllowed('PUT', '/v1/files', 'POST'),
+    notAllowed('DELETE', '/v2/files', 'POST'),
+    notAllowed('POST', '/v2/files/{id}', 'GET, DELETE'),
+    notAllowed('PATCH', '/v1/files/{id}', 'GET, DELETE'),
+    notAllowed('POST', '/v1/files/{id}/download', 'GET'),
+    notAllowed('DELETE', '/v1/files/{id}/download', 'GET'),
+    notAllowed('GET', '/v1/files:downloadFiles', 'POST'),
+    notAllowed('PUT', '/v1/files:downloadFiles', 'POST'),
+    c('an unknown version of the API', 'GET', '/v3/files/{id}', 404),
+    c('a download route that only exists in v1', 'GET', '/v2/files/{id}/download', 404),
+    c('a bulk download route that only exists in v1', 'POST', '/v2/files:downloadFiles', 404, [{ id: unknownId }]),
+    c('an unknown sub-resource', 'GET', '/v1/files/{id}/versions', 404),
+    c('a trailing slash', 'GET', '/v1/files/{id}/download/', 404),
+    c('an empty id segment', 'GET', '/v2/files//download', 404),
+    c('an upper-case path', 'GET', '/V2/FILES/{id}', 404),
+    c('the root', 'GET', '/', 404),
+  ],
+};
+
+for (const [group, cases] of Object.entries(groups)) {
+  describe(group, () => {
+    for (const { name, method, path, status, body, allow, uploadAs } of cases) {
+      it(`refuses ${name} with ${status}, and stores, changes and deletes nothing`, async () => {
+        // Prepare
+        const upload = typeof body === 'function'
+          ? await stageUpload(own, { filename: 'upload.txt', mimeType: uploadAs ?? 'text/plain', bytes: 'not a PNG, just text' })
+          : undefined;
+        const fixtures = { ...shared, upload } as Fixtures;
+        const json = () => JSON.stringify(typeof body === 'function' ? body(fixtures) : body);
+        const payload = body === undefined ? undefined : body instanceof Raw ? body : raw(json());
+        const before = await storage.snapshot();
+
+        // Act
+        const response = await sendRaw(stack.url, {
+          method,
+          path: path.replaceAll('{id}', shared.file._id).replaceAll('{foreign}', shared.foreign._id),
+          token,
+          ...(payload ? { body: payload.text, contentType: payload.contentType } : {}),
+        });
+
+        // Assess
+        expectRefusal(response, status);
+        if (allow) expect(response.headers.get('allow')).toBe(allow);
+        expect(await storage.snapshot()).toEqual(before);
+      });
+    }
+  });
+}
+
+describe('hostile-looking input that is valid', () => {
+  // eslint-disable-next-line no-control-regex
+  const safeTempKey = /^temp\/org-a\/[0-9a-f-]{36}\/(?!\.)[^/\\\u0000-\u001f\u007f\u200b-\u200f\u202a-\u202e\u2066-\u2069]+$/;
+  const uploads: Array<[name: string, body: unknown, contentType: string]> = [
+    ['a filename that climbs directories', { filename: '../../etc/passwd' }, 'application/json'],
+    ['a filename with NUL bytes and a right-to-left override', { filename: 'invoice\u0000\u202Etxt.exe' }, 'application/json'],
+    ['a filename of emoji and combining marks', { filename: '👩‍💻 re\u0301sume\u0301 🧾.pdf' }, 'application/json'],
+    ['a filename of exactly 1024 characters', { filename: `${'n'.repeat(1020)}.txt` }, 'application/json'],
+    ['extra fields the schema does not know', { filename: 'a.txt', _org: 'org-b', bucket: 'elsewhere' }, 'application/json'],
+    ['a JSON body labelled text/plain', { filename: 'a.txt' }, 'text/plain'],
+  ];
+
+  it.each(uploads)('gives an upload URL for %s, under a safe key of the caller’s org, storing nothing', async (_name, body, contentType) => {
+    // Prepare
+    const before = await storage.snapshot();
+
+    // Act
+    const response = await sendRaw(stack.url, { method: 'POST', path: '/v2/files/upload', token, body: JSON.stringify(body), contentType });
+
+    // Assess
+    expect(response.status).toBe(201);
+    const ticket = response.body as Ticket;
+    expect(ticket.s3ref).toEqual({ bucket: localBucket, key: expect.stringMatching(safeTempKey) });
+    expect(ticket.s3ref.key.length).toBeLessThanOrEqual(300);
+    expect(await storage.snapshot()).toEqual(before);
+  });
+
+  it('saves a file with extra fields claiming another org as the caller’s own, keeping the odd filename verbatim', async () => {
+    // Prepare
+    const upload = await stageUpload(own, { filename: 'report.txt', mimeType: 'text/plain', bytes: 'twelve bytes' });
+    const filename = '../../org-b/\u0000\u202Etxt.exe 👩‍💻';
+
+    // Act
+    const response = await own.post<Entity>('/v2/files', {
+      s3ref: upload.s3ref,
+      filename,
+      _org: 'org-b',
+      _owners: [{ org_id: 'org-b', user_id: 'mallory' }],
+      _acl: { view: ['*'] },
+      size_bytes: 1,
+      versions: [],
+    });
+
+    // Assess
+    expect(response.status).toBe(201);
+    expect(response.body).toMatchObject({ _org: 'org-a', _owners: [{ org_id: 'org-a', user_id: 'alice' }], filename, size_bytes: 12 });
+    expect(response.body.versions).toHaveLength(1);
+    // eslint-disable-next-line no-control-regex
+    expect(response.body.s3ref.key).toMatch(/^files\/org-a\/[0-9a-f-]{36}\/[0-9a-f-]{36}\/[^/\u0000\u202e]+$/);
+    expect((await storage.keys()).filter((key) => !/^(temp|files)\/org-[ab]\//.test(key))).toEqual([]);
+  });
+
+  it('lists a file in a bulk download even when its entry carries extra fields', async () => {
+    // Act
+    const response = await own.post('/v1/files:downloadFiles', [{ id: shared.file._id, version: 0, note: { deep: [1, 2] } }]);
+
+    // Assess
+    expect(response.status).toBe(200);
+    expect(response.body).toEqual([{ file_entity_id: shared.file._id, download_url: expect.stringMatching(/^http/) }]);
+  });
+});

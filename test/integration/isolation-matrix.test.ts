@@ -1,0 +1,207 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startLocalStack } from '../../local/stack';
+import type { LocalStack } from '../../local/stack';
+import { Api, downloadBytes, uploadFile } from './support/api';
+import type { ApiResponse, Entity, Ticket } from './support/api';
+import { expectRefusal, stageUpload } from './support/requests';
+import { Storage } from './support/storage';
+import { principals, tokensOf } from './support/tokens';
+import type { Principal } from './support/tokens';
+
+/**
+ * Every route against every caller: the org that owns the file, another org, and each way a
+ * token can be wrong. Each cell's status is written out in the table below. Outside the own
+ * org's cells nothing in the bucket or the table changes, and the own file stays intact.
+ */
+
+let stack: LocalStack;
+let tokens: Record<Principal, string | undefined>;
+/** org-a, which owns every file the cells aim at. */
+let owner: Api;
+/** org-b, which brings its own upload when it tries to add a version to org-a's file. */
+let stranger: Api;
+let storage: Storage;
+/** The file of org-a that the reading routes aim at; no cell may change it. */
+let shared: Target;
+
+beforeAll(async () => {
+  stack = await startLocalStack({});
+  tokens = await tokensOf(stack);
+  owner = new Api(stack.url, tokens['the own org']);
+  stranger = new Api(stack.url, tokens['another org']);
+  storage = new Storage(stack);
+  shared = await freshFile('shared.txt', 'org-a only');
+});
+
+afterAll(async () => {
+  storage?.close();
+  await stack?.stop();
+});
+
+/** What one cell aims at: a file of org-a with its bytes, and for saves, an unsaved upload. */
+interface Target {
+  file: Entity;
+  bytes: string;
+  upload?: Ticket;
+}
+
+interface Route {
+  /** Whether the own org's call changes storage; such routes get fresh fixtures per cell. */
+  mutates: boolean;
+  prepare(principal: Principal): Promise<Target>;
+  call(api: Api, target: Target): Promise<ApiResponse<unknown>>;
+  /** What a caller whose cell is a 2xx gets back. */
+  succeeded(response: ApiResponse<unknown>, target: Target, principal: Principal): Promise<void>;
+}
+
+async function freshFile(filename: string, bytes: string): Promise<Target> {
+  return { file: await uploadFile(owner, { filename, mimeType: 'text/plain', bytes: Buffer.from(bytes) }), bytes };
+}
+
+function freshUpload(api: Api): Promise<Ticket> {
+  return stageUpload(api, { filename: 'upload.txt', mimeType: 'text/plain', bytes: 'unsaved bytes' });
+}
+
+const entityOf = (response: ApiResponse<unknown>) => response.body as Entity;
+
+const upload = (path: string): Route => ({
+  mutates: false,
+  prepare: async () => shared,
+  call: (api, { file }) => api.post(`${path}?file_entity_id=${file._id}`, { filename: 'next.txt', mime_type: 'text/plain' }),
+  succeeded: async (response) => {
+    expect(response.body).toEqual({
+      s3ref: { bucket: stack.bucket, key: expect.stringMatching(/^temp\/org-a\//) },
+      upload_url: expect.stringMatching(/^http/),
+      public_url: expect.stringMatching(/^http/),
+    });
+  },
+});
+
+const save = (path: string): Route => ({
+  mutates: true,
+  prepare: async () => ({ ...shared, upload: await freshUpload(owner) }),
+  call: (api, { upload: ticket }) => api.post(path, { s3ref: ticket?.s3ref, filename: 'saved.txt' }),
+  succeeded: async (response, target) => {
+    expect(entityOf(response)).toMatchObject({ _org: 'org-a', filename: 'saved.txt', versions: [expect.anything()] });
+    expect(await storage.exists(target.upload?.s3ref.key ?? '')).toBe(false);
+  },
+});
+
+const saveVersion: Route = {
+  mutates: true,
+  prepare: async (principal) => ({
+    ...(await freshFile('versioned.txt', 'first version')),
+    upload: await freshUpload(principal === 'another org' ? stranger : owner),
+  }),
+  call: (api, { file, upload: ticket }) => api.post('/v2/files', { _id: file._id, s3ref: ticket?.s3ref }),
+  succeeded: async (response, { file }) => {
+    expect(entityOf(response)).toMatchObject({ _id: file._id, _org: 'org-a' });
+    expect(entityOf(response).versions).toHaveLength(2);
+  },
+};
+
+const get = (path: string): Route => ({
+  mutates: false,
+  prepare: async () => shared,
+  call: (api, { file }) => api.get(`${path}/${file._id}`),
+  succeeded: async (response, { file }) => {
+    expect(response.body).toEqual((await owner.get(`/v2/files/${file._id}`)).body);
+  },
+});
+
+const remove = (path: string): Route => ({
+  mutates: true,
+  prepare: () => freshFile('doomed.txt', 'to be deleted'),
+  call: (api, { file }) => api.delete(`${path}/${file._id}`),
+  succeeded: async (response, { file }) => {
+    expect(entityOf(response)._id).toBe(file._id);
+    expect((await owner.get(`/v2/files/${file._id}`)).status).toBe(404);
+    expect(await storage.keys(`files/org-a/${file._id}/`)).toEqual([]);
+  },
+});
+
+const download: Route = {
+  mutates: false,
+  prepare: async () => shared,
+  call: (api, { file }) => api.get(`/v1/files/${file._id}/download`),
+  succeeded: async (response, { bytes }) => {
+    const { download_url } = response.body as { download_url: string };
+    expect(await (await fetch(download_url)).text()).toBe(bytes);
+  },
+};
+
+const downloadMany: Route = {
+  mutates: false,
+  prepare: async () => shared,
+  call: (api, { file }) => api.post('/v1/files:downloadFiles', [{ id: file._id }]),
+  succeeded: async (response, { file }, principal) => {
+    expect(response.body).toEqual([
+      principal === 'the own org'
+        ? { file_entity_id: file._id, download_url: expect.stringMatching(/^http/) }
+        : { file_entity_id: file._id, error: { status: 404, error: expect.stringMatching(/\S/) } },
+    ]);
+  },
+};
+
+const routes = {
+  'POST /v1/files/upload?file_entity_id': upload('/v1/files/upload'),
+  'POST /v2/files/upload?file_entity_id': upload('/v2/files/upload'),
+  'POST /v1/files': save('/v1/files'),
+  'POST /v2/files': save('/v2/files'),
+  'POST /v2/files with _id (new version)': saveVersion,
+  'GET /v1/files/{id}': get('/v1/files'),
+  'GET /v2/files/{id}': get('/v2/files'),
+  'DELETE /v1/files/{id}': remove('/v1/files'),
+  'DELETE /v2/files/{id}': remove('/v2/files'),
+  'GET /v1/files/{id}/download': download,
+  'POST /v1/files:downloadFiles': downloadMany,
+} satisfies Record<string, Route>;
+
+/** One status per principal, in the order of `principals`. */
+type Outcomes = readonly [number, number, number, number, number, number, number, number, number];
+
+// Saving another org's upload is a 403; every other reach into another org is a 404, like an
+// unknown id (a bulk download lists it as a 404 entry). Bad tokens are 401, no org_id is 403.
+const outcomes: Record<keyof typeof routes, Outcomes> = {
+  // columns: own org, other org, no token, garbage, other key, expired, edited claims, alg none, no org_id
+  'POST /v1/files/upload?file_entity_id':  [201, 404, 401, 401, 401, 401, 401, 401, 403],
+  'POST /v2/files/upload?file_entity_id':  [201, 404, 401, 401, 401, 401, 401, 401, 403],
+  'POST /v1/files':                        [201, 403, 401, 401, 401, 401, 401, 401, 403],
+  'POST /v2/files':                        [201, 403, 401, 401, 401, 401, 401, 401, 403],
+  'POST /v2/files with _id (new version)': [200, 404, 401, 401, 401, 401, 401, 401, 403],
+  'GET /v1/files/{id}':                    [200, 404, 401, 401, 401, 401, 401, 401, 403],
+  'GET /v2/files/{id}':                    [200, 404, 401, 401, 401, 401, 401, 401, 403],
+  'DELETE /v1/files/{id}':                 [200, 404, 401, 401, 401, 401, 401, 401, 403],
+  'DELETE /v2/files/{id}':                 [200, 404, 401, 401, 401, 401, 401, 401, 403],
+  'GET /v1/files/{id}/download':           [200, 404, 401, 401, 401, 401, 401, 401, 403],
+  'POST /v1/files:downloadFiles':          [200, 200, 401, 401, 401, 401, 401, 401, 403],
+};
+
+for (const [name, route] of Object.entries(routes) as Array<[keyof typeof routes, Route]>) {
+  describe(name, () => {
+    principals.forEach((principal, column) => {
+      const status = outcomes[name][column] ?? 0;
+      const own = principal === 'the own org';
+
+      it(`answers ${status} to ${principal}${own ? '' : ', leaving storage and the own file untouched'}`, async () => {
+        // Prepare
+        const target = await route.prepare(principal);
+        const before = await storage.snapshot();
+        const entityBefore = (await owner.get(`/v2/files/${target.file._id}`)).body;
+
+        // Act
+        const response = await route.call(new Api(stack.url, tokens[principal]), target);
+
+        // Assess
+        expect(response.status).toBe(status);
+        if (status < 400) await route.succeeded(response, target, principal);
+        else expectRefusal(response, status);
+        if (!own || !route.mutates) {
+          expect(await storage.snapshot()).toEqual(before);
+          expect((await owner.get(`/v2/files/${target.file._id}`)).body).toEqual(entityBefore);
+          expect((await downloadBytes(owner, target.file._id)).toString()).toBe(target.bytes);
+        }
+      });
+    });
+  });
+}
