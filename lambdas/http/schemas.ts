@@ -19,6 +19,8 @@ const filename = text()
 const mimeType = z
   .string()
   .max(255)
+  // Control characters in a quoted parameter would make a Content-Type no client can send.
+  // eslint-disable-next-line no-control-regex
   .regex(/^[\w.+-]+\/[\w.+-]+(\s*;\s*[\w.+-]+=("[^"\\\x00-\x1f\x7f]*"|[\w.+-]+))*$/, 'must be a MIME type such as application/pdf');
 const booleanFlag = (fallback: boolean) =>
   z
