@@ -158,7 +158,7 @@ export class FileService {
       try {
         await this.store.copy(request.s3ref.key, key);
         saved = existing
-          ? { entity: await this.render(await this.appendVersion(caller, fileId, version, request, options.versionOnly, claim)), created: false }
+          ? { entity: await this.render(await this.appendVersion(caller, existing, version, request, options.versionOnly, claim)), created: false }
           : { entity: await this.createFile(caller, fileId, version, request, claim), created: true };
       } catch (error) {
         saved = await this.recoverSave(caller, upload.uploadId, key, error);
@@ -244,19 +244,20 @@ export class FileService {
 
   /**
    * Adds a version with an optimistic, conditional transaction: if another save got there
-   * first, re-read and try the next number, so concurrent saves never lose a version.
+   * first, re-read and try the next number, so concurrent saves never lose a version. The
+   * first attempt starts from the entity as the save already read it.
    */
   private async appendVersion(
     caller: Caller,
-    id: string,
+    existing: FileRecord,
     version: Omit<FileVersion, 'version'>,
     request: SaveRequest,
     versionOnly: boolean,
     claim: Omit<UploadClaim, 'version'>,
   ): Promise<FileRecord> {
     const deadline = Date.now() + versionRaceBudgetMs;
+    let current = existing;
     for (let attempt = 1; ; attempt += 1) {
-      const current = await this.activeRecord(caller, id);
       const next: FileVersion = { ...version, version: current.latest_version + 1 };
       const metadata = versionOnly ? {} : metadataOf(next, request);
       const record: FileRecord = {
@@ -276,6 +277,7 @@ export class FileService {
           throw new ConflictError('Too many concurrent changes to this file; retry the request');
         }
         await sleep(Math.random() * Math.min(100, 2 * 2 ** attempt));
+        current = await this.activeRecord(caller, existing.id);
       }
     }
   }

@@ -111,12 +111,11 @@ describe('save-file handler', () => {
     ddb
       .on(GetCommand)
       .resolvesOnce({ Item: entityItem(fileId, 1) })
-      .resolvesOnce({ Item: entityItem(fileId, 1) })
       .resolves({ Item: entityItem(fileId, 2) });
     const cancelled = new TransactionCanceledException({
       message: 'Transaction cancelled',
       $metadata: {},
-      CancellationReasons: [{ Code: 'ConditionalCheckFailed' }, { Code: 'None' }],
+      CancellationReasons: [{ Code: 'ConditionalCheckFailed' }, { Code: 'None' }, { Code: 'None' }],
     });
     ddb.on(TransactWriteCommand).rejectsOnce(cancelled).resolves({});
     ddb.on(QueryCommand).resolves({ Items: versionItems(fileId, 3) });
