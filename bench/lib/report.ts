@@ -1,0 +1,240 @@
+import { cpus, loadavg, totalmem } from 'node:os';
+import type { Bundle, InitTimes } from './handlers';
+import type { OpName, OpSamples, RawCall, SaveOverheadSamples } from './ops';
+import { unavoidableCalls } from './ops';
+import { percentile, ratio, round, summarize, sum, type LatencySummary } from './stats';
+import type { Contender, FlowSteps, ThroughputResult } from './throughput';
+
+export interface HandlerResult {
+  bundle_kb: number;
+  bundle_gz_kb: number;
+  init_ms: number;
+  init_vs_node: number | null;
+  /** Same load without the function's NODE_OPTIONS (full runs only). */
+  init_ms_no_node_options?: number;
+  /** The three largest contributors to the minified bundle (KB). */
+  largest_packages_kb: Record<string, number>;
+}
+
+export interface Machine {
+  cpus: number;
+  model: string;
+  memory_gb: number;
+  node: string;
+  platform: string;
+  /** 1-minute load average when the run started and ended: other work on the machine skews every number. */
+  loadavg_start: number;
+  loadavg_end: number;
+  duration_s: number;
+}
+
+/** bench/results.json: exactly these keys. */
+export interface Results {
+  ops: Record<OpName, LatencySummary>;
+  save_overhead_ratio: number | null;
+  flow_vs_raw_put_64k: number | null;
+  flow_vs_raw_put_8m: number | null;
+  vs_tus_64k: number | null;
+  vs_tus_8m: number | null;
+  handlers: Record<string, HandlerResult>;
+  machine: Machine;
+  quick: boolean;
+  generated_at: string;
+}
+
+export interface SizeRun {
+  label: '64k' | '8m';
+  results: Record<Contender, ThroughputResult>;
+  steps: FlowSteps;
+  /** Set when a contender could not be measured. */
+  error?: string;
+}
+
+export interface Measurements {
+  quick: boolean;
+  opsSamples: OpSamples;
+  opsObject: string;
+  save: SaveOverheadSamples;
+  saveSize: number;
+  throughput: SizeRun[];
+  concurrency: number;
+  bundles: Bundle[];
+  init: InitTimes;
+  initRuns: number;
+  nodeOptions: string;
+  loadStart: number;
+  startedAt: number;
+}
+
+const kb = (bytes: number) => round(bytes / 1024, 1);
+const p50 = (samples: readonly number[]) => percentile(samples, 50);
+
+export function machine(loadStart: number, startedAt: number): Machine {
+  const cpuList = cpus();
+  return {
+    cpus: cpuList.length,
+    model: cpuList[0]?.model.trim() ?? 'unknown',
+    memory_gb: round(totalmem() / 1024 ** 3, 1),
+    node: process.version,
+    platform: `${process.platform}-${process.arch}`,
+    loadavg_start: round(loadStart, 2),
+    loadavg_end: round(loadavg()[0] ?? 0, 2),
+    duration_s: round((performance.now() - startedAt) / 1000, 1),
+  };
+}
+
+/** p50 of each unavoidable raw call, summed: what a save would cost with nothing else. */
+export function unavoidableP50(raw: Record<RawCall, number[]>): number {
+  return sum(unavoidableCalls.map((call) => p50(raw[call])));
+}
+
+export function buildResults(m: Measurements): Results {
+  const ops = Object.fromEntries(
+    (Object.keys(m.opsSamples) as OpName[]).map((name) => [name, summarize(m.opsSamples[name])]),
+  ) as Record<OpName, LatencySummary>;
+  const bySize = (label: SizeRun['label']) => m.throughput.find((run) => run.label === label);
+  const mbps = (label: SizeRun['label'], contender: Contender) => {
+    const run = bySize(label);
+    return run && !run.error ? run.results[contender].mb_per_s : null;
+  };
+  const handlers = Object.fromEntries(
+    m.bundles.map((bundle): [string, HandlerResult] => {
+      const init = m.init.handlers[bundle.entry];
+      return [
+        bundle.entry,
+        {
+          bundle_kb: kb(bundle.bytes),
+          bundle_gz_kb: kb(bundle.gzipBytes),
+          init_ms: init?.init_ms ?? Number.NaN,
+          init_vs_node: ratio(init?.init_ms, m.init.node_ms),
+          ...(init?.init_ms_no_node_options !== undefined ? { init_ms_no_node_options: init.init_ms_no_node_options } : {}),
+          largest_packages_kb: Object.fromEntries(bundle.packages.slice(0, 3).map(({ name, bytes }) => [name, kb(bytes)])),
+        },
+      ];
+    }),
+  );
+  return {
+    ops,
+    save_overhead_ratio: ratio(p50(m.save.save_pdf), unavoidableP50(m.save.raw)),
+    flow_vs_raw_put_64k: ratio(mbps('64k', 'flow'), mbps('64k', 'raw_put')),
+    flow_vs_raw_put_8m: ratio(mbps('8m', 'flow'), mbps('8m', 'raw_put')),
+    vs_tus_64k: ratio(mbps('64k', 'flow'), mbps('64k', 'tus')),
+    vs_tus_8m: ratio(mbps('8m', 'flow'), mbps('8m', 'tus')),
+    handlers,
+    machine: machine(m.loadStart, m.startedAt),
+    quick: m.quick,
+    generated_at: new Date().toISOString(),
+  };
+}
+
+function table(header: string[], rows: Array<Array<string | number>>): string {
+  const cells = [header, ...rows.map((row) => row.map((cell) => (typeof cell === 'number' ? format(cell) : cell)))];
+  const widths = header.map((_, column) => Math.max(...cells.map((row) => (row[column] ?? '').length)));
+  return cells
+    .map((row, index) => {
+      const line = row.map((cell, column) => (column === 0 ? cell.padEnd(widths[column] ?? 0) : cell.padStart(widths[column] ?? 0))).join('  ');
+      return index === 0 ? `${line}\n${widths.map((width) => '-'.repeat(width)).join('  ')}` : line;
+    })
+    .map((line) => `  ${line}`)
+    .join('\n');
+}
+
+function format(value: number | null | undefined, digits = 2): string {
+  if (value === null || value === undefined || Number.isNaN(value)) return 'n/a';
+  return value.toFixed(Math.abs(value) >= 100 ? 0 : Math.abs(value) >= 10 ? 1 : digits);
+}
+
+function verdict(value: number | null, target: number, atMost: boolean): string {
+  if (value === null) return 'not measured';
+  const met = atMost ? value <= target : value >= target;
+  return `${met ? 'met' : 'MISSED'} (target ${atMost ? '<=' : '>='} ${target})`;
+}
+
+export function renderReport(results: Results, m: Measurements): string {
+  const out: string[] = [];
+  const mc = results.machine;
+  out.push(
+    `File service benchmark${m.quick ? ' (--quick)' : ''}: node ${mc.node}, ${mc.cpus} x ${mc.model}, ${mc.memory_gb} GiB, ` +
+      `load average ${mc.loadavg_start} -> ${mc.loadavg_end}, ${mc.duration_s} s`,
+  );
+
+  out.push('', `Operations: handler functions called in-process with API Gateway v2 events against the local stack (${m.opsObject})`);
+  out.push(
+    table(
+      ['op', 'p50 ms', 'p99 ms', 'n'],
+      (Object.keys(results.ops) as OpName[]).map((name) => [name, results.ops[name].p50_ms, results.ops[name].p99_ms, String(results.ops[name].n)]),
+    ),
+  );
+
+  const raw = m.save.raw;
+  const unavoidable = unavoidableP50(raw);
+  const textRatio = ratio(p50(m.save.save_text), unavoidable);
+  out.push('', `Save overhead: ${kb(m.saveSize)} KiB objects, p50 ms, n=${m.save.save_pdf.length} each, contenders alternating`);
+  out.push(
+    table(
+      ['call', 'p50 ms', 'p99 ms', 'in the sum'],
+      [
+        ['save handler, application/pdf', p50(m.save.save_pdf), percentile(m.save.save_pdf, 99), ''],
+        ['save handler, text/plain', p50(m.save.save_text), percentile(m.save.save_text, 99), ''],
+        ...(Object.keys(raw) as RawCall[]).map((call) => [
+          `raw ${call}`,
+          p50(raw[call]),
+          percentile(raw[call], 99),
+          unavoidableCalls.includes(call) ? 'yes' : '',
+        ]),
+        ['unavoidable sum (head+copy+delete_object+transact_write)', unavoidable, '', ''],
+      ],
+    ),
+  );
+  out.push(
+    `  save_overhead_ratio = ${format(p50(m.save.save_pdf))} / ${format(unavoidable)} = ${format(results.save_overhead_ratio)} ` +
+      `${verdict(results.save_overhead_ratio, 1.3, true)}; text/plain (no first-bytes GET): ${format(textRatio)}`,
+  );
+
+  out.push('', `Throughput: ${m.concurrency} concurrent uploads, same bytes, same local S3; MB/s = 10^6 bytes/s`);
+  out.push(
+    table(
+      ['size', 'files', 'flow MB/s', 'raw PUT MB/s', 'tus MB/s', 'flow/raw', 'flow/tus'],
+      m.throughput.map((run) => [
+        run.label,
+        String(run.results.flow.files),
+        run.results.flow.mb_per_s,
+        run.results.raw_put.mb_per_s,
+        run.results.tus.mb_per_s,
+        ratio(run.results.flow.mb_per_s, run.results.raw_put.mb_per_s) ?? Number.NaN,
+        ratio(run.results.flow.mb_per_s, run.results.tus.mb_per_s) ?? Number.NaN,
+      ]),
+    ),
+  );
+  for (const run of m.throughput) {
+    if (run.error) out.push(`  ${run.label}: ${run.error}`);
+    const step = (name: keyof FlowSteps) => `${name} ${format(p50(run.steps[name]))}/${format(percentile(run.steps[name], 99))}`;
+    out.push(`  ${run.label} flow steps under load, p50/p99 ms: ${step('upload')}, ${step('put')}, ${step('save')}`);
+  }
+  out.push(`  vs_tus_8m ${verdict(results.vs_tus_8m, 1.5, false)}`);
+
+  out.push(
+    '',
+    `Handlers: esbuild as lib/file-service.ts bundles them; init = wall ms of a fresh \`node index.mjs\` with NODE_OPTIONS=${m.nodeOptions || '(none)'}` +
+      ` (module loaded, top level run, exit), median of ${m.initRuns}; \`node -e 0\` = ${format(m.init.node_ms)} ms`,
+  );
+  out.push(
+    table(
+      ['handler', 'KB', 'gzip KB', 'init ms', 'init/node', 'no NODE_OPTIONS', 'largest packages (KB)'],
+      Object.entries(results.handlers).map(([entry, handler]) => [
+        entry,
+        handler.bundle_kb,
+        handler.bundle_gz_kb,
+        handler.init_ms,
+        handler.init_vs_node ?? Number.NaN,
+        handler.init_ms_no_node_options ?? Number.NaN,
+        Object.entries(handler.largest_packages_kb)
+          .map(([name, size]) => `${name} ${format(size)}`)
+          .join(', '),
+      ]),
+    ),
+  );
+  const worst = Math.max(...Object.values(results.handlers).map((handler) => handler.init_vs_node ?? Number.POSITIVE_INFINITY));
+  out.push(`  worst init_vs_node ${format(worst)}: ${verdict(Number.isFinite(worst) ? worst : null, 2, true)}`);
+  return out.join('\n');
+}

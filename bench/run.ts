@@ -1,0 +1,172 @@
+/**
+ * `npm run bench [-- --quick]`: latency of each operation, save's overhead over the raw
+ * calls it cannot avoid, upload throughput against plain presigned PUTs and against tus,
+ * and each Lambda bundle's size and cold-load time. Prints a table and writes
+ * bench/results.json. Everything runs on loopback and stops by itself; temp dirs and child
+ * processes are removed on the way out.
+ */
+import { writeFile, rm } from 'node:fs/promises';
+import { loadavg } from 'node:os';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { startLocalStack, type LocalStack } from '../local/stack';
+import { createContext, destroyContext, type BenchContext } from './lib/context';
+import { bundleHandlers, constructBundleOptions, measureInit } from './lib/handlers';
+import { measureOps, measureSaveOverhead, pdf, pdfBytes } from './lib/ops';
+import { buildResults, renderReport, type SizeRun } from './lib/report';
+import { measureThroughput } from './lib/throughput';
+import { startTusServer, type TusServer } from './lib/tus';
+
+const quick = process.argv.includes('--quick');
+const resultsFile = join(dirname(fileURLToPath(import.meta.url)), 'results.json');
+
+const KiB = 1024;
+const MiB = 1024 * KiB;
+const settings = quick
+  ? {
+      ops: { iterations: 20, warmup: 15 },
+      save: { iterations: 16, warmup: 2 },
+      sizes: [
+        { label: '64k' as const, size: 64 * KiB, files: 32, rounds: 1, warmup: 4 },
+        { label: '8m' as const, size: 8 * MiB, files: 16, rounds: 1, warmup: 1 },
+      ],
+      initRuns: 10,
+      initWithoutNodeOptions: false,
+      timeLimitMs: 120_000,
+    }
+  : {
+      ops: { iterations: 200, warmup: 20 },
+      save: { iterations: 150, warmup: 10 },
+      sizes: [
+        // Two rounds (flow, raw, tus / tus, raw, flow) of several waves each at concurrency 16.
+        { label: '64k' as const, size: 64 * KiB, files: 256, rounds: 2, warmup: 16 },
+        { label: '8m' as const, size: 8 * MiB, files: 64, rounds: 2, warmup: 4 },
+      ],
+      initRuns: 10,
+      initWithoutNodeOptions: true,
+      timeLimitMs: 900_000,
+    };
+const concurrency = 16;
+const opsObjectSize = 64 * KiB;
+const saveObjectSize = 64 * KiB;
+
+// The handlers log one info line per request; the logger reads this when they are first
+// imported (by startLocalStack), so set it before. Warnings and errors still print.
+process.env.LOG_LEVEL ??= 'warn';
+// The SDK warns that Node 20 support ends in 2027 (Lambda runs Node 22); noise in the output.
+process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
+
+const log = (message: string) => process.stderr.write(`bench: ${message}\n`);
+
+/** Stops what runs (stack, peer, clients), newest first. */
+const stops: Array<() => Promise<unknown>> = [];
+async function stopAll(): Promise<void> {
+  for (const step of stops.splice(0).reverse()) await step().catch(() => undefined);
+}
+let bundling: ReturnType<typeof bundleHandlers> | undefined;
+async function cleanup(): Promise<void> {
+  await stopAll();
+  const bundles = await bundling?.catch(() => undefined);
+  bundling = undefined;
+  if (bundles) await rm(bundles.dir, { recursive: true, force: true });
+}
+
+async function main(): Promise<void> {
+  const startedAt = performance.now();
+  const loadStart = loadavg()[0] ?? 0;
+  const phase = (name: string) => log(`${name} (${((performance.now() - startedAt) / 1000).toFixed(1)} s)`);
+
+  phase(`${quick ? 'quick' : 'full'} run: starting the local stack and bundling the handlers`);
+  const bundleOptions = await constructBundleOptions();
+  bundling = bundleHandlers(bundleOptions);
+  bundling.catch(() => undefined); // awaited below; a failure must not be unhandled meanwhile
+  const stack: LocalStack = await startLocalStack({ sweepIntervalMs: 0 });
+  stops.push(() => stack.stop());
+  const context: BenchContext = await createContext(stack, { org_id: 'bench-org', sub: 'bench-user' });
+  stops.push(async () => destroyContext(context));
+  const tus: TusServer = await startTusServer({
+    bucket: stack.bucket,
+    region: stack.region,
+    endpoint: stack.s3Endpoint,
+    credentials: stack.credentials,
+  });
+  stops.push(() => tus.stop());
+
+  phase('operations');
+  const opsSamples = await measureOps(context, { ...settings.ops, bytes: pdfBytes(opsObjectSize), mimeType: pdf });
+
+  phase('save overhead');
+  const save = await measureSaveOverhead(context, { ...settings.save, size: saveObjectSize });
+
+  const throughput: SizeRun[] = [];
+  for (const size of settings.sizes) {
+    phase(`throughput ${size.label}`);
+    const run = await measureThroughput(context, tus, {
+      bytes: pdfBytes(size.size),
+      files: size.files,
+      rounds: size.rounds,
+      concurrency,
+      warmup: size.warmup,
+    });
+    throughput.push({ label: size.label, ...run });
+  }
+
+  // The stack and the peer stop before the cold starts are timed, so they compete for nothing.
+  phase('stopping the stack');
+  await stopAll();
+  const { bundles } = await bundling;
+
+  phase(`handler cold loads (${settings.initRuns} runs each)`);
+  const init = await measureInit(bundles, {
+    nodeOptions: bundleOptions.nodeOptions,
+    runs: settings.initRuns,
+    alsoWithoutNodeOptions: settings.initWithoutNodeOptions,
+  });
+  await cleanup();
+
+  const measurements = {
+    quick,
+    opsSamples,
+    opsObject: `${opsObjectSize / KiB} KiB PDF`,
+    save,
+    saveSize: saveObjectSize,
+    throughput,
+    concurrency,
+    bundles,
+    init,
+    initRuns: settings.initRuns,
+    nodeOptions: bundleOptions.nodeOptions,
+    loadStart,
+    startedAt,
+  };
+  const results = buildResults(measurements);
+  await writeFile(resultsFile, `${JSON.stringify(results, null, 2)}\n`);
+  console.log(renderReport(results, measurements));
+  log(`wrote ${resultsFile} (${results.machine.duration_s} s)`);
+}
+
+const watchdog = setTimeout(() => {
+  log(`gave up after ${settings.timeLimitMs / 1000} s`);
+  void cleanup().finally(() => process.exit(2));
+}, settings.timeLimitMs);
+let interrupted = false;
+for (const signal of ['SIGINT', 'SIGTERM'] as const) {
+  process.once(signal, () => {
+    interrupted = true;
+    log(`${signal}: stopping`);
+    void cleanup().finally(() => process.exit(130));
+  });
+}
+
+main()
+  .then(() => {
+    clearTimeout(watchdog);
+  })
+  .catch(async (error: unknown) => {
+    clearTimeout(watchdog);
+    // Stopping the stack under a running measurement makes it fail; that is not news.
+    if (interrupted) return;
+    log(`failed: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}`);
+    await cleanup();
+    process.exitCode = 1;
+  });
