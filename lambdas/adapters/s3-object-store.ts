@@ -1,15 +1,17 @@
 import {
   CopyObjectCommand,
+  DeleteObjectCommand,
   DeleteObjectsCommand,
   GetObjectCommand,
   HeadObjectCommand,
+  NoSuchKey,
   NotFound,
   PutObjectCommand,
   S3Client,
   S3ServiceException,
 } from '@aws-sdk/client-s3';
 import { getSignedUrl } from '@aws-sdk/s3-request-presigner';
-import type { ObjectStore } from '../core/ports';
+import type { ObjectStore, StoredObject } from '../core/ports';
 
 export interface S3ObjectStoreOptions {
   bucket: string;
@@ -69,30 +71,39 @@ export class S3ObjectStore implements ObjectStore {
     return getSignedUrl(this.presignClient, command, { expiresIn: this.options.downloadUrlTtlSeconds });
   }
 
-  async head(key: string): Promise<{ size: number; contentType?: string } | undefined> {
+  /**
+   * One ranged GET gives the first bytes, the type and (from Content-Range) the size. S3
+   * refuses any range of an empty object with 416; only then does a HEAD say what it is.
+   */
+  async inspect(key: string, length: number): Promise<StoredObject | undefined> {
+    try {
+      const result = await this.client.send(
+        new GetObjectCommand({ Bucket: this.bucket, Key: key, Range: `bytes=0-${length - 1}` }),
+      );
+      const start = result.Body ? await result.Body.transformToByteArray() : new Uint8Array();
+      const total = /\/(\d+)$/.exec(result.ContentRange ?? '')?.[1];
+      return {
+        size: total === undefined ? (result.ContentLength ?? start.length) : Number(total),
+        ...(result.ContentType ? { contentType: result.ContentType } : {}),
+        start,
+      };
+    } catch (error) {
+      if (isMissing(error)) return undefined;
+      if (!isEmptyRange(error)) throw error;
+    }
+    return this.inspectEmpty(key);
+  }
+
+  private async inspectEmpty(key: string): Promise<StoredObject | undefined> {
     try {
       const result = await this.client.send(new HeadObjectCommand({ Bucket: this.bucket, Key: key }));
       return {
         size: result.ContentLength ?? 0,
         ...(result.ContentType ? { contentType: result.ContentType } : {}),
+        start: new Uint8Array(),
       };
     } catch (error) {
       if (isMissing(error)) return undefined;
-      throw error;
-    }
-  }
-
-  async readStart(key: string, length: number): Promise<Uint8Array> {
-    try {
-      const result = await this.client.send(
-        new GetObjectCommand({ Bucket: this.bucket, Key: key, Range: `bytes=0-${length - 1}` }),
-      );
-      return result.Body ? result.Body.transformToByteArray() : new Uint8Array();
-    } catch (error) {
-      // S3 answers any range of an empty object with 416 InvalidRange: it has no bytes to give.
-      if (error instanceof S3ServiceException && (error.name === 'InvalidRange' || error.$metadata.httpStatusCode === 416)) {
-        return new Uint8Array();
-      }
       throw error;
     }
   }
@@ -109,6 +120,11 @@ export class S3ObjectStore implements ObjectStore {
   }
 
   async delete(keys: string[]): Promise<void> {
+    // One key needs no XML body or checksum: DeleteObject is the cheaper call.
+    if (keys.length === 1) {
+      await this.client.send(new DeleteObjectCommand({ Bucket: this.bucket, Key: keys[0] }));
+      return;
+    }
     for (let start = 0; start < keys.length; start += deleteBatchSize) {
       const batch = keys.slice(start, start + deleteBatchSize);
       const result = await this.client.send(
@@ -142,6 +158,11 @@ export function contentDisposition(filename: string, attachment: boolean): strin
 function isMissing(error: unknown): boolean {
   return (
     error instanceof NotFound ||
-    (error instanceof S3ServiceException && (error.name === 'NotFound' || error.$metadata.httpStatusCode === 404))
+    error instanceof NoSuchKey ||
+    (error instanceof S3ServiceException && error.$metadata.httpStatusCode === 404)
   );
+}
+
+function isEmptyRange(error: unknown): boolean {
+  return error instanceof S3ServiceException && (error.name === 'InvalidRange' || error.$metadata.httpStatusCode === 416);
 }

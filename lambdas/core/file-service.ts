@@ -123,17 +123,19 @@ export class FileService {
     const upload = this.ownUpload(caller, request.s3ref);
     return retryable(async () => {
       const existing = request.id ? await this.activeRecord(caller, request.id) : undefined;
-      const head = await this.store.head(request.s3ref.key);
-      if (!head) {
+      const object = await this.store.inspect(request.s3ref.key, sniffLength);
+      if (!object) {
         // A repeated save whose first attempt completed finds no temp object: answer as it did.
         const replay = await this.replay(caller, upload.uploadId);
         if (replay instanceof NotFoundError) throw replay;
         if (replay) return replay;
         throw new NotFoundError('Uploaded object not found: upload the bytes to upload_url first (uploads expire after 24 hours)');
       }
-      this.assertSizeAllowed(head.size);
-      const mimeType = head.contentType ?? request.mime_type ?? 'application/octet-stream';
-      await this.assertContentMatches(request.s3ref.key, mimeType);
+      this.assertSizeAllowed(object.size);
+      const mimeType = object.contentType ?? request.mime_type ?? 'application/octet-stream';
+      if (!contentMatchesType(mimeType, object.start)) {
+        throw new UnsupportedMediaTypeError(`The uploaded bytes are not ${mimeEssence(mimeType)}`);
+      }
 
       const fileId = existing?.id ?? upload.uploadId;
       const key = permanentKey(caller.org, fileId, upload.uploadId, upload.name);
@@ -142,7 +144,7 @@ export class FileService {
         s3ref: { bucket: this.store.bucket, key },
         filename: request.filename ?? upload.name,
         mime_type: mimeType,
-        size_bytes: head.size,
+        size_bytes: object.size,
         created_at: createdAt.toISOString(),
         created_by: caller.userId,
       };
@@ -355,15 +357,6 @@ export class FileService {
       throw new PayloadTooLargeError(`File is ${size} bytes; the limit is ${this.limits.maxUploadBytes} bytes`);
     }
   }
-
-  /** Only a type with a fixed signature can be refuted by its first bytes. */
-  private async assertContentMatches(key: string, mimeType: string): Promise<void> {
-    if (!hasSignature(mimeType)) return;
-    const head = await this.store.readStart(key, sniffLength);
-    if (!contentMatchesType(mimeType, head)) {
-      throw new UnsupportedMediaTypeError(`The uploaded bytes are not ${mimeEssence(mimeType)}`);
-    }
-  }
 }
 
 /** The entity's metadata after saving `version`: derived from its bytes, overridden by the request. */
@@ -418,9 +411,6 @@ function isTransient(error: unknown): boolean {
   );
 }
 
-function hasSignature(mimeType: string): boolean {
-  return !contentMatchesType(mimeType, new Uint8Array());
-}
 
 function assertFileId(id: string): void {
   if (!isUuid(id)) throw new BadRequestError(`File id must be a UUID, got "${truncate(id)}"`);

@@ -1,5 +1,12 @@
 import type { FileRecord, FileVersion } from './model';
 
+export interface StoredObject {
+  size: number;
+  contentType?: string;
+  /** The object's first bytes, to check its real type. */
+  start: Uint8Array;
+}
+
 /** The object storage the service needs; S3 in production and locally. */
 export interface ObjectStore {
   readonly bucket: string;
@@ -8,10 +15,8 @@ export interface ObjectStore {
     key: string,
     options: { filename: string; contentType: string; attachment: boolean },
   ): Promise<string>;
-  /** Size and type of an object, or undefined when there is none. */
-  head(key: string): Promise<{ size: number; contentType?: string } | undefined>;
-  /** Up to `length` leading bytes of an object. */
-  readStart(key: string, length: number): Promise<Uint8Array>;
+  /** Size, type and up to `length` leading bytes of an object, or undefined when there is none. */
+  inspect(key: string, length: number): Promise<StoredObject | undefined>;
   copy(fromKey: string, toKey: string): Promise<void>;
   /** Deletes the keys; keys that do not exist are not an error. */
   delete(keys: string[]): Promise<void>;

@@ -37,7 +37,7 @@ afterAll(async () => {
   await stack?.stop();
 });
 
-const storeSteps = ['head', 'readStart', 'copy', 'delete'] as const;
+const storeSteps = ['inspect', 'copy', 'delete'] as const;
 const repositorySteps = ['get', 'getVersion', 'listVersions', 'create', 'addVersion', 'markDeleting', 'remove', 'getClaim'] as const;
 
 function service(plan: FaultPlan): FileService {

@@ -1,8 +1,10 @@
 import {
   CopyObjectCommand,
+  DeleteObjectCommand,
   DeleteObjectsCommand,
   GetObjectCommand,
   HeadObjectCommand,
+  NoSuchKey,
   NotFound,
   S3Client,
   S3ServiceException,
@@ -35,62 +37,70 @@ beforeEach(() => {
 });
 
 describe('S3ObjectStore', () => {
-  it('reports a missing object as undefined, whether S3 says NotFound or just 404', async () => {
+  it('reports a missing object as undefined, whether S3 says NoSuchKey or just 404', async () => {
     // Prepare
-    s3.on(HeadObjectCommand, { Key: 'a' }).rejects(new NotFound({ message: 'NotFound', $metadata: { httpStatusCode: 404 } }));
-    s3.on(HeadObjectCommand, { Key: 'b' }).rejects(s3Error('UnknownError', 404));
+    s3.on(GetObjectCommand, { Key: 'a' }).rejects(new NoSuchKey({ message: 'NoSuchKey', $metadata: { httpStatusCode: 404 } }));
+    s3.on(GetObjectCommand, { Key: 'b' }).rejects(s3Error('UnknownError', 404));
 
     // Act
-    const heads = [await store().head('a'), await store().head('b')];
+    const found = [await store().inspect('a', 16), await store().inspect('b', 16)];
 
     // Assess
-    expect(heads).toEqual([undefined, undefined]);
+    expect(found).toEqual([undefined, undefined]);
   });
 
   it('passes on errors other than a missing object', async () => {
     // Prepare
-    s3.on(HeadObjectCommand).rejects(s3Error('AccessDenied', 403));
+    s3.on(GetObjectCommand).rejects(s3Error('AccessDenied', 403));
 
     // Act
-    const attempt = store().head('a');
+    const attempt = store().inspect('a', 16);
 
     // Assess
     await expect(attempt).rejects.toMatchObject({ name: 'AccessDenied' });
   });
 
-  it('reports size and type of an object', async () => {
-    // Prepare
-    s3.on(HeadObjectCommand).resolves({ ContentLength: 7, ContentType: 'text/plain' });
-
-    // Act
-    const head = await store().head('a');
-
-    // Assess
-    expect(head).toEqual({ size: 7, contentType: 'text/plain' });
-  });
-
-  it('reads the leading bytes with a range request', async () => {
+  it('reads the leading bytes, the type and the whole size from one range request', async () => {
     // Prepare
     const body = { transformToByteArray: async () => Uint8Array.from([1, 2, 3]) };
-    s3.on(GetObjectCommand).resolves({ Body: body } as unknown as GetObjectCommandOutput);
+    s3.on(GetObjectCommand).resolves({
+      Body: body,
+      ContentType: 'application/pdf',
+      ContentLength: 3,
+      ContentRange: 'bytes 0-2/123456',
+    } as unknown as GetObjectCommandOutput);
 
     // Act
-    const bytes = await store().readStart('temp/k', 16);
+    const object = await store().inspect('temp/k', 16);
 
     // Assess
-    expect(Array.from(bytes)).toEqual([1, 2, 3]);
+    expect(object).toEqual({ size: 123456, contentType: 'application/pdf', start: Uint8Array.from([1, 2, 3]) });
     expect(s3.commandCalls(GetObjectCommand)[0]?.args[0].input).toMatchObject({ Bucket: bucket, Key: 'temp/k', Range: 'bytes=0-15' });
+    expect(s3.commandCalls(HeadObjectCommand)).toHaveLength(0);
   });
 
-  it('reads no bytes, rather than failing, from an empty object that S3 refuses a range of', async () => {
+  it('asks HEAD only for an empty object, which S3 refuses any range of', async () => {
     // Prepare: S3 answers 416 InvalidRange to any range request on a zero-byte object.
     s3.on(GetObjectCommand).rejects(s3Error('InvalidRange', 416));
+    s3.on(HeadObjectCommand).resolves({ ContentLength: 0, ContentType: 'application/pdf' });
 
     // Act
-    const bytes = await store().readStart('temp/empty.pdf', 16);
+    const object = await store().inspect('temp/empty.pdf', 16);
 
     // Assess
-    expect(bytes).toHaveLength(0);
+    expect(object).toEqual({ size: 0, contentType: 'application/pdf', start: new Uint8Array() });
+  });
+
+  it('reports an object deleted between the range request and the HEAD as missing', async () => {
+    // Prepare
+    s3.on(GetObjectCommand).rejects(s3Error('InvalidRange', 416));
+    s3.on(HeadObjectCommand).rejects(new NotFound({ message: 'NotFound', $metadata: { httpStatusCode: 404 } }));
+
+    // Act
+    const object = await store().inspect('temp/gone', 16);
+
+    // Assess
+    expect(object).toBeUndefined();
   });
 
   it('copies within the bucket with a URL-encoded copy source', async () => {
@@ -127,10 +137,22 @@ describe('S3ObjectStore', () => {
     s3.on(DeleteObjectsCommand).resolves({ Errors: [{ Key: 'files/a', Code: 'AccessDenied' }] });
 
     // Act
-    const attempt = store().delete(['files/a']);
+    const attempt = store().delete(['files/a', 'files/b']);
 
     // Assess
     await expect(attempt).rejects.toThrow(/AccessDenied/);
+  });
+
+  it('deletes a single key with DeleteObject, which needs no XML body', async () => {
+    // Prepare
+    s3.on(DeleteObjectCommand).resolves({});
+
+    // Act
+    await store().delete(['temp/a']);
+
+    // Assess
+    expect(s3.commandCalls(DeleteObjectCommand)[0]?.args[0].input).toEqual({ Bucket: bucket, Key: 'temp/a' });
+    expect(s3.commandCalls(DeleteObjectsCommand)).toHaveLength(0);
   });
 
   it('sends nothing to delete an empty list', async () => {

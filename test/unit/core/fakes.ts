@@ -1,6 +1,6 @@
 import { FileService } from '../../../lambdas/core/file-service';
 import type { Caller, FileRecord, FileVersion } from '../../../lambdas/core/model';
-import type { FileRepository, ObjectStore, UploadClaim } from '../../../lambdas/core/ports';
+import type { FileRepository, ObjectStore, UploadClaim, StoredObject as InspectedObject } from '../../../lambdas/core/ports';
 import { AlreadySavedError, StaleWriteError } from '../../../lambdas/core/ports';
 
 /** Lets other pending work run, so reads and writes of concurrent callers interleave. */
@@ -49,17 +49,15 @@ export class FakeObjectStore implements ObjectStore {
     return `https://${this.bucket}.example/${key}?disposition=${options.attachment ? 'attachment' : 'inline'}`;
   }
 
-  async head(key: string): Promise<{ size: number; contentType?: string } | undefined> {
+  async inspect(key: string, length: number): Promise<InspectedObject | undefined> {
     await yieldToOthers();
     const object = this.objects.get(key);
     if (!object) return undefined;
-    return { size: object.bytes.length, ...(object.contentType ? { contentType: object.contentType } : {}) };
-  }
-
-  async readStart(key: string, length: number): Promise<Uint8Array> {
-    const object = this.objects.get(key);
-    if (!object) throw new Error(`NoSuchKey: ${key}`);
-    return object.bytes.slice(0, length);
+    return {
+      size: object.bytes.length,
+      ...(object.contentType ? { contentType: object.contentType } : {}),
+      start: object.bytes.slice(0, length),
+    };
   }
 
   async copy(fromKey: string, toKey: string): Promise<void> {

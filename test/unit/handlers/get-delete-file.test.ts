@@ -121,7 +121,7 @@ describe('delete-file handler', () => {
   it('answers 503 and keeps the table items when S3 fails to delete an object with InternalError, so a retry can finish', async () => {
     // Prepare
     ddb.on(UpdateCommand).resolves({ Attributes: entityItem(fileId, 1, 'deleting') });
-    ddb.on(QueryCommand).resolves({ Items: versionItems(fileId, 1) });
+    ddb.on(QueryCommand).resolves({ Items: versionItems(fileId, 2) });
     s3.on(DeleteObjectsCommand).resolves({ Errors: [{ Key: versionKey(fileId, 1), Code: 'InternalError' }] });
 
     // Act

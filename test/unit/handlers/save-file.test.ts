@@ -1,10 +1,11 @@
 import { TransactionCanceledException } from '@aws-sdk/client-dynamodb';
 import {
   CopyObjectCommand,
+  DeleteObjectCommand,
   DeleteObjectsCommand,
   GetObjectCommand,
   HeadObjectCommand,
-  NotFound,
+  NoSuchKey,
   S3ServiceException,
 } from '@aws-sdk/client-s3';
 import type { GetObjectCommandOutput } from '@aws-sdk/client-s3';
@@ -23,12 +24,20 @@ const fileId = '9b2e7c1d-3f4a-4b5c-8d6e-7f8091a2b3c4';
 const pdfHead = new TextEncoder().encode('%PDF-1.7\n%\u00e2\u00e3');
 
 /** The temp object as S3 answers for it: a 1234-byte PDF. */
+/** The first bytes of a stored object, as S3 answers a range request for them. */
+function rangeOf(bytes: Uint8Array, size: number, contentType = 'application/pdf'): GetObjectCommandOutput {
+  return {
+    Body: { transformToByteArray: async () => bytes },
+    ContentType: contentType,
+    ContentLength: bytes.length,
+    ContentRange: `bytes 0-${bytes.length - 1}/${size}`,
+  } as unknown as GetObjectCommandOutput;
+}
+
 function uploadedPdf(): void {
-  s3.on(HeadObjectCommand).resolves({ ContentLength: 1234, ContentType: 'application/pdf' });
-  const body = { transformToByteArray: async () => pdfHead };
-  s3.on(GetObjectCommand).resolves({ Body: body } as unknown as GetObjectCommandOutput);
+  s3.on(GetObjectCommand).resolves(rangeOf(pdfHead, 1234));
   s3.on(CopyObjectCommand).resolves({});
-  s3.on(DeleteObjectsCommand).resolves({});
+  s3.on(DeleteObjectCommand).resolves({});
 }
 
 function transactItems(call = 0) {
@@ -54,7 +63,8 @@ describe('save-file handler', () => {
     const entity = bodyOf<{ _id: string; s3ref: { key: string }; filename: string; versions: unknown[]; type: string }>(result);
     expect(entity).toMatchObject({ filename: 'Report März.pdf', type: 'document', _org: org, size_bytes: 1234 });
     expect(entity.versions).toHaveLength(1);
-    expect(s3.commandCalls(HeadObjectCommand)[0]?.args[0].input).toEqual({ Bucket: bucket, Key: tempKey });
+    expect(s3.commandCalls(GetObjectCommand)[0]?.args[0].input).toMatchObject({ Bucket: bucket, Key: tempKey, Range: 'bytes=0-15' });
+    expect(s3.commandCalls(HeadObjectCommand)).toHaveLength(0);
     const copy = s3.commandCalls(CopyObjectCommand)[0]?.args[0].input;
     expect(copy?.Key).toBe(entity.s3ref.key);
     expect(copy?.Key).toMatch(new RegExp(`^files/${org}/${entity._id}/${uploadId}/`));
@@ -63,8 +73,8 @@ describe('save-file handler', () => {
     expect(entityPut?.Put).toMatchObject({ TableName: table, ConditionExpression: 'attribute_not_exists(pk)' });
     expect(entityPut?.Put?.Item).toMatchObject({ pk: `FILE#${org}#${entity._id}`, sk: 'FILE', latest_version: 1, status: 'active' });
     expect(versionPut?.Put?.Item).toMatchObject({ sk: versionSk(1), version: 1, s3ref: { bucket, key: copy?.Key } });
-    const deleted = s3.commandCalls(DeleteObjectsCommand)[0];
-    expect(deleted?.args[0].input.Delete?.Objects).toEqual([{ Key: tempKey }]);
+    const deleted = s3.commandCalls(DeleteObjectCommand)[0];
+    expect(deleted?.args[0].input).toEqual({ Bucket: bucket, Key: tempKey });
     expect(deleted?.calledAfter(ddb.commandCalls(TransactWriteCommand)[0]!)).toBe(true);
   });
 
@@ -80,6 +90,7 @@ describe('save-file handler', () => {
 
     // Assess
     expect(result.statusCode).toBe(201);
+    expect(s3.commandCalls(DeleteObjectCommand)).toHaveLength(0);
     expect(s3.commandCalls(DeleteObjectsCommand)).toHaveLength(0);
   });
 
@@ -134,7 +145,7 @@ describe('save-file handler', () => {
 
   it('answers 404 when the bytes were never uploaded and the upload was never saved, and writes nothing', async () => {
     // Prepare
-    s3.on(HeadObjectCommand).rejects(new NotFound({ message: 'NotFound', $metadata: { httpStatusCode: 404 } }));
+    s3.on(GetObjectCommand).rejects(new NoSuchKey({ message: 'NoSuchKey', $metadata: { httpStatusCode: 404 } }));
     ddb.on(GetCommand).resolves({});
     const event = apiEvent({ routeKey: route, body: { s3ref: { bucket, key: tempKey } } });
 
@@ -163,8 +174,7 @@ describe('save-file handler', () => {
   it('answers 415 when the bytes of a declared PDF are not a PDF', async () => {
     // Prepare
     uploadedPdf();
-    const html = { transformToByteArray: async () => new TextEncoder().encode('<html><script>') };
-    s3.on(GetObjectCommand).resolves({ Body: html } as unknown as GetObjectCommandOutput);
+    s3.on(GetObjectCommand).resolves(rangeOf(new TextEncoder().encode('<html><script>'), 5000));
     const event = apiEvent({ routeKey: route, body: { s3ref: { bucket, key: tempKey } } });
 
     // Act
