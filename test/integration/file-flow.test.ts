@@ -1,28 +1,13 @@
 import { randomBytes } from 'node:crypto';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startLocalStack } from '../../local/stack';
-import type { LocalStack } from '../../local/stack';
-import { Api, downloadBytes, putBytes, tokensFor, uploadFile } from './support/api';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { downloadBytes, putBytes, uploadFile } from './support/api';
 import type { Entity, Ticket } from './support/api';
-import { Storage } from './support/storage';
+import { useLocalStack } from './support/stack';
 
 const maxUploadBytes = 1024 * 1024;
 const tempExpiryMs = 1500;
 
-let stack: LocalStack;
-let api: Api;
-let storage: Storage;
-
-beforeAll(async () => {
-  stack = await startLocalStack({ maxUploadBytes, tempExpiryMs, sweepIntervalMs: 0 });
-  api = new Api(stack.url, (await tokensFor(stack)).own);
-  storage = new Storage(stack);
-});
-
-afterAll(async () => {
-  storage?.close();
-  await stack?.stop();
-});
+const context = useLocalStack({ maxUploadBytes, tempExpiryMs, sweepIntervalMs: 0 });
 
 describe('the three-step upload', () => {
   it('saves an upload as a file whose downloaded bytes equal the uploaded bytes', async () => {
@@ -30,8 +15,8 @@ describe('the three-step upload', () => {
     const bytes = randomBytes(300 * 1024);
 
     // Act
-    const entity = await uploadFile(api, { filename: 'scan.bin', mimeType: 'application/octet-stream', bytes });
-    const downloaded = await downloadBytes(api, entity._id);
+    const entity = await uploadFile(context.api, { filename: 'scan.bin', mimeType: 'application/octet-stream', bytes });
+    const downloaded = await downloadBytes(context.api, entity._id);
 
     // Assess
     expect(downloaded.equals(bytes)).toBe(true);
@@ -42,7 +27,7 @@ describe('the three-step upload', () => {
       size_bytes: bytes.length,
       readable_size: '307 KB',
       access_control: 'private',
-      s3ref: { bucket: stack.bucket },
+      s3ref: { bucket: context.stack.bucket },
     });
     expect(entity.s3ref.key).toMatch(new RegExp(`^files/org-a/${entity._id}/`));
     expect(entity.versions).toHaveLength(1);
@@ -53,13 +38,13 @@ describe('the three-step upload', () => {
     const relations = [{ entity_id: 'b3c1a4e2-1111-4c3d-9e8f-000000000001', _schema: 'contact' }];
 
     // Act
-    const entity = await uploadFile(api, {
+    const entity = await uploadFile(context.api, {
       filename: 'photo.png',
       mimeType: 'image/png',
       bytes: Buffer.concat([Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]), randomBytes(64)]),
       extra: { _tags: ['invoice', '2026'], relations, access_control: 'public-read' },
     });
-    const fetched = await api.get<Entity>(`/v2/files/${entity._id}`);
+    const fetched = await context.api.get<Entity>(`/v2/files/${entity._id}`);
 
     // Assess
     expect(fetched.status).toBe(200);
@@ -71,7 +56,7 @@ describe('the three-step upload', () => {
     const filename = '../../etc/passwd \u202eFdp.exe Bericht März.txt';
 
     // Act
-    const entity = await uploadFile(api, { filename, mimeType: 'text/plain', bytes: Buffer.from('hi') });
+    const entity = await uploadFile(context.api, { filename, mimeType: 'text/plain', bytes: Buffer.from('hi') });
 
     // Assess
     expect(entity.filename).toBe(filename);
@@ -82,21 +67,21 @@ describe('the three-step upload', () => {
 
   it('removes the temp object once saved, and keeps it when delete_temp_file is false', async () => {
     // Prepare
-    const tickets = await Promise.all([1, 2].map(() => api.post<Ticket>('/v2/files/upload', { filename: 'a.txt', mime_type: 'text/plain' })));
+    const tickets = await Promise.all([1, 2].map(() => context.api.post<Ticket>('/v2/files/upload', { filename: 'a.txt', mime_type: 'text/plain' })));
     for (const ticket of tickets) await putBytes(ticket.body.upload_url, Buffer.from('abc'), 'text/plain');
 
     // Act
-    await api.post('/v2/files', { s3ref: tickets[0]?.body.s3ref });
-    await api.post('/v2/files?delete_temp_file=false', { s3ref: tickets[1]?.body.s3ref });
+    await context.api.post('/v2/files', { s3ref: tickets[0]?.body.s3ref });
+    await context.api.post('/v2/files?delete_temp_file=false', { s3ref: tickets[1]?.body.s3ref });
 
     // Assess
-    expect(await storage.exists(tickets[0]?.body.s3ref.key ?? '')).toBe(false);
-    expect(await storage.exists(tickets[1]?.body.s3ref.key ?? '')).toBe(true);
+    expect(await context.storage.exists(tickets[0]?.body.s3ref.key ?? '')).toBe(false);
+    expect(await context.storage.exists(tickets[1]?.body.s3ref.key ?? '')).toBe(true);
   });
 
   it('signs the declared size into the upload URL, so S3 refuses bytes of another length', async () => {
     // Prepare
-    const ticket = await api.post<Ticket>('/v2/files/upload', { filename: 'a.txt', mime_type: 'text/plain', size_bytes: 5 });
+    const ticket = await context.api.post<Ticket>('/v2/files/upload', { filename: 'a.txt', mime_type: 'text/plain', size_bytes: 5 });
 
     // Act
     const wrong = await putBytes(ticket.body.upload_url, Buffer.from('123456'), 'text/plain');
@@ -112,7 +97,7 @@ describe('presigned upload URLs', () => {
   let ticket: Ticket;
 
   beforeAll(async () => {
-    ticket = (await api.post<Ticket>('/v2/files/upload', { filename: 'doc.txt', mime_type: 'text/plain' })).body;
+    ticket = (await context.api.post<Ticket>('/v2/files/upload', { filename: 'doc.txt', mime_type: 'text/plain' })).body;
   });
 
   it.each([
@@ -127,35 +112,35 @@ describe('presigned upload URLs', () => {
     // Assess
     expect(response.status).toBe(403);
     expect(await response.text()).toContain('<Code>');
-    expect(await storage.keys(ticket.s3ref.key.replace(/[^/]+$/, ''))).toEqual([]);
+    expect(await context.storage.keys(ticket.s3ref.key.replace(/[^/]+$/, ''))).toEqual([]);
   });
 });
 
 describe('versions', () => {
   it('adds versions with _id and downloads each by index, 0 being the latest', async () => {
     // Prepare
-    const first = await uploadFile(api, { filename: 'v1.txt', mimeType: 'text/plain', bytes: Buffer.from('one') });
+    const first = await uploadFile(context.api, { filename: 'v1.txt', mimeType: 'text/plain', bytes: Buffer.from('one') });
 
     // Act
-    const second = await uploadFile(api, { filename: 'v2.txt', mimeType: 'text/plain', bytes: Buffer.from('second'), id: first._id });
+    const second = await uploadFile(context.api, { filename: 'v2.txt', mimeType: 'text/plain', bytes: Buffer.from('second'), id: first._id });
 
     // Assess
     expect(second._id).toBe(first._id);
     expect(second.versions.map((version) => version.filename)).toEqual(['v2.txt', 'v1.txt']);
     expect(second).toMatchObject({ filename: 'v2.txt', size_bytes: 6, s3ref: second.versions[0]?.s3ref });
-    expect((await downloadBytes(api, first._id, 0)).toString()).toBe('second');
-    expect((await downloadBytes(api, first._id, 1)).toString()).toBe('one');
-    expect((await api.get(`/v1/files/${first._id}/download?version=2`)).status).toBe(404);
+    expect((await downloadBytes(context.api, first._id, 0)).toString()).toBe('second');
+    expect((await downloadBytes(context.api, first._id, 1)).toString()).toBe('one');
+    expect((await context.api.get(`/v1/files/${first._id}/download?version=2`)).status).toBe(404);
   });
 
   it('adds a version without changing the entity metadata when version_only is true', async () => {
     // Prepare
-    const file = await uploadFile(api, { filename: 'contract.pdf', mimeType: 'application/pdf', bytes: Buffer.from('%PDF-1.7 x') });
-    const ticket = await api.post<Ticket>(`/v2/files/upload?file_entity_id=${file._id}`, { filename: 'notes.txt', mime_type: 'text/plain' });
+    const file = await uploadFile(context.api, { filename: 'contract.pdf', mimeType: 'application/pdf', bytes: Buffer.from('%PDF-1.7 x') });
+    const ticket = await context.api.post<Ticket>(`/v2/files/upload?file_entity_id=${file._id}`, { filename: 'notes.txt', mime_type: 'text/plain' });
     await putBytes(ticket.body.upload_url, Buffer.from('notes'), 'text/plain');
 
     // Act
-    const saved = await api.post<Entity>('/v2/files?version_only=true', { _id: file._id, s3ref: ticket.body.s3ref, filename: 'notes.txt' });
+    const saved = await context.api.post<Entity>('/v2/files?version_only=true', { _id: file._id, s3ref: ticket.body.s3ref, filename: 'notes.txt' });
 
     // Assess
     expect(saved.status).toBe(200);
@@ -166,33 +151,33 @@ describe('versions', () => {
 
   it('keeps every version when many saves to one file run at once', async () => {
     // Prepare
-    const file = await uploadFile(api, { filename: 'base.txt', mimeType: 'text/plain', bytes: Buffer.from('0') });
+    const file = await uploadFile(context.api, { filename: 'base.txt', mimeType: 'text/plain', bytes: Buffer.from('0') });
     const tickets = await Promise.all(
       Array.from({ length: 12 }, async (_unused, index) => {
-        const ticket = await api.post<Ticket>('/v2/files/upload', { filename: `v${index}.txt`, mime_type: 'text/plain' });
+        const ticket = await context.api.post<Ticket>('/v2/files/upload', { filename: `v${index}.txt`, mime_type: 'text/plain' });
         await putBytes(ticket.body.upload_url, Buffer.from(String(index)), 'text/plain');
         return ticket.body;
       }),
     );
 
     // Act
-    const saves = await Promise.all(tickets.map((ticket) => api.post('/v2/files', { _id: file._id, s3ref: ticket.s3ref })));
+    const saves = await Promise.all(tickets.map((ticket) => context.api.post('/v2/files', { _id: file._id, s3ref: ticket.s3ref })));
 
     // Assess
     expect(saves.map((save) => save.status)).toEqual(tickets.map(() => 200));
-    const fetched = await api.get<Entity>(`/v2/files/${file._id}`);
+    const fetched = await context.api.get<Entity>(`/v2/files/${file._id}`);
     expect(fetched.body.versions).toHaveLength(13);
     expect(new Set(fetched.body.versions.map((version) => version.s3ref.key)).size).toBe(13);
   });
 
   it('returns bulk download links in the order asked, with an error entry for an unknown file', async () => {
     // Prepare
-    const a = await uploadFile(api, { filename: 'a.txt', mimeType: 'text/plain', bytes: Buffer.from('AAA') });
-    const b = await uploadFile(api, { filename: 'b.txt', mimeType: 'text/plain', bytes: Buffer.from('BBB') });
+    const a = await uploadFile(context.api, { filename: 'a.txt', mimeType: 'text/plain', bytes: Buffer.from('AAA') });
+    const b = await uploadFile(context.api, { filename: 'b.txt', mimeType: 'text/plain', bytes: Buffer.from('BBB') });
     const unknown = '00000000-0000-4000-8000-000000000000';
 
     // Act
-    const links = await api.post<Array<{ file_entity_id: string; download_url?: string; error?: { status: number } }>>(
+    const links = await context.api.post<Array<{ file_entity_id: string; download_url?: string; error?: { status: number } }>>(
       '/v1/files:downloadFiles',
       [{ id: b._id }, { id: unknown, version: 0 }, { id: a._id, version: 0 }],
     );
@@ -209,23 +194,23 @@ describe('versions', () => {
 describe('delete', () => {
   it('deletes the entity and the bytes of every version', async () => {
     // Prepare
-    const file = await uploadFile(api, { filename: 'x.txt', mimeType: 'text/plain', bytes: Buffer.from('x') });
-    const versioned = await uploadFile(api, { filename: 'y.txt', mimeType: 'text/plain', bytes: Buffer.from('y'), id: file._id });
+    const file = await uploadFile(context.api, { filename: 'x.txt', mimeType: 'text/plain', bytes: Buffer.from('x') });
+    const versioned = await uploadFile(context.api, { filename: 'y.txt', mimeType: 'text/plain', bytes: Buffer.from('y'), id: file._id });
     const keys = versioned.versions.map((version) => version.s3ref.key);
-    const oldLink = await api.get<{ download_url: string }>(`/v1/files/${file._id}/download`);
+    const oldLink = await context.api.get<{ download_url: string }>(`/v1/files/${file._id}/download`);
 
     // Act
-    const deleted = await api.delete<Entity>(`/v2/files/${file._id}`);
+    const deleted = await context.api.delete<Entity>(`/v2/files/${file._id}`);
 
     // Assess
     expect(deleted.status).toBe(200);
     expect(deleted.body._id).toBe(file._id);
-    expect(await Promise.all(keys.map((key) => storage.exists(key)))).toEqual([false, false]);
-    expect((await api.get(`/v2/files/${file._id}`)).status).toBe(404);
-    expect((await api.delete(`/v2/files/${file._id}`)).status).toBe(404);
+    expect(await Promise.all(keys.map((key) => context.storage.exists(key)))).toEqual([false, false]);
+    expect((await context.api.get(`/v2/files/${file._id}`)).status).toBe(404);
+    expect((await context.api.delete(`/v2/files/${file._id}`)).status).toBe(404);
     expect((await fetch(oldLink.body.download_url)).status).toBe(404);
     // Only the upload claims stay, as tombstones until their TTL: re-sending an old save must not revive the file.
-    const left = (await storage.items()).filter((item) => item.includes(file._id));
+    const left = (await context.storage.items()).filter((item) => item.includes(file._id));
     expect(left.filter((item) => !item.includes('"sk":{"S":"UPLOAD"}'))).toEqual([]);
   });
 });
@@ -233,7 +218,7 @@ describe('delete', () => {
 describe('limits and checks on save', () => {
   it('answers 413 for a declared size above the limit', async () => {
     // Act
-    const response = await api.post('/v2/files/upload', { filename: 'big.bin', size_bytes: maxUploadBytes + 1 });
+    const response = await context.api.post('/v2/files/upload', { filename: 'big.bin', size_bytes: maxUploadBytes + 1 });
 
     // Assess
     expect(response.status).toBe(413);
@@ -242,25 +227,25 @@ describe('limits and checks on save', () => {
 
   it('answers 413 when the bytes that arrived exceed the limit, and saves nothing', async () => {
     // Prepare
-    const ticket = await api.post<Ticket>('/v2/files/upload', { filename: 'big.bin' });
+    const ticket = await context.api.post<Ticket>('/v2/files/upload', { filename: 'big.bin' });
     await putBytes(ticket.body.upload_url, randomBytes(maxUploadBytes + 10), 'application/octet-stream');
-    const before = await storage.items();
+    const before = await context.storage.items();
 
     // Act
-    const response = await api.post('/v2/files', { s3ref: ticket.body.s3ref });
+    const response = await context.api.post('/v2/files', { s3ref: ticket.body.s3ref });
 
     // Assess
     expect(response.status).toBe(413);
-    expect(await storage.items()).toEqual(before);
+    expect(await context.storage.items()).toEqual(before);
   });
 
   it('answers 415 when the bytes are not of the declared type', async () => {
     // Prepare
-    const ticket = await api.post<Ticket>('/v2/files/upload', { filename: 'fake.png', mime_type: 'image/png' });
+    const ticket = await context.api.post<Ticket>('/v2/files/upload', { filename: 'fake.png', mime_type: 'image/png' });
     await putBytes(ticket.body.upload_url, Buffer.from('<script>alert(1)</script>'), 'image/png');
 
     // Act
-    const response = await api.post('/v2/files', { s3ref: ticket.body.s3ref });
+    const response = await context.api.post('/v2/files', { s3ref: ticket.body.s3ref });
 
     // Assess
     expect(response.status).toBe(415);
@@ -271,15 +256,15 @@ describe('limits and checks on save', () => {
     // Prepare
     const [text, pdf] = await Promise.all(
       [['empty.txt', 'text/plain'], ['empty.pdf', 'application/pdf']].map(async ([filename, mime_type]) => {
-        const ticket = await api.post<Ticket>('/v2/files/upload', { filename, mime_type });
+        const ticket = await context.api.post<Ticket>('/v2/files/upload', { filename, mime_type });
         await putBytes(ticket.body.upload_url, new Uint8Array(), mime_type ?? '');
         return ticket.body;
       }),
     );
 
     // Act
-    const savedText = await api.post<Entity>('/v2/files', { s3ref: text?.s3ref });
-    const savedPdf = await api.post('/v2/files', { s3ref: pdf?.s3ref });
+    const savedText = await context.api.post<Entity>('/v2/files', { s3ref: text?.s3ref });
+    const savedPdf = await context.api.post('/v2/files', { s3ref: pdf?.s3ref });
 
     // Assess
     expect(savedText.status).toBe(201);
@@ -289,10 +274,10 @@ describe('limits and checks on save', () => {
 
   it('refuses to save an upload that was never made with 404', async () => {
     // Prepare
-    const ticket = await api.post<Ticket>('/v2/files/upload', { filename: 'never.txt', mime_type: 'text/plain' });
+    const ticket = await context.api.post<Ticket>('/v2/files/upload', { filename: 'never.txt', mime_type: 'text/plain' });
 
     // Act
-    const response = await api.post('/v2/files', { s3ref: ticket.body.s3ref });
+    const response = await context.api.post('/v2/files', { s3ref: ticket.body.s3ref });
 
     // Assess
     expect(response.status).toBe(404);
@@ -302,18 +287,18 @@ describe('limits and checks on save', () => {
 describe('the temp/ lifecycle', () => {
   it('sweeps an upload that was never saved once it expires, so it can no longer be saved', async () => {
     // Prepare
-    const ticket = await api.post<Ticket>('/v2/files/upload', { filename: 'forgotten.txt', mime_type: 'text/plain' });
+    const ticket = await context.api.post<Ticket>('/v2/files/upload', { filename: 'forgotten.txt', mime_type: 'text/plain' });
     await putBytes(ticket.body.upload_url, Buffer.from('bye'), 'text/plain');
-    const saved = await uploadFile(api, { filename: 'kept.txt', mimeType: 'text/plain', bytes: Buffer.from('kept') });
+    const saved = await uploadFile(context.api, { filename: 'kept.txt', mimeType: 'text/plain', bytes: Buffer.from('kept') });
     await new Promise((resolve) => setTimeout(resolve, tempExpiryMs + 200));
 
     // Act
-    const removed = await stack.sweep();
+    const removed = await context.stack.sweep();
 
     // Assess
     expect(removed).toBeGreaterThanOrEqual(1);
-    expect(await storage.exists(ticket.body.s3ref.key)).toBe(false);
-    expect(await storage.exists(saved.s3ref.key)).toBe(true);
-    expect((await api.post('/v2/files', { s3ref: ticket.body.s3ref })).status).toBe(404);
+    expect(await context.storage.exists(ticket.body.s3ref.key)).toBe(false);
+    expect(await context.storage.exists(saved.s3ref.key)).toBe(true);
+    expect((await context.api.post('/v2/files', { s3ref: ticket.body.s3ref })).status).toBe(404);
   });
 });

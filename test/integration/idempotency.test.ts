@@ -1,32 +1,17 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startLocalStack } from '../../local/stack';
-import type { LocalStack } from '../../local/stack';
-import { Api, putBytes, tokensFor, uploadFile } from './support/api';
+import { describe, expect, it } from 'vitest';
+import { putBytes, tokensFor, uploadFile } from './support/api';
 import type { Entity, Ticket } from './support/api';
-import { Storage } from './support/storage';
+import { useLocalStack } from './support/stack';
 
 /**
  * The s3ref is a save's idempotency key: saving the same upload again, after a lost
  * response or concurrently, answers with the file and version it became.
  */
 
-let stack: LocalStack;
-let api: Api;
-let storage: Storage;
-
-beforeAll(async () => {
-  stack = await startLocalStack({});
-  api = new Api(stack.url, (await tokensFor(stack)).own);
-  storage = new Storage(stack);
-});
-
-afterAll(async () => {
-  storage?.close();
-  await stack?.stop();
-});
+const context = useLocalStack();
 
 async function upload(text: string): Promise<Ticket['s3ref']> {
-  const ticket = await api.post<Ticket>('/v2/files/upload', { filename: 'doc.txt', mime_type: 'text/plain' });
+  const ticket = await context.api.post<Ticket>('/v2/files/upload', { filename: 'doc.txt', mime_type: 'text/plain' });
   await putBytes(ticket.body.upload_url, Buffer.from(text), 'text/plain');
   return ticket.body.s3ref;
 }
@@ -35,10 +20,10 @@ describe('repeating a save', () => {
   it('answers a repeated save of a new file with the same file, status and single version', async () => {
     // Prepare
     const s3ref = await upload('once');
-    const first = await api.post<Entity>('/v2/files', { s3ref, filename: 'doc.txt' });
+    const first = await context.api.post<Entity>('/v2/files', { s3ref, filename: 'doc.txt' });
 
     // Act
-    const again = await api.post<Entity>('/v2/files', { s3ref, filename: 'doc.txt' });
+    const again = await context.api.post<Entity>('/v2/files', { s3ref, filename: 'doc.txt' });
 
     // Assess
     expect(first.status).toBe(201);
@@ -50,30 +35,30 @@ describe('repeating a save', () => {
   it('answers the same while the temp object is still there (delete_temp_file=false)', async () => {
     // Prepare
     const s3ref = await upload('kept');
-    const first = await api.post<Entity>('/v2/files?delete_temp_file=false', { s3ref });
+    const first = await context.api.post<Entity>('/v2/files?delete_temp_file=false', { s3ref });
 
     // Act
-    const again = await api.post<Entity>('/v2/files?delete_temp_file=false', { s3ref });
+    const again = await context.api.post<Entity>('/v2/files?delete_temp_file=false', { s3ref });
 
     // Assess
     expect(again.body._id).toBe(first.body._id);
     expect(again.body.versions).toHaveLength(1);
-    expect(await storage.exists(s3ref.key)).toBe(true);
+    expect(await context.storage.exists(s3ref.key)).toBe(true);
   });
 
   it('adds a version once however often its save is repeated', async () => {
     // Prepare
-    const file = await uploadFile(api, { filename: 'a.txt', mimeType: 'text/plain', bytes: Buffer.from('a') });
+    const file = await uploadFile(context.api, { filename: 'a.txt', mimeType: 'text/plain', bytes: Buffer.from('a') });
     const s3ref = await upload('b');
 
     // Act
     const answers = [];
-    for (let round = 0; round < 3; round += 1) answers.push(await api.post<Entity>('/v2/files', { _id: file._id, s3ref }));
+    for (let round = 0; round < 3; round += 1) answers.push(await context.api.post<Entity>('/v2/files', { _id: file._id, s3ref }));
 
     // Assess
     expect(answers.map((answer) => answer.status)).toEqual([200, 200, 200]);
     expect(answers.map((answer) => answer.body.versions.length)).toEqual([2, 2, 2]);
-    expect((await api.get<Entity>(`/v2/files/${file._id}`)).body.versions).toHaveLength(2);
+    expect((await context.api.get<Entity>(`/v2/files/${file._id}`)).body.versions).toHaveLength(2);
   });
 
   it('makes exactly one file of one upload saved ten times at once', async () => {
@@ -81,36 +66,36 @@ describe('repeating a save', () => {
     const s3ref = await upload('race');
 
     // Act
-    const answers = await Promise.all(Array.from({ length: 10 }, () => api.post<Entity>('/v2/files', { s3ref })));
+    const answers = await Promise.all(Array.from({ length: 10 }, () => context.api.post<Entity>('/v2/files', { s3ref })));
 
     // Assess
     expect(new Set(answers.map((answer) => answer.status))).toEqual(new Set([201]));
     expect(new Set(answers.map((answer) => answer.body._id)).size).toBe(1);
     const id = answers[0]?.body._id ?? '';
-    expect((await api.get<Entity>(`/v2/files/${id}`)).body.versions).toHaveLength(1);
-    expect(await storage.keys(`files/org-a/${id}/`)).toHaveLength(1);
+    expect((await context.api.get<Entity>(`/v2/files/${id}`)).body.versions).toHaveLength(1);
+    expect(await context.storage.keys(`files/org-a/${id}/`)).toHaveLength(1);
   });
 
   it('does not bring a deleted file back when its save is repeated', async () => {
     // Prepare
     const s3ref = await upload('gone');
-    const saved = await api.post<Entity>('/v2/files?delete_temp_file=false', { s3ref });
-    await api.delete(`/v2/files/${saved.body._id}`);
+    const saved = await context.api.post<Entity>('/v2/files?delete_temp_file=false', { s3ref });
+    await context.api.delete(`/v2/files/${saved.body._id}`);
 
     // Act
-    const again = await api.post('/v2/files', { s3ref });
+    const again = await context.api.post('/v2/files', { s3ref });
 
     // Assess
     expect(again.status).toBe(404);
     expect(again.body).toMatchObject({ error: expect.stringContaining('deleted') });
-    expect((await api.get(`/v2/files/${saved.body._id}`)).status).toBe(404);
+    expect((await context.api.get(`/v2/files/${saved.body._id}`)).status).toBe(404);
   });
 
   it("does not let another org replay an org's save", async () => {
     // Prepare
     const s3ref = await upload('mine');
-    await api.post('/v2/files', { s3ref });
-    const other = api.withToken((await tokensFor(stack)).other);
+    await context.api.post('/v2/files', { s3ref });
+    const other = context.api.withToken((await tokensFor(context.stack)).other);
 
     // Act
     const replay = await other.post('/v2/files', { s3ref });
