@@ -3,7 +3,8 @@ import type {
   APIGatewayProxyStructuredResultV2,
   Context,
 } from 'aws-lambda';
-import type { z } from 'zod';
+import { safeParse } from 'zod/mini';
+import type { core, output } from 'zod/mini';
 import { BadRequestError, ForbiddenError, HttpError, PayloadTooLargeError, UnauthorizedError } from '../core/errors';
 import type { Caller } from '../core/model';
 import { createLogger } from './logger';
@@ -16,9 +17,9 @@ export type ApiHandler = (event: ApiEvent, context?: Partial<Context>) => Promis
 /** What a handler reads from a request; every part is validated by a schema on the way in. */
 export interface ApiRequest {
   readonly caller: Caller;
-  body<S extends z.ZodType>(schema: S): z.output<S>;
-  query<S extends z.ZodType>(schema: S): z.output<S>;
-  path<S extends z.ZodType>(schema: S): z.output<S>;
+  body<S extends core.$ZodType>(schema: S): output<S>;
+  query<S extends core.$ZodType>(schema: S): output<S>;
+  path<S extends core.$ZodType>(schema: S): output<S>;
 }
 
 export interface Reply {
@@ -106,8 +107,9 @@ function parseJsonBody(event: ApiEvent): unknown {
   }
 }
 
-function validate<S extends z.ZodType>(schema: S, input: unknown, where: string): z.output<S> {
-  const result = schema.safeParse(input);
+/** Any zod schema (zod/mini's, as in ./schemas, or classic zod's): both share zod's core. */
+function validate<S extends core.$ZodType>(schema: S, input: unknown, where: string): output<S> {
+  const result = safeParse(schema, input);
   if (result.success) return result.data;
   const problems = result.error.issues.slice(0, 5).map((issue) => {
     const path = issue.path.length > 0 ? issue.path.join('.') : where;

@@ -1,70 +1,82 @@
-import { z } from 'zod';
+import * as z from 'zod/mini';
+import { en } from 'zod/locales';
 import { fileTypes } from '../core/file-types';
 import { isUuid } from '../core/keys';
 
 /**
  * Request schemas (epilot's UploadFilePayload, SaveFilePayloadV2, DownloadFilesPayload and
  * their query parameters). They validate at the edge and give the handlers their types.
+ *
+ * Written with zod/mini, zod's tree-shakable functional API: the same validation core as
+ * `zod`, but a bundle takes only what it uses (every Lambda loads these at cold start).
  */
 
-const uuid = z.string().refine(isUuid, 'must be a UUID');
+// zod/mini ships without messages ("Invalid input"); use zod's English ones, as `zod` does.
+z.config(en());
+
+const uuid = z.string().check(z.refine(isUuid, 'must be a UUID'));
 /** Text that can be stored and put into a URL: no unpaired UTF-16 surrogates. */
-const text = () => z.string().refine((value) => !/[\ud800-\udfff]/u.test(value), 'must be valid Unicode text');
+const validText = z.refine<string>((value) => !/[\ud800-\udfff]/u.test(value), 'must be valid Unicode text');
 /** epilot's FileEntityId: a UUID, or an empty string for "none yet". */
-const optionalFileId = z.union([z.literal(''), uuid]).optional();
-const filename = text()
-  .min(1, 'must not be empty')
-  .max(1024, 'must be at most 1024 characters')
-  .refine((name) => name.trim().length > 0, 'must not be blank');
-const mimeType = z
-  .string()
-  .max(255)
+const optionalFileId = z.optional(z.union([z.literal(''), uuid]));
+const filename = z.string().check(
+  validText,
+  z.minLength(1, 'must not be empty'),
+  z.maxLength(1024, 'must be at most 1024 characters'),
+  z.refine((name) => name.trim().length > 0, 'must not be blank'),
+);
+const mimeType = z.string().check(
+  z.maxLength(255),
   // Control characters in a quoted parameter would make a Content-Type no client can send.
   // eslint-disable-next-line no-control-regex
-  .regex(/^[\w.+-]+\/[\w.+-]+(\s*;\s*[\w.+-]+=("[^"\\\x00-\x1f\x7f]*"|[\w.+-]+))*$/, 'must be a MIME type such as application/pdf');
+  z.regex(/^[\w.+-]+\/[\w.+-]+(\s*;\s*[\w.+-]+=("[^"\\\x00-\x1f\x7f]*"|[\w.+-]+))*$/, 'must be a MIME type such as application/pdf'),
+);
 const booleanFlag = (fallback: boolean) =>
-  z
-    .enum(['true', 'false'], { message: 'must be true or false' })
-    .optional()
-    .transform((value) => (value === undefined ? fallback : value === 'true'));
-const tags = z.array(text().max(256)).max(100);
+  z.pipe(
+    z.optional(z.enum(['true', 'false'], { message: 'must be true or false' })),
+    z.transform((value: 'true' | 'false' | undefined) => (value === undefined ? fallback : value === 'true')),
+  );
+const tags = z.array(z.string().check(validText, z.maxLength(256))).check(z.maxLength(100));
+const nonnegativeInt = () => z.number().check(z.int(), z.nonnegative());
 
 export const uploadBody = z.object({
   filename,
-  mime_type: mimeType.default('application/octet-stream'),
-  size_bytes: z.number().int().nonnegative().optional(),
-  index_tag: z.string().max(64).optional(),
-  metadata: z.record(z.string(), z.string()).optional(),
+  mime_type: z._default(mimeType, 'application/octet-stream'),
+  size_bytes: z.optional(nonnegativeInt()),
+  index_tag: z.optional(z.string().check(z.maxLength(64))),
+  metadata: z.optional(z.record(z.string(), z.string())),
 });
 
 export const uploadQuery = z.object({ file_entity_id: optionalFileId });
 
 const s3ref = z.object({
-  bucket: z.string().min(1).max(255),
-  key: z.string().min(1).max(1024),
+  bucket: z.string().check(z.minLength(1), z.maxLength(255)),
+  key: z.string().check(z.minLength(1), z.maxLength(1024)),
 });
 
 const relation = z.object({
-  entity_id: z.string().min(1).max(256),
-  _schema: z.string().max(256).optional(),
-  _tags: tags.optional(),
+  entity_id: z.string().check(z.minLength(1), z.maxLength(256)),
+  _schema: z.optional(z.string().check(z.maxLength(256))),
+  _tags: z.optional(tags),
 });
 
 /** Unknown fields are allowed and ignored, as in epilot's CommonSaveFilePayload. */
 export const saveBody = z.object({
   _id: optionalFileId,
   file_entity_id: optionalFileId,
-  s3ref: s3ref.optional(),
-  source_url: z.string().optional(),
-  filename: filename.optional(),
-  _title: text().max(1024).optional(),
-  type: z.enum(fileTypes).optional(),
-  mime_type: mimeType.optional(),
-  access_control: z.enum(['private', 'public-read']).optional(),
-  _tags: tags.optional(),
-  relations: z.array(relation).max(1000).optional(),
+  s3ref: z.optional(s3ref),
+  source_url: z.optional(z.string()),
+  filename: z.optional(filename),
+  _title: z.optional(z.string().check(validText, z.maxLength(1024))),
+  type: z.optional(z.enum(fileTypes)),
+  mime_type: z.optional(mimeType),
+  access_control: z.optional(z.enum(['private', 'public-read'])),
+  _tags: z.optional(tags),
+  relations: z.optional(z.array(relation).check(z.maxLength(1000))),
   // Only web links: the URL is returned to clients that may render it as one.
-  custom_download_url: z.url({ protocol: /^https?$/, message: 'must be an http(s) URL' }).max(2048).optional(),
+  custom_download_url: z.optional(
+    z.url({ protocol: /^https?$/, message: 'must be an http(s) URL' }).check(z.maxLength(2048)),
+  ),
 });
 
 export const saveQuery = z.object({
@@ -75,20 +87,16 @@ export const saveQuery = z.object({
 export const fileIdPath = z.object({ id: z.string() });
 
 export const downloadQuery = z.object({
-  version: z
-    .string()
-    .regex(/^\d{1,9}$/, 'must be a whole number, 0 for the latest version')
-    .optional()
-    .transform((value) => Number(value ?? 0)),
+  version: z.pipe(
+    z.optional(z.string().check(z.regex(/^\d{1,9}$/, 'must be a whole number, 0 for the latest version'))),
+    z.transform((value: string | undefined) => Number(value ?? 0)),
+  ),
   attachment: booleanFlag(true),
 });
 
-export const downloadFilesBody = z
-  .array(
-    z.object({
-      id: uuid,
-      version: z.number().int().nonnegative().max(999_999_999).optional(),
-    }),
-  )
-  .min(1, 'must list at least one file')
-  .max(100, 'must list at most 100 files');
+export const downloadFilesBody = z.array(
+  z.object({
+    id: uuid,
+    version: z.optional(nonnegativeInt().check(z.lte(999_999_999))),
+  }),
+).check(z.minLength(1, 'must list at least one file'), z.maxLength(100, 'must list at most 100 files'));

@@ -1,12 +1,12 @@
 import { describe, expect, it } from 'vitest';
-import type { z } from 'zod';
+import type { ZodMiniType } from 'zod/mini';
 import { downloadFilesBody, downloadQuery, saveBody, saveQuery, uploadBody, uploadQuery } from '../../../lambdas/http/schemas';
 
 const id = '0f8fad5b-d9cb-469f-a165-70867728950e';
 const s3ref = { bucket: 'files', key: `temp/1/${id}/a.pdf` };
 
 /** The field paths of the issues, or 'ok' when the input is valid. */
-function problems(schema: z.ZodType, input: unknown): string[] | 'ok' {
+function problems(schema: ZodMiniType, input: unknown): string[] | 'ok' {
   const result = schema.safeParse(input);
   return result.success ? 'ok' : result.error.issues.map((issue) => issue.path.join('.'));
 }
@@ -40,6 +40,17 @@ describe('uploadBody', () => {
 
     // Assess
     expect(found).toBe('ok');
+  });
+
+  it("explains zod's own issues in English, which zod/mini leaves to its caller", () => {
+    // Act
+    const result = uploadBody.safeParse({ filename: 42, size_bytes: -1 });
+
+    // Assess
+    expect(result.error?.issues.map((issue) => issue.message)).toEqual([
+      'Invalid input: expected string, received number',
+      'Too small: expected number to be >=0',
+    ]);
   });
 
   it('defaults mime_type to application/octet-stream', () => {
