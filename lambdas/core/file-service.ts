@@ -159,9 +159,10 @@ export class FileService {
       let saved: { entity: FileEntity; created: boolean };
       try {
         await this.store.copy(request.s3ref.key, key);
-        saved = existing
-          ? { entity: await this.render(await this.appendVersion(caller, existing, version, request, options.versionOnly, claim)), created: false }
-          : { entity: await this.createFile(caller, fileId, version, request, claim), created: true };
+        const entity = existing
+          ? await this.appendVersion(caller, existing, version, request, options.versionOnly, claim)
+          : await this.createFile(caller, fileId, version, request, claim);
+        saved = { entity, created: !existing };
       } catch (error) {
         saved = await this.recoverSave(caller, upload.uploadId, key, error);
       }
@@ -256,7 +257,7 @@ export class FileService {
     request: SaveRequest,
     versionOnly: boolean,
     claim: Omit<UploadClaim, 'version'>,
-  ): Promise<FileRecord> {
+  ): Promise<FileEntity> {
     const deadline = Date.now() + versionRaceBudgetMs;
     let current = existing;
     for (let attempt = 1; ; attempt += 1) {
@@ -272,7 +273,7 @@ export class FileService {
       };
       try {
         await this.repository.addVersion(record, next, { ...claim, version: next.version });
-        return record;
+        return this.render(record);
       } catch (error) {
         if (!(error instanceof StaleWriteError)) throw error;
         if (Date.now() > deadline) {
