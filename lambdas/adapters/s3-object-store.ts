@@ -15,10 +15,8 @@ import type { ObjectStore, StoredObject } from '../core/ports';
 
 export interface S3ObjectStoreOptions {
   bucket: string;
-  /** Client for the service's own calls. */
+  /** Signs URLs with its endpoint, so it must be one clients can reach. */
   client: S3Client;
-  /** Client whose endpoint clients can reach, for presigned URLs; defaults to `client`. */
-  presignClient?: S3Client;
   /** Where the bucket's objects live, e.g. `https://<bucket>.s3.<region>.amazonaws.com`. */
   objectBaseUrl: string;
   uploadUrlTtlSeconds: number;
@@ -34,12 +32,10 @@ const deleteBatchSize = 1000;
 export class S3ObjectStore implements ObjectStore {
   readonly bucket: string;
   private readonly client: S3Client;
-  private readonly presignClient: S3Client;
 
   constructor(private readonly options: S3ObjectStoreOptions) {
     this.bucket = options.bucket;
     this.client = options.client;
-    this.presignClient = options.presignClient ?? options.client;
   }
 
   presignUpload(key: string, options: { contentType: string; contentLength?: number }): Promise<string> {
@@ -52,7 +48,7 @@ export class S3ObjectStore implements ObjectStore {
     // Signing these headers makes S3 itself refuse bytes of another type or size.
     const signableHeaders = new Set(['content-type']);
     if (options.contentLength !== undefined) signableHeaders.add('content-length');
-    return getSignedUrl(this.presignClient, command, {
+    return getSignedUrl(this.client, command, {
       expiresIn: this.options.uploadUrlTtlSeconds,
       signableHeaders,
     });
@@ -68,7 +64,7 @@ export class S3ObjectStore implements ObjectStore {
       ResponseContentType: options.contentType,
       ResponseContentDisposition: contentDisposition(options.filename, options.attachment),
     });
-    return getSignedUrl(this.presignClient, command, { expiresIn: this.options.downloadUrlTtlSeconds });
+    return getSignedUrl(this.client, command, { expiresIn: this.options.downloadUrlTtlSeconds });
   }
 
   /**

@@ -42,12 +42,6 @@ export class NotFoundError extends HttpError {
   }
 }
 
-export class MethodNotAllowedError extends HttpError {
-  constructor(message: string) {
-    super(405, message);
-  }
-}
-
 /** A write lost a race it could not win by retrying; the client may retry the request. */
 export class ConflictError extends HttpError {
   constructor(message: string) {
