@@ -9,6 +9,7 @@ import { pipeline } from 'node:stream';
 import { S3Client } from '@aws-sdk/client-s3';
 import { verifySigV4, type SigV4Failure } from './sigv4';
 import { sweepExpired } from './sweeper';
+import { tempPrefix } from '../../lambdas/core/keys';
 
 export interface LocalS3Options {
   /** 0 or undefined picks a free port. */
@@ -50,7 +51,6 @@ interface S3rverAccounts {
 }
 
 const require = createRequire(import.meta.url);
-const TEMP_PREFIX = 'temp/';
 const CORS_METHODS = ['PUT', 'GET', 'HEAD'];
 
 export async function startLocalS3(options: LocalS3Options): Promise<LocalS3> {
@@ -140,8 +140,8 @@ export async function startLocalS3(options: LocalS3Options): Promise<LocalS3> {
   });
   const expiryMs = options.tempExpiryMs ?? 24 * 60 * 60 * 1000;
   const sweep = async (): Promise<number> => {
-    const deleted = await sweepExpired(client, options.buckets, TEMP_PREFIX, expiryMs);
-    if (deleted > 0) log(`local-s3: swept ${deleted} expired object(s) under ${TEMP_PREFIX}`);
+    const deleted = await sweepExpired(client, options.buckets, tempPrefix, expiryMs);
+    if (deleted > 0) log(`local-s3: swept ${deleted} expired object(s) under ${tempPrefix}`);
     return deleted;
   };
 
