@@ -1,9 +1,11 @@
 import { join } from 'node:path';
+import { assertLocalPrerequisites } from '../local/prerequisites';
 import { startLocalStack } from '../local/stack';
 import { localDataDir } from './paths';
 
 /** `npm start`: the whole service on this machine, no AWS account and no Docker needed. */
 async function main(): Promise<void> {
+  assertLocalPrerequisites();
   // Node 20 is fine for local runs (Lambda runs Node 22): keep the SDK's support notice out of the way.
   process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
   const port = Number(process.env.PORT ?? 3000);
