@@ -74,13 +74,13 @@ describe('the three-step upload', () => {
     for (const ticket of tickets) await putBytes(ticket.body.upload_url, Buffer.from('abc'), 'text/plain');
 
     // Act
-    const removed = await context.api.post<Entity>('/v2/files', { s3ref: tickets[0]?.body.s3ref });
-    const kept = await context.api.post<Entity>('/v2/files?delete_temp_file=false', { s3ref: tickets[1]?.body.s3ref });
+    const tempRemoved = await context.api.post<Entity>('/v2/files', { s3ref: tickets[0]?.body.s3ref });
+    const tempKept = await context.api.post<Entity>('/v2/files?delete_temp_file=false', { s3ref: tickets[1]?.body.s3ref });
 
     // Assess
-    expect([removed.status, kept.status]).toEqual([201, 201]);
-    expect(await context.storage.exists(removed.body.s3ref.key)).toBe(true);
-    expect(await context.storage.exists(kept.body.s3ref.key)).toBe(true);
+    expect([tempRemoved.status, tempKept.status]).toEqual([201, 201]);
+    expect(await context.storage.exists(tempRemoved.body.s3ref.key)).toBe(true);
+    expect(await context.storage.exists(tempKept.body.s3ref.key)).toBe(true);
     expect(await context.storage.exists(tickets[0]?.body.s3ref.key ?? '')).toBe(false);
     expect(await context.storage.exists(tickets[1]?.body.s3ref.key ?? '')).toBe(true);
   });
