@@ -76,11 +76,55 @@ describe('the epilot file client against the local stack', () => {
     const relations = [{ entity_id: randomUUID(), _schema: 'contact', _tags: ['attachment'] }];
     const tags = ['invoice', '2024'];
 
-    let v1Upload: { s3ref: S3Ref; upload_url: string };
-    let v2Upload: { s3ref: S3Ref; upload_url: string };
-    let fileId: string;
-    let saved: FileEntity;
-    const issuedDownloadUrls: string[] = [];
+    // Each test builds the state it starts from with these steps, so any test runs alone and in any order.
+
+    type Upload = { s3ref: S3Ref; upload_url: string };
+
+    async function uploadV1(): Promise<Upload> {
+      const response = await client.uploadFileV2(null, { filename, mime_type: mimeType });
+      if (response.status !== 201 || !response.data.s3ref) throw new Error(`uploadFileV2 answered ${response.status}`);
+      return { s3ref: response.data.s3ref, upload_url: requireString(response.data.upload_url, 'upload_url') };
+    }
+
+    async function put(upload: Upload, bytes: Buffer): Promise<void> {
+      const response = await putBytes(upload.upload_url, bytes, mimeType);
+      if (response.status !== 200) throw new Error(`PUT answered ${response.status}: ${await response.text()}`);
+    }
+
+    /** The first version saved, with its tags and relations. */
+    async function savedV1(): Promise<{ v1Upload: Upload; saved: FileEntity; fileId: string }> {
+      const v1Upload = await uploadV1();
+      await put(v1Upload, v1Bytes);
+      const response = await client.saveFileV2(null, { s3ref: v1Upload.s3ref, filename, access_control: 'private', _tags: tags, relations });
+      if (response.status !== 201) throw new Error(`saveFileV2 answered ${response.status}`);
+      return { v1Upload, saved: response.data, fileId: requireString(response.data._id, '_id') };
+    }
+
+    /** The bytes of a second version uploaded for `fileId`, not saved yet. */
+    async function stagedV2(fileId: string): Promise<Upload> {
+      const response = await client.uploadFileV2({ file_entity_id: fileId }, { filename, mime_type: mimeType });
+      if (response.status !== 201 || !response.data.s3ref) throw new Error(`uploadFileV2 answered ${response.status}`);
+      const v2Upload = { s3ref: response.data.s3ref, upload_url: requireString(response.data.upload_url, 'upload_url') };
+      await put(v2Upload, v2Bytes);
+      return v2Upload;
+    }
+
+    async function withTwoVersions(): Promise<{ fileId: string }> {
+      const { fileId } = await savedV1();
+      const response = await client.saveFileV2(null, { _id: fileId, s3ref: (await stagedV2(fileId)).s3ref, filename });
+      if (response.status !== 200) throw new Error(`saveFileV2 with _id answered ${response.status}`);
+      return { fileId };
+    }
+
+    /** A file with two versions, deleted after download URLs for both were issued. */
+    async function deletedAfterIssuingUrls(): Promise<{ fileId: string; issuedDownloadUrls: string[] }> {
+      const { fileId } = await withTwoVersions();
+      const links = await Promise.all([0, 1].map((version) => client.downloadFile({ id: fileId, version })));
+      const issuedDownloadUrls = links.map((link) => requireString(link.data.download_url, 'download_url'));
+      const deleted = await client.deleteFile({ id: fileId });
+      if (deleted.status !== 200) throw new Error(`deleteFile answered ${deleted.status}`);
+      return { fileId, issuedDownloadUrls };
+    }
 
     it('uploadFileV2 answers 201 with an s3ref under temp/ in the stack bucket and an upload_url', async () => {
       const response = await client.uploadFileV2(null, { filename, mime_type: mimeType });
@@ -89,18 +133,20 @@ describe('the epilot file client against the local stack', () => {
       expect(response.data.s3ref?.bucket).toBe(stack.bucket);
       expect(response.data.s3ref?.key).toMatch(/^temp\/.+\/random payload\.bin$/);
       expect(response.data.upload_url).toMatch(/^http:\/\/.+X-Amz-Signature=/);
-      const s3ref = response.data.s3ref;
-      if (!s3ref) throw new Error('s3ref is missing');
-      v1Upload = { s3ref, upload_url: requireString(response.data.upload_url, 'upload_url') };
     });
 
     it('accepts the bytes with a plain PUT to the upload_url carrying the same content type', async () => {
+      const v1Upload = await uploadV1();
+
       const response = await putBytes(v1Upload.upload_url, v1Bytes, mimeType);
 
       expect(response.status).toBe(200);
     });
 
     it('saveFileV2 turns the upload into a file entity carrying its size, tags and relations', async () => {
+      const v1Upload = await uploadV1();
+      await put(v1Upload, v1Bytes);
+
       const response = await client.saveFileV2(null, {
         s3ref: v1Upload.s3ref,
         filename,
@@ -110,8 +156,8 @@ describe('the epilot file client against the local stack', () => {
       });
 
       expect([200, 201]).toContain(response.status);
-      saved = response.data;
-      fileId = requireString(saved._id, '_id');
+      const saved = response.data;
+      const fileId = requireString(saved._id, '_id');
       expect(fileId).toMatch(/^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/);
       expect(saved).toMatchObject({
         _schema: 'file',
@@ -133,6 +179,8 @@ describe('the epilot file client against the local stack', () => {
     });
 
     it('getFile returns the same entity that saveFileV2 returned', async () => {
+      const { saved, fileId } = await savedV1();
+
       const response = await client.getFile({ id: fileId });
 
       expect(response.status).toBe(200);
@@ -140,6 +188,8 @@ describe('the epilot file client against the local stack', () => {
     });
 
     it('downloadFile gives a URL serving exactly the uploaded bytes as an attachment named after the file', async () => {
+      const { fileId } = await savedV1();
+
       const response = await client.downloadFile({ id: fileId });
       const download = await fetchBytes(requireString(response.data.download_url, 'download_url'));
 
@@ -150,19 +200,21 @@ describe('the epilot file client against the local stack', () => {
     });
 
     it('uploadFileV2 with file_entity_id prepares a new version and points at the current public_url', async () => {
+      const { v1Upload, fileId } = await savedV1();
+
       const response = await client.uploadFileV2({ file_entity_id: fileId }, { filename, mime_type: mimeType });
 
       expect(response.status).toBe(201);
       expect(response.data.s3ref?.key).toMatch(/^temp\//);
       expect(response.data.s3ref?.key).not.toBe(v1Upload.s3ref.key);
       expect(response.data.public_url).toContain(encodeURIComponent(fileId));
-      const s3ref = response.data.s3ref;
-      if (!s3ref) throw new Error('s3ref is missing');
-      v2Upload = { s3ref, upload_url: requireString(response.data.upload_url, 'upload_url') };
-      expect((await putBytes(v2Upload.upload_url, v2Bytes, mimeType)).status).toBe(200);
+      expect((await putBytes(requireString(response.data.upload_url, 'upload_url'), v2Bytes, mimeType)).status).toBe(200);
     });
 
     it('saveFileV2 with _id adds a second version and moves the entity to the new bytes', async () => {
+      const { saved, fileId } = await savedV1();
+      const v2Upload = await stagedV2(fileId);
+
       const response = await client.saveFileV2(null, { _id: fileId, s3ref: v2Upload.s3ref, filename });
 
       expect(response.status).toBe(200);
@@ -178,11 +230,12 @@ describe('the epilot file client against the local stack', () => {
     });
 
     it('downloadFile serves the new bytes for version 0 and the first bytes for version 1', async () => {
+      const { fileId } = await withTwoVersions();
+
       const latest = await client.downloadFile({ id: fileId, version: 0 });
       const previous = await client.downloadFile({ id: fileId, version: 1 });
 
-      issuedDownloadUrls.push(requireString(latest.data.download_url, 'download_url'));
-      issuedDownloadUrls.push(requireString(previous.data.download_url, 'download_url'));
+      const issuedDownloadUrls = [latest, previous].map((response) => requireString(response.data.download_url, 'download_url'));
       const [latestBytes, previousBytes] = await Promise.all(issuedDownloadUrls.map(fetchBytes));
       expect(latestBytes?.status).toBe(200);
       expect(latestBytes?.body.equals(v2Bytes)).toBe(true);
@@ -191,6 +244,8 @@ describe('the epilot file client against the local stack', () => {
     });
 
     it('downloadFiles answers one URL per requested version, in order, each serving its bytes', async () => {
+      const { fileId } = await withTwoVersions();
+
       const response = await client.downloadFiles(null, [
         { id: fileId, version: 0 },
         { id: fileId, version: 1 },
@@ -207,6 +262,8 @@ describe('the epilot file client against the local stack', () => {
     });
 
     it('getFile with a token of another organization is answered 404 and reveals nothing', async () => {
+      const { fileId } = await withTwoVersions();
+
       const error = await rejection(otherOrgClient.getFile({ id: fileId }));
 
       expect(error.response?.status).toBe(404);
@@ -215,6 +272,8 @@ describe('the epilot file client against the local stack', () => {
     });
 
     it('downloadFile with a token of another organization is answered 404', async () => {
+      const { fileId } = await withTwoVersions();
+
       const error = await rejection(otherOrgClient.downloadFile({ id: fileId }));
 
       expect(error.response?.status).toBe(404);
@@ -222,6 +281,8 @@ describe('the epilot file client against the local stack', () => {
     });
 
     it('deleteFile answers 200 with the deleted entity', async () => {
+      const { fileId } = await withTwoVersions();
+
       const response = await client.deleteFile({ id: fileId });
 
       expect(response.status).toBe(200);
@@ -229,6 +290,8 @@ describe('the epilot file client against the local stack', () => {
     });
 
     it('getFile after the delete is rejected by the client as an axios error with a JSON 404', async () => {
+      const { fileId } = await deletedAfterIssuingUrls();
+
       const error = await rejection(client.getFile({ id: fileId }));
 
       expect(error.response?.status).toBe(404);
@@ -237,6 +300,8 @@ describe('the epilot file client against the local stack', () => {
     });
 
     it('downloadFile of the deleted file is answered 404 and the URLs issued before serve nothing', async () => {
+      const { fileId, issuedDownloadUrls } = await deletedAfterIssuingUrls();
+
       const error = await rejection(client.downloadFile({ id: fileId, version: 1 }));
       const stale = await Promise.all(issuedDownloadUrls.map(fetchBytes));
 

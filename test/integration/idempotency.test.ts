@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { putBytes, tokensFor, uploadFile } from './support/api';
+import { downloadBytes, putBytes, tokensFor, uploadFile } from './support/api';
 import type { Entity, Ticket } from './support/api';
 import { useLocalStack } from './support/stack';
 
@@ -91,16 +91,27 @@ describe('repeating a save', () => {
     expect((await context.api.get(`/v2/files/${saved.body._id}`)).status).toBe(404);
   });
 
-  it("does not let another org replay an org's save", async () => {
-    // Prepare
+  it("refuses another org's replay of an org's completed save with 403 and changes nothing", async () => {
+    // Prepare: a completed save whose temp object is kept, so the replay has bytes to take.
     const s3ref = await upload('mine');
-    await context.api.post('/v2/files', { s3ref });
+    const request = { s3ref, filename: 'doc.txt' };
+    const saved = await context.api.post<Entity>('/v2/files?delete_temp_file=false', request);
     const other = context.api.withToken((await tokensFor(context.stack)).other);
+    const before = await context.storage.snapshot();
 
-    // Act
-    const replay = await other.post('/v2/files', { s3ref });
+    // Act: the very same request, with another org's token.
+    const replay = await other.post('/v2/files?delete_temp_file=false', request);
 
     // Assess
+    expect(saved.status).toBe(201);
     expect(replay.status).toBe(403);
+    expect(replay.body).toEqual({ status: 403, error: expect.stringMatching(/\S/) });
+    expect(JSON.stringify(replay.body)).not.toContain(saved.body._id);
+    expect(await context.storage.snapshot()).toEqual(before);
+    expect(await context.storage.keys('files/org-b/')).toEqual([]);
+    const owned = await context.api.get<Entity>(`/v2/files/${saved.body._id}`);
+    expect(owned.status).toBe(200);
+    expect(owned.body.versions).toEqual(saved.body.versions);
+    expect((await downloadBytes(context.api, saved.body._id)).toString()).toBe('mine');
   });
 });
