@@ -1,7 +1,6 @@
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { App, Duration, RemovalPolicy, Stack, Validations } from 'aws-cdk-lib';
 import { Annotations, Match, Template } from 'aws-cdk-lib/assertions';
 import type { CfnFunction } from 'aws-cdk-lib/aws-lambda';
@@ -10,10 +9,7 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { handlerEnvironment, operations } from '../../lambdas/operations';
 import { FileService, type FileServiceProps } from '../../lib/file-service';
 import { FileServiceStack } from '../../lib/file-service-stack';
-
-const handlersDir = fileURLToPath(new URL('./fixtures/handlers', import.meta.url));
-const issuer = 'https://auth.example.com/';
-const audience = ['file-api', 'file-web'];
+import { audience, handlersDir, issuer, synthFileService } from './fixtures/synth';
 
 type Resource = { Type: string; Properties: Record<string, unknown>; DeletionPolicy?: string };
 type Statement = { Effect: string; Action: string | string[]; Resource: unknown };
@@ -398,10 +394,7 @@ describe('FileService cdk-nag', () => {
 describe('FileService options', () => {
   // These stacks skip bundling (the real one above proves it works), so each costs milliseconds.
   function synth(overrides: Partial<FileServiceProps>): Template {
-    const unbundled = new App({ context: { 'aws:cdk:bundling-stacks': [] } });
-    const options = new Stack(unbundled, 'Options');
-    new FileService(options, 'Files', { jwtIssuer: issuer, jwtAudience: audience, handlersDir, ...overrides });
-    return Template.fromStack(options);
+    return synthFileService(overrides).template;
   }
 
   it('allows any origin by default', () => {
