@@ -28,20 +28,15 @@ function contextList(key: string): string[] | undefined {
     .filter((item) => item !== '');
 }
 
-const configuredIssuer = contextString('jwtIssuer');
-const configuredAudience = contextList('jwtAudience');
-if (configuredIssuer && !configuredAudience?.length) {
-  throw new Error('Context jwtAudience is required with jwtIssuer (comma-separated, e.g. -c jwtAudience=my-client-id).');
-}
-
 new FileServiceStack(app, contextString('stackName') ?? 'FileService', {
   env:
     process.env.CDK_DEFAULT_ACCOUNT || process.env.CDK_DEFAULT_REGION
       ? { account: process.env.CDK_DEFAULT_ACCOUNT, region: process.env.CDK_DEFAULT_REGION }
       : undefined,
   description: 'Serverless file service (epilot File API compatible)',
-  jwtIssuer: configuredIssuer,
-  jwtAudience: configuredAudience?.length ? configuredAudience : undefined,
+  jwtIssuer: contextString('jwtIssuer'),
+  // The stack refuses an issuer without an audience.
+  jwtAudience: contextList('jwtAudience'),
   tenantClaim: contextString('tenantClaim'),
   corsOrigins: contextList('corsOrigins'),
 });
