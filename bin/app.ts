@@ -1,15 +1,11 @@
 /**
  * The CDK app. Configuration comes from context (`cdk deploy -c jwtIssuer=... -c jwtAudience=...`
- * or cdk.json). With no issuer it still synthesises, against a placeholder issuer whose tokens
- * can never exist, so `npx cdk synth` works offline with zero setup; such a deployment answers
- * 401 to every request.
+ * or cdk.json). With no issuer it still synthesises, so `npx cdk synth` works offline with zero
+ * setup, but it warns, and CloudFormation refuses to deploy that template (see FileServiceStack).
  */
-import { Annotations, App, Validations } from 'aws-cdk-lib';
+import { App, Validations } from 'aws-cdk-lib';
 import { AwsSolutionsChecks } from 'cdk-nag';
 import { FileServiceStack } from '../lib/file-service-stack';
-
-const PLACEHOLDER_ISSUER = 'https://issuer.example.com/';
-const PLACEHOLDER_AUDIENCE = 'file-service';
 
 const app = new App();
 
@@ -32,29 +28,17 @@ function contextList(key: string): string[] | undefined {
     .filter((item) => item !== '');
 }
 
-const configuredIssuer = contextString('jwtIssuer');
-const configuredAudience = contextList('jwtAudience');
-if (configuredIssuer && !configuredAudience?.length) {
-  throw new Error('Context jwtAudience is required with jwtIssuer (comma-separated, e.g. -c jwtAudience=my-client-id).');
-}
-
-const stack = new FileServiceStack(app, contextString('stackName') ?? 'FileService', {
+new FileServiceStack(app, contextString('stackName') ?? 'FileService', {
   env:
     process.env.CDK_DEFAULT_ACCOUNT || process.env.CDK_DEFAULT_REGION
       ? { account: process.env.CDK_DEFAULT_ACCOUNT, region: process.env.CDK_DEFAULT_REGION }
       : undefined,
   description: 'Serverless file service (epilot File API compatible)',
-  jwtIssuer: configuredIssuer ?? PLACEHOLDER_ISSUER,
-  jwtAudience: configuredAudience?.length ? configuredAudience : [PLACEHOLDER_AUDIENCE],
+  jwtIssuer: contextString('jwtIssuer'),
+  // The stack refuses an issuer without an audience.
+  jwtAudience: contextList('jwtAudience'),
+  tenantClaim: contextString('tenantClaim'),
   corsOrigins: contextList('corsOrigins'),
 });
-
-if (!configuredIssuer) {
-  Annotations.of(stack).addWarningV2(
-    'file-service:placeholder-issuer',
-    `No jwtIssuer context: the API trusts the placeholder issuer ${PLACEHOLDER_ISSUER} and will reject every request. ` +
-      'Deploy with -c jwtIssuer=https://your-idp/ -c jwtAudience=your-audience.',
-  );
-}
 
 Validations.of(app).addPlugins(new AwsSolutionsChecks(app));

@@ -13,9 +13,11 @@ import {
 } from 'aws-cdk-lib/aws-apigatewayv2';
 import { HttpJwtAuthorizer } from 'aws-cdk-lib/aws-apigatewayv2-authorizers';
 import { HttpLambdaIntegration } from 'aws-cdk-lib/aws-apigatewayv2-integrations';
+import { Alarm, type AlarmProps, ComparisonOperator, MathExpression, TreatMissingData } from 'aws-cdk-lib/aws-cloudwatch';
+import { SnsAction } from 'aws-cdk-lib/aws-cloudwatch-actions';
 import { AttributeType, BillingMode, Table, TableEncryption } from 'aws-cdk-lib/aws-dynamodb';
 import { PolicyStatement, Role, ServicePrincipal } from 'aws-cdk-lib/aws-iam';
-import { Architecture, Runtime } from 'aws-cdk-lib/aws-lambda';
+import { Architecture, Runtime, Tracing } from 'aws-cdk-lib/aws-lambda';
 import { NodejsFunction, OutputFormat } from 'aws-cdk-lib/aws-lambda-nodejs';
 import { LogGroup, RetentionDays } from 'aws-cdk-lib/aws-logs';
 import {
@@ -26,6 +28,7 @@ import {
   ObjectOwnership,
   type CfnBucket,
 } from 'aws-cdk-lib/aws-s3';
+import type { ITopic } from 'aws-cdk-lib/aws-sns';
 import { S3_SERVER_ACCESS_LOGS_USE_BUCKET_POLICY } from 'aws-cdk-lib/cx-api';
 import { Construct } from 'constructs';
 import { filesPrefix, tempPrefix } from '../lambdas/core/keys';
@@ -33,8 +36,20 @@ import { handlerEnvironment, operations, type Permission } from '../lambdas/oper
 
 /** The largest object a single presigned PUT can write to S3. */
 export const MAX_SINGLE_PUT_BYTES = 5 * 1024 ** 3;
-/** SigV4 presigned URLs are valid for at most seven days. */
-const MAX_PRESIGNED_URL_SECONDS = 7 * 24 * 60 * 60;
+/**
+ * Longest accepted presigned URL lifetime. SigV4 allows seven days, but the Lambdas sign with
+ * their role's temporary session credentials, and a URL dies with the session that signed it.
+ */
+const MAX_PRESIGNED_URL_SECONDS = 60 * 60;
+
+/** Stage-wide throttling when none is given; see `FileServiceProps.throttle`. */
+export const DEFAULT_THROTTLE: ThrottleSettings = { rateLimit: 200, burstLimit: 400 };
+
+/**
+ * A claim name: what OIDC providers use (`org_id`, Cognito's `custom:org_id`, Auth0's
+ * namespaced `https://example.com/org_id`), never whitespace, quotes or JSON syntax.
+ */
+const CLAIM_NAME = /^[A-Za-z0-9_.:/-]{1,256}$/;
 
 
 const DEFAULT_HANDLERS_DIR = resolve(dirname(fileURLToPath(import.meta.url)), '..', 'lambdas', 'handlers');
@@ -56,6 +71,16 @@ export interface FileServiceProps {
 
   /** Accepted audiences (`aud`) of the JWTs; at least one. */
   readonly jwtAudience: string[];
+
+  /**
+   * The verified JWT claim that names the caller's organisation (tenant). Every file belongs
+   * to the org in this claim. Amazon Cognito puts custom attributes under `custom:`, so a user
+   * pool with a custom attribute `org_id` needs `custom:org_id`. Passed to every Lambda as
+   * `TENANT_CLAIM`.
+   *
+   * @default 'org_id'
+   */
+  readonly tenantClaim?: string;
 
   /**
    * Browser origins allowed to call the API and to PUT/GET objects through presigned URLs.
@@ -83,16 +108,19 @@ export interface FileServiceProps {
   readonly maxUploadBytes?: number;
 
   /**
-   * Lifetime of presigned upload URLs, at most 7 days (the SigV4 limit). URLs signed with the
-   * Lambda's session credentials stop working when that session ends, whichever comes first.
+   * Lifetime of presigned upload URLs, at most 1 hour. The Lambdas sign URLs with their role's
+   * temporary session credentials, and S3 refuses a presigned URL once the credentials that
+   * signed it expire, whatever expiry the URL itself states. A session that signs a URL may
+   * have little time left, so a long lifetime is a promise the service cannot keep; an hour
+   * keeps the broken tail short.
    *
    * @default Duration.minutes(15)
    */
   readonly uploadUrlTtl?: Duration;
 
   /**
-   * Lifetime of presigned download URLs, at most 7 days (the SigV4 limit). Same session caveat
-   * as `uploadUrlTtl`.
+   * Lifetime of presigned download URLs, at most 1 hour, for the same reason as
+   * `uploadUrlTtl`: a URL dies with the temporary credentials that signed it.
    *
    * @default Duration.minutes(15)
    */
@@ -122,11 +150,39 @@ export interface FileServiceProps {
   readonly accessLogsExpiration?: Duration;
 
   /**
-   * Stage-wide request throttling of the API.
+   * Stage-wide request throttling of the API. Without a stage limit, one client can spend the
+   * account's regional API Gateway quota (shared with every other API) and the Lambda
+   * concurrency of the whole account. 200 requests per second at a few hundred milliseconds
+   * each keeps well under the default 1,000 concurrent executions; raise it for real traffic.
    *
-   * @default - only the account-level API Gateway limits apply
+   * @default DEFAULT_THROTTLE: 200 requests per second, bursts of 400
    */
   readonly throttle?: ThrottleSettings;
+
+  /**
+   * Where the alarms (see `FileService.alarms`) send their notifications when they fire.
+   *
+   * @default - the alarms exist, with no actions
+   */
+  readonly alarmTopic?: ITopic;
+
+  /**
+   * Active X-Ray tracing of every Lambda. HTTP APIs cannot be traced, so traces start at the
+   * Lambda.
+   *
+   * @default false
+   */
+  readonly tracing?: boolean;
+
+  /**
+   * Reserved concurrency: one number for every function, or a map from operation name (see
+   * lambdas/operations.ts) to a number for some of them. Reserving caps a function and keeps
+   * that much of the account's concurrency for it; Lambda refuses a reservation that leaves
+   * the account fewer than 100 unreserved executions.
+   *
+   * @default - no reservation: the functions share the account's unreserved concurrency
+   */
+  readonly reservedConcurrency?: number | Readonly<Record<string, number>>;
 
   /**
    * Directory holding one `<entry>.ts` per operation (see lambdas/operations.ts), each
@@ -191,6 +247,7 @@ export function permissionGrants(
 }
 
 interface ResolvedSettings {
+  readonly tenantClaim: string;
   readonly corsOrigins: string[];
   readonly tempExpirationDays: number;
   readonly maxUploadBytes: number;
@@ -200,6 +257,10 @@ interface ResolvedSettings {
   readonly logRetention: RetentionDays;
   readonly accessLogsExpirationDays: number;
   readonly handlersDir: string;
+  readonly throttle: ThrottleSettings;
+  readonly tracing: boolean;
+  /** Reserved concurrency by operation name; absent means none. */
+  readonly reservedConcurrency: Readonly<Record<string, number>>;
 }
 
 function wholeDays(name: string, value: Duration): number {
@@ -219,10 +280,37 @@ function presignTtlSeconds(name: string, value: Duration): number {
   }
   if (seconds > MAX_PRESIGNED_URL_SECONDS) {
     throw new Error(
-      `FileService: ${name} must be at most 7 days, the longest a SigV4 presigned URL can live (got ${value.toHumanString()}).`,
+      `FileService: ${name} must be at most 1 hour: the Lambdas sign URLs with temporary session credentials, and a URL stops working when they expire, whatever lifetime it states (got ${value.toHumanString()}).`,
     );
   }
   return seconds;
+}
+
+function tenantClaim(value: string | undefined): string {
+  const claim = value ?? 'org_id';
+  if (!CLAIM_NAME.test(claim)) {
+    throw new Error(
+      `FileService: tenantClaim must be a claim name of letters, digits and _ . : / - (for example org_id or custom:org_id), got '${claim}'.`,
+    );
+  }
+  return claim;
+}
+
+function reservedConcurrency(value: FileServiceProps['reservedConcurrency']): Record<string, number> {
+  if (value === undefined) return {};
+  const byOperation =
+    typeof value === 'number' ? Object.fromEntries(operations.map((op) => [op.name, value])) : { ...value };
+  const known = new Set(operations.map((op) => op.name));
+  for (const [name, count] of Object.entries(byOperation)) {
+    if (!known.has(name)) {
+      throw new Error(`FileService: reservedConcurrency names an unknown operation '${name}' (known: ${[...known].join(', ')}).`);
+    }
+    // Zero would turn the operation off: every request would be throttled.
+    if (!Number.isSafeInteger(count) || count < 1) {
+      throw new Error(`FileService: reservedConcurrency of ${name} must be a whole number, at least 1 (got ${count}).`);
+    }
+  }
+  return byOperation;
 }
 
 function resolveSettings(props: FileServiceProps): ResolvedSettings {
@@ -263,6 +351,7 @@ function resolveSettings(props: FileServiceProps): ResolvedSettings {
   }
 
   return {
+    tenantClaim: tenantClaim(props.tenantClaim),
     corsOrigins,
     tempExpirationDays: wholeDays('tempExpiration', props.tempExpiration ?? Duration.days(1)),
     maxUploadBytes,
@@ -272,6 +361,9 @@ function resolveSettings(props: FileServiceProps): ResolvedSettings {
     logRetention: props.logRetention ?? RetentionDays.ONE_MONTH,
     accessLogsExpirationDays: wholeDays('accessLogsExpiration', props.accessLogsExpiration ?? Duration.days(365)),
     handlersDir,
+    throttle: props.throttle ?? DEFAULT_THROTTLE,
+    tracing: props.tracing ?? false,
+    reservedConcurrency: reservedConcurrency(props.reservedConcurrency),
   };
 }
 
@@ -291,6 +383,11 @@ export class FileService extends Construct {
   public readonly functions: Record<string, NodejsFunction>;
   /** Base URL of the API, ending in `/`. */
   public readonly url: string;
+  /**
+   * What an operator needs paging on: the API's 5xx rate, each function's errors and
+   * throttles, and the table's throttled requests. Each notifies `alarmTopic` when given.
+   */
+  public readonly alarms: Alarm[];
 
   constructor(scope: Construct, id: string, props: FileServiceProps) {
     super(scope, id);
@@ -307,6 +404,7 @@ export class FileService extends Construct {
     this.api = api;
     this.stage = stage;
     this.url = stage.url;
+    this.alarms = this.createAlarms(props.alarmTopic);
   }
 
   /** cdk-nag does not ask a log destination bucket to log itself (S1), so no acknowledgement. */
@@ -376,6 +474,9 @@ export class FileService extends Construct {
       MAX_UPLOAD_BYTES: String(settings.maxUploadBytes),
       UPLOAD_URL_TTL_SECONDS: String(settings.uploadUrlTtlSeconds),
       DOWNLOAD_URL_TTL_SECONDS: String(settings.downloadUrlTtlSeconds),
+      TENANT_CLAIM: settings.tenantClaim,
+      POWERTOOLS_SERVICE_NAME: 'file-service',
+      POWERTOOLS_METRICS_NAMESPACE: 'FileService',
       NODE_OPTIONS: '--enable-source-maps',
     };
     const stack = Stack.of(this);
@@ -407,6 +508,8 @@ export class FileService extends Construct {
         role,
         logGroup,
         environment,
+        tracing: settings.tracing ? Tracing.ACTIVE : undefined,
+        reservedConcurrentExecutions: settings.reservedConcurrency[operation.name],
         bundling: {
           forceDockerBundling: false,
           format: OutputFormat.ESM,
@@ -433,6 +536,7 @@ export class FileService extends Construct {
         role.addToPolicy(new PolicyStatement({ actions: grant.actions, resources: grant.resources }));
       }
       acknowledgeObjectKeyWildcards(role, operation.permissions, bucketLogicalId);
+      if (settings.tracing) acknowledgeXrayWildcard(role);
       Validations.of(fn).acknowledge({
         id: 'AwsSolutions-L1',
         reason:
@@ -469,7 +573,7 @@ export class FileService extends Construct {
     const stage = api.addStage('DefaultStage', {
       stageName: '$default',
       autoDeploy: true,
-      throttle: props.throttle,
+      throttle: settings.throttle,
       accessLogSettings: {
         destination: new LogGroupLogDestination(accessLogs),
         format: AccessLogFormat.custom(
@@ -504,6 +608,73 @@ export class FileService extends Construct {
     }
     return { api, stage };
   }
+
+  /**
+   * Alarms on five-minute sums. A Lambda error is an unhandled failure or a timeout (handled
+   * failures are 5xx answers, counted by the API alarm); any error or throttle is worth a look.
+   */
+  private createAlarms(topic: ITopic | undefined): Alarm[] {
+    const period = Duration.minutes(5);
+    const alarms: Alarm[] = [];
+    const alarm = (id: string, props: Pick<AlarmProps, 'alarmDescription' | 'metric' | 'threshold'>) => {
+      const created = new Alarm(this, id, {
+        evaluationPeriods: 1,
+        comparisonOperator: ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
+        // No traffic is no trouble.
+        treatMissingData: TreatMissingData.NOT_BREACHING,
+        ...props,
+      });
+      if (topic) created.addAlarmAction(new SnsAction(topic));
+      alarms.push(created);
+    };
+
+    alarm('Api5xxRateAlarm', {
+      alarmDescription:
+        'File API: at least 5% of requests answered 5xx in 5 minutes (with at least 10 requests). See the API access logs and the Lambda logs.',
+      // Below 10 requests a single failure is a large share; the Lambda alarms still see it.
+      metric: new MathExpression({
+        expression: 'IF(requests >= 10, 100 * errors / requests, 0)',
+        usingMetrics: {
+          errors: this.api.metricServerError({ period, statistic: 'Sum' }),
+          requests: this.api.metricCount({ period, statistic: 'Sum' }),
+        },
+        period,
+        label: 'API 5xx rate (%)',
+      }),
+      threshold: 5,
+    });
+
+    for (const operation of operations) {
+      const fn = this.functions[operation.name]!;
+      const id = pascalCase(operation.name);
+      alarm(`${id}ErrorsAlarm`, {
+        alarmDescription: `File service ${operation.name}: the Lambda failed (unhandled error or timeout). See its log group.`,
+        metric: fn.metricErrors({ period, statistic: 'Sum' }),
+        threshold: 1,
+      });
+      alarm(`${id}ThrottlesAlarm`, {
+        alarmDescription: `File service ${operation.name}: Lambda throttled invocations (concurrency exhausted or reserved concurrency reached); those requests failed.`,
+        metric: fn.metricThrottles({ period, statistic: 'Sum' }),
+        threshold: 1,
+      });
+    }
+
+    alarm('TableThrottlesAlarm', {
+      alarmDescription:
+        'File service table: DynamoDB throttled reads or writes (a hot partition, or traffic above twice its previous peak); requests slowed down or failed.',
+      metric: new MathExpression({
+        expression: 'reads + writes',
+        usingMetrics: {
+          reads: this.table.metric('ReadThrottleEvents', { period, statistic: 'Sum' }),
+          writes: this.table.metric('WriteThrottleEvents', { period, statistic: 'Sum' }),
+        },
+        period,
+        label: 'DynamoDB throttle events',
+      }),
+      threshold: 1,
+    });
+    return alarms;
+  }
 }
 
 /**
@@ -521,6 +692,18 @@ function acknowledgeObjectKeyWildcards(role: Role, permissions: readonly Permiss
         'Object keys are generated per upload and per file (org, UUID, file id), so this key prefix is the narrowest resource that covers them; the bucket itself, s3:ListBucket and the other prefix are not granted.',
     });
   }
+}
+
+/**
+ * Active tracing adds xray:PutTraceSegments and xray:PutTelemetryRecords on `*` to each role:
+ * X-Ray has no resources to scope them to.
+ */
+function acknowledgeXrayWildcard(role: Role): void {
+  Validations.of(role).acknowledge({
+    id: 'AwsSolutions-IAM5[Resource::*]',
+    reason:
+      'Only the X-Ray actions PutTraceSegments and PutTelemetryRecords, which support no resource-level permissions, are granted on *; tests assert no other action is.',
+  });
 }
 
 function pascalCase(name: string): string {

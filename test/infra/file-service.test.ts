@@ -1,7 +1,6 @@
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { App, Duration, RemovalPolicy, Stack, Validations } from 'aws-cdk-lib';
 import { Annotations, Match, Template } from 'aws-cdk-lib/assertions';
 import type { CfnFunction } from 'aws-cdk-lib/aws-lambda';
@@ -10,10 +9,7 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { handlerEnvironment, operations } from '../../lambdas/operations';
 import { FileService, type FileServiceProps } from '../../lib/file-service';
 import { FileServiceStack } from '../../lib/file-service-stack';
-
-const handlersDir = fileURLToPath(new URL('./fixtures/handlers', import.meta.url));
-const issuer = 'https://auth.example.com/';
-const audience = ['file-api', 'file-web'];
+import { audience, handlersDir, issuer, synthFileService } from './fixtures/synth';
 
 type Resource = { Type: string; Properties: Record<string, unknown>; DeletionPolicy?: string };
 type Statement = { Effect: string; Action: string | string[]; Resource: unknown };
@@ -212,6 +208,9 @@ describe('FileService functions', () => {
         MAX_UPLOAD_BYTES: String(5 * 1024 ** 3),
         UPLOAD_URL_TTL_SECONDS: '900',
         DOWNLOAD_URL_TTL_SECONDS: '900',
+        TENANT_CLAIM: 'org_id',
+        POWERTOOLS_SERVICE_NAME: 'file-service',
+        POWERTOOLS_METRICS_NAMESPACE: 'FileService',
         NODE_OPTIONS: '--enable-source-maps',
       });
     }
@@ -229,9 +228,14 @@ describe('FileService functions', () => {
   });
 
   it('writes each Lambda to its own log group with a retention', () => {
-    for (const [, fn] of resourcesOfType('AWS::Lambda::Function')) {
-      const logGroupId = (fn.Properties.LoggingConfig as { LogGroup: { Ref: string } }).LogGroup.Ref;
-      expect((template.toJSON().Resources[logGroupId] as Resource).Properties.RetentionInDays).toBe(30);
+    const functions = resourcesOfType('AWS::Lambda::Function');
+    const logGroupIds = functions.map(([, fn]) => (fn.Properties.LoggingConfig as { LogGroup: { Ref: string } }).LogGroup.Ref);
+
+    expect(new Set(logGroupIds).size).toBe(functions.length);
+    for (const logGroupId of logGroupIds) {
+      const logGroup = template.toJSON().Resources[logGroupId] as Resource;
+      expect(logGroup.Type).toBe('AWS::Logs::LogGroup');
+      expect(logGroup.Properties.RetentionInDays).toBe(30);
     }
   });
 });
@@ -261,6 +265,27 @@ describe('FileService permissions', () => {
 
   it('lets the delete function delete permanent objects only', () => {
     expect(s3Permissions('deleteFile')).toEqual(['s3:DeleteObject <bucket>/files/*']);
+  });
+
+  it('grants S3 actions in every policy on object ARNs under the file bucket only, never a bucket-level action', () => {
+    const fileBucketId = resourcesOfType('AWS::S3::Bucket').find(([, b]) => b.Properties.LoggingConfiguration)![0];
+    const s3Grants: string[] = [];
+
+    for (const [, policy] of resourcesOfType('AWS::IAM::Policy')) {
+      for (const statement of (policy.Properties.PolicyDocument as { Statement: Statement[] }).Statement) {
+        const actions = ([] as string[]).concat(statement.Action).filter((action) => action.startsWith('s3:'));
+        const resources = ([] as unknown[]).concat(statement.Resource).map(render);
+        for (const action of actions) for (const resource of resources) s3Grants.push(`${action} ${resource}`);
+      }
+    }
+
+    // Every operation but getFile touches objects, so an empty list would mean the test reads nothing.
+    expect(s3Grants.length).toBeGreaterThan(0);
+    for (const grant of s3Grants) {
+      const [action, resource] = grant.split(' ') as [string, string];
+      expect(action, grant).not.toMatch(/Bucket|\*/);
+      expect(resource, grant).toMatch(new RegExp(`^<${fileBucketId}\\.Arn>/(temp|files)/\\*$`));
+    }
   });
 
   it('never grants s3:ListBucket or any wildcard action', () => {
@@ -369,10 +394,7 @@ describe('FileService cdk-nag', () => {
 describe('FileService options', () => {
   // These stacks skip bundling (the real one above proves it works), so each costs milliseconds.
   function synth(overrides: Partial<FileServiceProps>): Template {
-    const unbundled = new App({ context: { 'aws:cdk:bundling-stacks': [] } });
-    const options = new Stack(unbundled, 'Options');
-    new FileService(options, 'Files', { jwtIssuer: issuer, jwtAudience: audience, handlersDir, ...overrides });
-    return Template.fromStack(options);
+    return synthFileService(overrides).template;
   }
 
   it('allows any origin by default', () => {
@@ -398,6 +420,7 @@ describe('FileService options', () => {
       tempExpiration: Duration.days(3),
       maxUploadBytes: 10 * 1024 ** 2,
       uploadUrlTtl: Duration.minutes(5),
+      // The longest lifetime accepted.
       downloadUrlTtl: Duration.hours(1),
     });
 
@@ -442,12 +465,14 @@ describe('FileService props', () => {
     expect(build({ tempExpiration: Duration.hours(12) })).toThrow(/tempExpiration must be a whole number of days/);
   });
 
-  it('refuses a download URL lifetime above seven days', () => {
-    expect(build({ downloadUrlTtl: Duration.days(8) })).toThrow(/downloadUrlTtl must be at most 7 days/);
+  it('refuses a download URL lifetime above one hour, saying URLs die with the signing credentials', () => {
+    expect(build({ downloadUrlTtl: Duration.seconds(3601) })).toThrow(
+      /downloadUrlTtl must be at most 1 hour: .*temporary session credentials.*\(got 1 hour 1 second\)/,
+    );
   });
 
-  it('refuses an upload URL lifetime above seven days', () => {
-    expect(build({ uploadUrlTtl: Duration.days(8) })).toThrow(/uploadUrlTtl must be at most 7 days/);
+  it('refuses an upload URL lifetime above one hour, saying URLs die with the signing credentials', () => {
+    expect(build({ uploadUrlTtl: Duration.days(7) })).toThrow(/uploadUrlTtl must be at most 1 hour: .*temporary session credentials/);
   });
 
   it('refuses an upload limit above the 5 GiB single PUT limit', () => {
