@@ -376,6 +376,7 @@ export class FileService extends Construct {
       MAX_UPLOAD_BYTES: String(settings.maxUploadBytes),
       UPLOAD_URL_TTL_SECONDS: String(settings.uploadUrlTtlSeconds),
       DOWNLOAD_URL_TTL_SECONDS: String(settings.downloadUrlTtlSeconds),
+      TENANT_CLAIM: 'org_id',
       NODE_OPTIONS: '--enable-source-maps',
     };
     const stack = Stack.of(this);
