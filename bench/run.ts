@@ -53,6 +53,8 @@ const saveObjectSize = 64 * KiB;
 // The handlers log one info line per request; the logger reads this when they are first
 // imported (by startLocalStack), so set it before. Warnings and errors still print.
 process.env.LOG_LEVEL ??= 'warn';
+// Nor metrics: one EMF line per request would bury the report.
+process.env.POWERTOOLS_METRICS_DISABLED ??= 'true';
 // The SDK warns that Node 20 support ends in 2027 (Lambda runs Node 22); noise in the output.
 process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
 
