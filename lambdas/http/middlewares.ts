@@ -143,7 +143,8 @@ export function observe(options: {
   metrics: Metrics;
 }): MiddlewareObj<ApiEvent, ApiResult, Error, Context> {
   const { operation, logger, metrics } = options;
-  let coldStart = true;
+  // A provisioned environment ran its init ahead of time: its first request starts warm.
+  let coldStart = process.env.AWS_LAMBDA_INITIALIZATION_TYPE !== 'provisioned-concurrency';
   const started = new WeakMap<ApiEvent, { at: number; coldStart: boolean }>();
 
   const finish = (request: ApiRequestState) => {
