@@ -178,6 +178,8 @@ export function observe(options: {
 
   return {
     before: ({ event }) => {
+      // Each invocation starts with its own exchange, even for an event object seen before.
+      exchanges.set(event, { metrics: [] });
       started.set(event, { at: performance.now(), coldStart });
       coldStart = false;
     },
