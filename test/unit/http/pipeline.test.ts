@@ -216,6 +216,23 @@ describe('metrics', () => {
     expect(emitted().some((line) => 'uploads' in line)).toBe(false);
   });
 
+  it('count one request once, even when the same event object is invoked twice', async () => {
+    // Prepare
+    const { metrics, emitted } = capturedMetrics();
+    const handler = httpHandler('uploadFile', async (request) => {
+      request.metric('uploads', 'Count', 1);
+      return { status: 201, body: {} };
+    }, createLogger(() => undefined), metrics);
+    const event = apiEvent();
+
+    // Act
+    await handler(event);
+    await handler(event);
+
+    // Assess
+    expect(emitted().filter((line) => 'uploads' in line).map((line) => line.uploads)).toEqual([1, 1]);
+  });
+
   it('write nothing when POWERTOOLS_METRICS_DISABLED is set, as in tests and npm start', async () => {
     // Prepare
     vi.stubEnv('POWERTOOLS_METRICS_DISABLED', 'true');
