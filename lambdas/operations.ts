@@ -87,4 +87,5 @@ export const handlerEnvironment = [
   'MAX_UPLOAD_BYTES',
   'UPLOAD_URL_TTL_SECONDS',
   'DOWNLOAD_URL_TTL_SECONDS',
+  'TENANT_CLAIM',
 ] as const;

@@ -2,13 +2,14 @@ import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { SignJWT, exportJWK, generateKeyPair, importJWK, jwtVerify } from 'jose';
 import type { JWK, JWTPayload } from 'jose';
+import { tenantClaim } from '../lambdas/config';
 
 /** The issuer and audience of local tokens; on AWS they come from the stack's context. */
 export const localIssuer = 'urn:file-service:local';
 export const localAudience = 'file-service';
 
+/** Verified claims: `sub`, and the org under the tenant claim (TENANT_CLAIM, default `org_id`). */
 export interface TokenClaims extends JWTPayload {
-  org_id: string;
   sub: string;
 }
 
@@ -30,7 +31,8 @@ export async function createLocalAuth(dir?: string): Promise<LocalAuth> {
   const { privateKey, publicKey } = await loadOrCreateKeys(dir);
   return {
     async sign({ org, user }, ttlSeconds = 3600) {
-      return new SignJWT({ org_id: org })
+      // The claim the handlers read the org from, as the identity provider would set it.
+      return new SignJWT({ [tenantClaim()]: org })
         .setProtectedHeader({ alg: algorithm })
         .setSubject(user)
         .setIssuer(localIssuer)

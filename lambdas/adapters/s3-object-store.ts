@@ -12,6 +12,7 @@ import {
 } from '@aws-sdk/client-s3';
 import { getSignedUrl } from '@aws-sdk/s3-request-presigner';
 import type { ObjectStore, StoredObject } from '../core/ports';
+import { objectUrl } from './object-urls';
 
 export interface S3ObjectStoreOptions {
   bucket: string;
@@ -140,7 +141,7 @@ export class S3ObjectStore implements ObjectStore {
   }
 
   urlOf(key: string): string {
-    return `${this.options.objectBaseUrl}/${key.split('/').map(encodeURIComponent).join('/')}`;
+    return objectUrl(this.options.objectBaseUrl, key);
   }
 }
 

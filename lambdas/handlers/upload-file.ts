@@ -12,5 +12,6 @@ export const handler = httpHandler('uploadFile', async (request) => {
     ...(body.size_bytes !== undefined ? { size_bytes: body.size_bytes } : {}),
     ...(file_entity_id ? { file_entity_id } : {}),
   });
+  request.metric('uploads', 'Count', 1);
   return { status: 201, body: ticket };
 });
