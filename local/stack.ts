@@ -14,8 +14,11 @@ export interface LocalStackOptions {
   /** Keeps table, objects and signing keys here across restarts; undefined = throwaway. */
   dataDir?: string;
   corsOrigins?: string[];
-  /** How old an unsaved upload must be before the sweeper removes it (default 24 h). */
-  tempExpiryMs?: number;
+  /**
+   * Days after which the temp/ lifecycle rule expires an unsaved upload (default 1, the CDK
+   * prop `tempExpiration`), rounded up to midnight UTC as S3 does.
+   */
+  tempExpirationDays?: number;
   sweepIntervalMs?: number;
   maxUploadBytes?: number;
 }
@@ -29,8 +32,8 @@ export interface LocalStack {
   region: string;
   credentials: { accessKeyId: string; secretAccessKey: string };
   auth: LocalAuth;
-  /** Runs the temp/ expiry now; returns how many uploads it removed. */
-  sweep(): Promise<number>;
+  /** Runs the temp/ expiry as of `at` (default now); returns how many uploads it removed. */
+  sweep(at?: Date): Promise<number>;
   stop(): Promise<void>;
 }
 
@@ -61,7 +64,7 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
         region,
         buckets: [localBucket],
         ...(options.corsOrigins ? { corsOrigins: options.corsOrigins } : {}),
-        ...(options.tempExpiryMs !== undefined ? { tempExpiryMs: options.tempExpiryMs } : {}),
+        ...(options.tempExpirationDays !== undefined ? { tempExpirationDays: options.tempExpirationDays } : {}),
         ...(options.sweepIntervalMs !== undefined ? { sweepIntervalMs: options.sweepIntervalMs } : {}),
       }),
       createLocalAuth(dataDir ? join(dataDir, 'auth') : undefined),
@@ -103,7 +106,7 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
       region,
       credentials,
       auth,
-      sweep: () => s3.sweep(),
+      sweep: (at) => s3.sweep(at),
       stop,
     };
   } catch (error) {
