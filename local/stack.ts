@@ -6,6 +6,8 @@ import { createLocalAuth } from './auth';
 import type { LocalAuth } from './auth';
 import { ensureTable, startLocalDynamoDb } from './dynamodb';
 import { startLocalS3 } from './s3';
+import { startLocalTtl } from './ttl';
+import type { ExpiredItemsListener, LocalTtl } from './ttl';
 
 export interface LocalStackOptions {
   /** API port; 0 or undefined picks a free one. */
@@ -21,6 +23,10 @@ export interface LocalStackOptions {
   tempExpirationDays?: number;
   sweepIntervalMs?: number;
   maxUploadBytes?: number;
+  /** How often DynamoDB TTL is emulated (default 60 s; 0 = only through `expireItems`). */
+  ttlIntervalMs?: number;
+  /** Receives TTL deletions as the DynamoDB Streams events a stream consumer Lambda gets. */
+  onExpired?: ExpiredItemsListener;
 }
 
 export interface LocalStack {
@@ -34,6 +40,10 @@ export interface LocalStack {
   auth: LocalAuth;
   /** Runs the temp/ expiry as of `at` (default now); returns how many uploads it removed. */
   sweep(at?: Date): Promise<number>;
+  /** Runs DynamoDB TTL as of `at` (default now); returns how many items it deleted. */
+  expireItems(at?: Date): Promise<number>;
+  /** Subscribe to TTL deletions (DynamoDB Streams REMOVE records by the service). */
+  ttl: Pick<LocalTtl, 'subscribe'>;
   stop(): Promise<void>;
 }
 
@@ -72,8 +82,17 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
     stops.push(dynamo.stop, s3.stop);
 
     const client = new DynamoDBClient({ endpoint: dynamo.endpoint, region, credentials });
+    stops.push(async () => client.destroy());
     await ensureTable(client, localTable);
-    client.destroy();
+    const ttl = await startLocalTtl({
+      client,
+      table: localTable,
+      region,
+      ...(options.ttlIntervalMs !== undefined ? { intervalMs: options.ttlIntervalMs } : {}),
+      log: (line) => console.error(line),
+    });
+    stops.push(ttl.stop);
+    if (options.onExpired) ttl.subscribe(options.onExpired);
 
     Object.assign(process.env, {
       TABLE_NAME: localTable,
@@ -107,6 +126,8 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
       credentials,
       auth,
       sweep: (at) => s3.sweep(at),
+      expireItems: (at) => ttl.expire(at),
+      ttl: { subscribe: (listener) => ttl.subscribe(listener) },
       stop,
     };
   } catch (error) {
