@@ -8,6 +8,8 @@ import type { LocalAuth, TokenClaims } from './auth';
 
 /** API Gateway refuses request bodies above 10 MB. */
 const maxRequestBytes = 10 * 1024 * 1024;
+/** Lambda refuses to return a response payload above 6 MB (the function then errors). */
+const maxResponseBytes = 6 * 1024 * 1024;
 /** An HTTP API stops waiting for its integration after 30 s. */
 const integrationTimeoutMs = 30_000;
 
@@ -22,7 +24,7 @@ export const gatewayAnswers = {
   unauthorized: { status: 401, message: 'Unauthorized' },
   /** The request body is over 10 MB. */
   tooLarge: { status: 413, message: 'Request Entity Too Large' },
-  /** The integration threw, crashed or returned a result API Gateway cannot read. */
+  /** The integration threw, crashed, returned over 6 MB or a result API Gateway cannot read. */
   internalError: { status: 500, message: 'Internal Server Error' },
   /** The integration did not answer within the 30 s integration timeout. */
   timeout: { status: 503, message: 'Service Unavailable' },
@@ -140,7 +142,11 @@ async function invoke(handler: ApiHandler, event: ApiEvent, timeoutMs: number): 
   });
   const ran = (async (): Promise<Outcome> => {
     try {
-      const result = readResult(await handler(event));
+      const returned = await handler(event);
+      if (Buffer.byteLength(JSON.stringify(returned) ?? '') > maxResponseBytes) {
+        return { kind: 'crashed', reason: `the response payload is over Lambda's ${maxResponseBytes} bytes` };
+      }
+      const result = readResult(returned);
       return result ? { kind: 'answered', result } : { kind: 'crashed', reason: 'the handler returned a malformed result' };
     } catch (error) {
       return { kind: 'crashed', reason: error instanceof Error ? (error.stack ?? error.message) : String(error) };

@@ -46,6 +46,7 @@ const routes: LocalRoute[] = [
     },
   },
   { method: 'GET', path: '/malformed', handler: async () => ({ statusCode: 'teapot' }) as unknown as ApiResult },
+  { method: 'GET', path: '/huge', handler: async () => json(200, { padding: 'x'.repeat(6 * 1024 * 1024) }) },
   { method: 'GET', path: '/plain-object', handler: async () => ({ hello: 'world' }) as unknown as ApiResult },
 ];
 
@@ -151,6 +152,7 @@ describe('answers API Gateway gives by itself', () => {
   it.each([
     ['throws', '/throws'],
     ['returns a status that is not a number', '/malformed'],
+    ['returns more than the 6 MB a Lambda response may carry', '/huge'],
   ])('answers 500 {"message":"Internal Server Error"} when the handler %s, showing nothing of it', async (_name, path) => {
     // Prepare
     const logged = vi.spyOn(console, 'error').mockImplementation(() => undefined);
