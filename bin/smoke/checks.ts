@@ -147,6 +147,22 @@ export const checks: Check[] = [
     run: async (context) => expectSameBytes(await downloaded(context, context.need('fileId'), 0), context.first, 'download'),
   },
   {
+    // Also proves that API Gateway routes a path with a colon in it.
+    name: 'bulk download: POST /v1/files:downloadFiles lists the file with a download URL',
+    run: async (context) => {
+      const id = context.need('fileId');
+      const reply = await context.api('POST', '/v1/files:downloadFiles', { json: [{ id }] });
+      expectStatus(reply, 200, 'bulk download');
+      const [entry] = (Array.isArray(reply.json) ? reply.json : []) as Array<{ file_entity_id?: unknown; download_url?: unknown }>;
+      if (entry?.file_entity_id !== id || typeof entry.download_url !== 'string') {
+        throw new Error(`bulk download: expected one entry with a download_url, got ${reply.text.slice(0, 300)}`);
+      }
+      const { status, bytes } = await context.client.bytes(entry.download_url);
+      if (status !== 200) throw new Error(`GET of the bulk download URL: expected 200, got ${status}`);
+      expectSameBytes(bytes, context.first, 'bulk download');
+    },
+  },
+  {
     name: 'new version: an upload for the file, saved with its _id, adds a second version',
     run: async (context) => {
       const id = context.need('fileId');
