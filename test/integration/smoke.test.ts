@@ -1,25 +1,22 @@
-import { execFile, spawn } from 'node:child_process';
-import type { ChildProcess } from 'node:child_process';
-import { once } from 'node:events';
+import { spawn } from 'node:child_process';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { checks } from '../../bin/smoke/checks';
+import { NpmStartRuns, projectRoot } from './support/npm-start';
 
 /**
  * `npm run smoke` against `npm start`, both as child processes, as a user runs them after
  * `cdk deploy` (with the deployment's URL instead of the local one).
  */
 
-const root = join(import.meta.dirname, '..', '..');
 const startTimeoutMs = 90_000;
 const smokeTimeoutMs = 100_000;
+const runs = new NpmStartRuns();
 
 let dataDir: string;
-let server: ChildProcess | undefined;
 let url: string;
-let output = '';
 
 interface Run {
   code: number | null;
@@ -27,19 +24,35 @@ interface Run {
   stderr: string;
 }
 
-/** `npm run -s <script> -- <args>` with the test's data dir; resolves with its exit code, never rejects on one. */
+/**
+ * `npm run -s <script> -- <args>` with the test's data dir, leading its own process group so a
+ * run that outlasts `timeoutMs` is killed whole (npm, tsx and node); resolves with its exit code.
+ */
 function npmRun(script: string, args: string[], timeoutMs = smokeTimeoutMs): Promise<Run> {
+  const child = spawn('npm', ['run', '-s', script, '--', ...args], {
+    cwd: projectRoot,
+    env: { ...process.env, LOCAL_DATA_DIR: dataDir },
+    stdio: ['ignore', 'pipe', 'pipe'],
+    detached: true,
+  });
+  let stdout = '';
+  let stderr = '';
+  child.stdout?.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
+  child.stderr?.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
   return new Promise((resolve, reject) => {
-    execFile(
-      'npm',
-      ['run', '-s', script, '--', ...args],
-      { cwd: root, env: { ...process.env, LOCAL_DATA_DIR: dataDir }, timeout: timeoutMs, killSignal: 'SIGKILL' },
-      (error, stdout, stderr) => {
-        const code = error ? (typeof error.code === 'number' ? error.code : null) : 0;
-        if (error && code === null) reject(new Error(`npm run ${script} did not finish: ${error.message}\n${stdout}\n${stderr}`));
-        else resolve({ code, stdout, stderr });
-      },
-    );
+    const timer = setTimeout(() => {
+      try {
+        process.kill(-(child.pid as number), 'SIGKILL');
+      } catch {
+        // Already gone.
+      }
+      reject(new Error(`npm run ${script} did not finish within ${timeoutMs} ms:\n${stdout}\n${stderr}`));
+    }, timeoutMs);
+    child.once('error', reject);
+    child.once('close', (code) => {
+      clearTimeout(timer);
+      resolve({ code, stdout, stderr });
+    });
   });
 }
 
@@ -49,46 +62,16 @@ async function token(org: string, user: string): Promise<string> {
   return run.stdout.trim().split('\n').at(-1) ?? '';
 }
 
-/** Stops `npm start` and everything it started: its whole process group. */
-async function stopServer(): Promise<void> {
-  const child = server;
-  if (!child?.pid || child.exitCode !== null || child.signalCode !== null) return;
-  const exited = once(child, 'exit');
-  const signal = (name: NodeJS.Signals) => {
-    try {
-      process.kill(-(child.pid as number), name);
-    } catch {
-      // The group is already gone.
-    }
-  };
-  signal('SIGTERM');
-  const timer = setTimeout(() => signal('SIGKILL'), 20_000);
-  await exited;
-  clearTimeout(timer);
-}
-
 beforeAll(async () => {
   dataDir = await mkdtemp(join(tmpdir(), 'file-service-smoke-'));
-  // Its own process group, so that afterAll can stop npm, tsx, node and Java together.
-  server = spawn('npm', ['start'], {
-    cwd: root,
-    env: { ...process.env, PORT: '0', LOCAL_DATA_DIR: dataDir },
-    stdio: ['ignore', 'pipe', 'pipe'],
-    detached: true,
-  });
-  server.stdout?.on('data', (chunk: Buffer) => (output += chunk.toString()));
-  server.stderr?.on('data', (chunk: Buffer) => (output += chunk.toString()));
-  const deadline = Date.now() + startTimeoutMs;
-  while (!output.includes('Press Ctrl-C')) {
-    if (server.exitCode !== null || Date.now() > deadline) throw new Error(`npm start did not come up:\n${output}`);
-    await new Promise((resolve) => setTimeout(resolve, 100));
-  }
-  url = /running at (http:\/\/\S+)/.exec(output)?.[1] ?? '';
+  ({ url } = await runs.start({ env: { LOCAL_DATA_DIR: dataDir }, readyWithinMs: startTimeoutMs }));
 }, startTimeoutMs + 10_000);
 
+// npm, tsx, the service and DynamoDB Local's Java all go, whatever state a test left them in.
 afterAll(async () => {
-  await stopServer();
+  const left = await runs.killAll();
   if (dataDir) await rm(dataDir, { recursive: true, force: true });
+  expect(left).toEqual([]);
 }, 60_000);
 
 describe('npm run smoke', () => {
@@ -98,7 +81,7 @@ describe('npm run smoke', () => {
     const other = await token('smoke-org-b', 'bob');
 
     // Act
-    const run = await npmRun('smoke', ['--url', url, '--token', own, '--other-token', other]);
+    const run = await npmRun('smoke', ['--url', url, '--token', own, '--other-token', other, '--timeout', '5']);
 
     // Assess
     const lines = run.stdout.trim().split('\n');
@@ -109,7 +92,7 @@ describe('npm run smoke', () => {
 
   it('prints FAIL with the reason and exits 1 when the deployment refuses the token', async () => {
     // Act
-    const run = await npmRun('smoke', ['--url', url, '--token', 'not-a-jwt']);
+    const run = await npmRun('smoke', ['--url', url, '--token', 'not-a-jwt', '--timeout', '5']);
 
     // Assess
     const lines = run.stdout.trim().split('\n');
