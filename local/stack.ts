@@ -6,6 +6,8 @@ import { createLocalAuth } from './auth';
 import type { LocalAuth } from './auth';
 import { ensureTable, startLocalDynamoDb } from './dynamodb';
 import { startLocalS3 } from './s3';
+import { startLocalTtl } from './ttl';
+import type { ExpiredItemsListener, LocalTtl } from './ttl';
 
 export interface LocalStackOptions {
   /** API port; 0 or undefined picks a free one. */
@@ -14,10 +16,17 @@ export interface LocalStackOptions {
   /** Keeps table, objects and signing keys here across restarts; undefined = throwaway. */
   dataDir?: string;
   corsOrigins?: string[];
-  /** How old an unsaved upload must be before the sweeper removes it (default 24 h). */
-  tempExpiryMs?: number;
+  /**
+   * Days after which the temp/ lifecycle rule expires an unsaved upload (default 1, the CDK
+   * prop `tempExpiration`), rounded up to midnight UTC as S3 does.
+   */
+  tempExpirationDays?: number;
   sweepIntervalMs?: number;
   maxUploadBytes?: number;
+  /** How often DynamoDB TTL is emulated (default 60 s; 0 = only through `expireItems`). */
+  ttlIntervalMs?: number;
+  /** Receives TTL deletions as the DynamoDB Streams events a stream consumer Lambda gets. */
+  onExpired?: ExpiredItemsListener;
 }
 
 export interface LocalStack {
@@ -29,8 +38,12 @@ export interface LocalStack {
   region: string;
   credentials: { accessKeyId: string; secretAccessKey: string };
   auth: LocalAuth;
-  /** Runs the temp/ expiry now; returns how many uploads it removed. */
-  sweep(): Promise<number>;
+  /** Runs the temp/ expiry as of `at` (default now); returns how many uploads it removed. */
+  sweep(at?: Date): Promise<number>;
+  /** Runs DynamoDB TTL as of `at` (default now); returns how many items it deleted. */
+  expireItems(at?: Date): Promise<number>;
+  /** Subscribe to TTL deletions (DynamoDB Streams REMOVE records by the service). */
+  ttl: Pick<LocalTtl, 'subscribe'>;
   stop(): Promise<void>;
 }
 
@@ -61,7 +74,7 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
         region,
         buckets: [localBucket],
         ...(options.corsOrigins ? { corsOrigins: options.corsOrigins } : {}),
-        ...(options.tempExpiryMs !== undefined ? { tempExpiryMs: options.tempExpiryMs } : {}),
+        ...(options.tempExpirationDays !== undefined ? { tempExpirationDays: options.tempExpirationDays } : {}),
         ...(options.sweepIntervalMs !== undefined ? { sweepIntervalMs: options.sweepIntervalMs } : {}),
       }),
       createLocalAuth(dataDir ? join(dataDir, 'auth') : undefined),
@@ -69,8 +82,17 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
     stops.push(dynamo.stop, s3.stop);
 
     const client = new DynamoDBClient({ endpoint: dynamo.endpoint, region, credentials });
+    stops.push(async () => client.destroy());
     await ensureTable(client, localTable);
-    client.destroy();
+    const ttl = await startLocalTtl({
+      client,
+      table: localTable,
+      region,
+      ...(options.ttlIntervalMs !== undefined ? { intervalMs: options.ttlIntervalMs } : {}),
+      log: (line) => console.error(line),
+    });
+    stops.push(ttl.stop);
+    if (options.onExpired) ttl.subscribe(options.onExpired);
 
     Object.assign(process.env, {
       TABLE_NAME: localTable,
@@ -103,7 +125,9 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
       region,
       credentials,
       auth,
-      sweep: () => s3.sweep(),
+      sweep: (at) => s3.sweep(at),
+      expireItems: (at) => ttl.expire(at),
+      ttl: { subscribe: (listener) => ttl.subscribe(listener) },
       stop,
     };
   } catch (error) {
