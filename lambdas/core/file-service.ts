@@ -9,7 +9,7 @@ import {
   ServiceUnavailableError,
   UnsupportedMediaTypeError,
 } from './errors';
-import { contentMatchesType, fileTypeOf, mimeEssence, sniffLength } from './file-types';
+import { contentMatchesType, fileTypeOf, mimeEssence, resolveMimeType, sniffLength } from './file-types';
 import type { FileType } from './file-types';
 import { isUuid, parseTempKey, permanentKey, tempKey, tempPrefixOf } from './keys';
 import type { AccessControl, Caller, FileEntity, FileRecord, FileVersion, Relation, S3Ref } from './model';
@@ -19,7 +19,8 @@ import { StaleWriteError } from './ports';
 
 export interface UploadRequest {
   filename: string;
-  mime_type: string;
+  /** Signed into the upload URL; without it the upload is untyped and save types it. */
+  mime_type?: string;
   size_bytes?: number;
   /** Upload the bytes of a new version of this file. */
   file_entity_id?: string;
@@ -103,7 +104,7 @@ export class FileService {
       : undefined;
     const key = tempKey(caller.org, this.newId(), request.filename);
     const upload_url = await this.store.presignUpload(key, {
-      contentType: request.mime_type,
+      ...(request.mime_type !== undefined ? { contentType: request.mime_type } : {}),
       ...(request.size_bytes !== undefined ? { contentLength: request.size_bytes } : {}),
     });
     return {
@@ -132,7 +133,7 @@ export class FileService {
         throw new NotFoundError('Uploaded object not found: upload the bytes to upload_url first (uploads expire after 24 hours)');
       }
       this.assertSizeAllowed(object.size);
-      const mimeType = object.contentType ?? request.mime_type ?? 'application/octet-stream';
+      const mimeType = resolveMimeType({ stored: object.contentType, declared: request.mime_type, filename: request.filename ?? upload.name, head: object.start });
       if (!contentMatchesType(mimeType, object.start)) {
         throw new UnsupportedMediaTypeError(`The uploaded bytes are not ${mimeEssence(mimeType)}`);
       }

@@ -10,7 +10,8 @@ export interface StoredObject {
 /** The object storage the service needs; S3 in production and locally. */
 export interface ObjectStore {
   readonly bucket: string;
-  presignUpload(key: string, options: { contentType: string; contentLength?: number }): Promise<string>;
+  /** Signs the content type when given, so the PUT must send exactly it; else any or none goes. */
+  presignUpload(key: string, options: { contentType?: string; contentLength?: number }): Promise<string>;
   presignDownload(
     key: string,
     options: { filename: string; contentType: string; attachment: boolean },

@@ -41,7 +41,12 @@ const nonnegativeInt = () => z.number().check(z.int(), z.nonnegative());
 
 export const uploadBody = z.object({
   filename,
-  mime_type: z._default(mimeType, 'application/octet-stream'),
+  // Browsers give `File.type === ""` for files they cannot type: such uploads are untyped,
+  // and save types them from their bytes or name.
+  mime_type: z.pipe(
+    z.optional(z.union([z.literal(''), mimeType])),
+    z.transform((value: string | undefined) => value || undefined),
+  ),
   size_bytes: z.optional(nonnegativeInt()),
   index_tag: z.optional(z.string().check(z.maxLength(64))),
   metadata: z.optional(z.record(z.string(), z.string())),
