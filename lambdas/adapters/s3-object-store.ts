@@ -63,7 +63,8 @@ export class S3ObjectStore implements ObjectStore {
     const command = new GetObjectCommand({
       Bucket: this.bucket,
       Key: key,
-      ResponseContentType: options.contentType,
+      // Pinned, so the response never carries a type the object was stored with instead.
+      ResponseContentType: options.contentType || 'application/octet-stream',
       ResponseContentDisposition: contentDisposition(options.filename, options.attachment),
     });
     return getSignedUrl(this.client, command, { expiresIn: this.options.downloadUrlTtlSeconds });

@@ -9,7 +9,7 @@ import {
   ServiceUnavailableError,
   UnsupportedMediaTypeError,
 } from './errors';
-import { contentMatchesType, fileTypeOf, mimeEssence, resolveMimeType, sniffLength } from './file-types';
+import { contentMatchesType, fileTypeOf, mimeEssence, rendersSafelyInline, resolveMimeType, sniffLength } from './file-types';
 import type { FileType } from './file-types';
 import { isUuid, parseTempKey, permanentKey, tempKey, tempPrefixOf } from './keys';
 import type { AccessControl, Caller, FileEntity, FileRecord, FileVersion, Relation, S3Ref } from './model';
@@ -199,7 +199,8 @@ export class FileService {
     const download_url = await this.store.presignDownload(version.s3ref.key, {
       filename: version.filename,
       contentType: version.mime_type,
-      attachment: request.attachment,
+      // Shown inline, HTML or SVG would run its script on the bucket's origin: only safe types are.
+      attachment: request.attachment || !rendersSafelyInline(version.mime_type),
     });
     return { download_url };
   }

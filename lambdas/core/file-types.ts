@@ -157,3 +157,36 @@ export function resolveMimeType(input: {
   return sniffed ?? 'application/octet-stream';
 }
 
+/** Raster image types: browsers only ever draw them. SVG is not one: it is a document that runs script. */
+const rasterImages = new Set([
+  'image/apng',
+  'image/avif',
+  'image/bmp',
+  'image/gif',
+  'image/heic',
+  'image/heif',
+  'image/jpeg',
+  'image/jxl',
+  'image/png',
+  'image/tiff',
+  'image/vnd.microsoft.icon',
+  'image/webp',
+  'image/x-icon',
+  'image/x-ms-bmp',
+]);
+
+/**
+ * Whether a browser can show the type inline, on the bucket's origin, without running anything
+ * in it: raster images, PDF, plain text, audio and video. Everything else (HTML, SVG, XML,
+ * JavaScript, unknown types) is served as an attachment even when asked for inline.
+ */
+export function rendersSafelyInline(mimeType: string): boolean {
+  const essence = mimeEssence(mimeType);
+  if (essence.includes('xml')) return false;
+  return (
+    rasterImages.has(essence) ||
+    essence === 'application/pdf' ||
+    essence === 'text/plain' ||
+    /^(audio|video)\/[\w.+-]+$/.test(essence)
+  );
+}

@@ -12,6 +12,7 @@ export interface ObjectStore {
   readonly bucket: string;
   /** Signs the content type when given, so the PUT must send exactly it; else any or none goes. */
   presignUpload(key: string, options: { contentType?: string; contentLength?: number }): Promise<string>;
+  /** The URL's response always carries `contentType`, whatever the object was stored with. */
   presignDownload(
     key: string,
     options: { filename: string; contentType: string; attachment: boolean },

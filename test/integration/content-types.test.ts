@@ -1,5 +1,6 @@
 import { request as httpRequest } from 'node:http';
 import { describe, expect, it } from 'vitest';
+import { uploadFile } from './support/api';
 import type { Entity, Ticket } from './support/api';
 import { useLocalStack } from './support/stack';
 
@@ -79,5 +80,39 @@ describe('untyped uploads, as a browser makes them for files it cannot type', ()
     // Assess
     expect(saved.status).toBe(201);
     expect(saved.body.filename).toBe(filename);
+  });
+});
+
+describe('inline downloads', () => {
+  async function linkFor(file: { filename: string; mimeType: string; bytes: Buffer }, query: string) {
+    const entity = await uploadFile(context.api, file);
+    const link = await context.api.get<{ download_url: string }>(`/v1/files/${entity._id}/download?${query}`);
+    expect(link.status).toBe(200);
+    return fetch(link.body.download_url);
+  }
+
+  it.each([
+    ['page.html', 'text/html'],
+    ['logo.svg', 'image/svg+xml'],
+  ])('serves %s as an attachment with its type pinned even for attachment=false', async (filename, mimeType) => {
+    // Act
+    const response = await linkFor({ filename, mimeType, bytes: Buffer.from('<svg onload="alert(document.domain)"/>') }, 'attachment=false');
+
+    // Assess
+    expect(response.status).toBe(200);
+    expect(response.headers.get('content-disposition')).toMatch(new RegExp(`^attachment; filename="${filename}"`));
+    expect(response.headers.get('content-type')).toBe(mimeType);
+    await response.arrayBuffer();
+  });
+
+  it('serves a PNG inline for attachment=false', async () => {
+    // Act
+    const response = await linkFor({ filename: 'photo.png', mimeType: 'image/png', bytes: png }, 'attachment=false');
+
+    // Assess
+    expect(response.status).toBe(200);
+    expect(response.headers.get('content-disposition')).toMatch(/^inline; filename="photo\.png"/);
+    expect(response.headers.get('content-type')).toBe('image/png');
+    expect(Buffer.from(await response.arrayBuffer()).equals(png)).toBe(true);
   });
 });

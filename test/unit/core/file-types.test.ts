@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { contentMatchesType, fileTypeOf, readableSize, resolveMimeType } from '../../../lambdas/core/file-types';
+import { contentMatchesType, fileTypeOf, readableSize, rendersSafelyInline, resolveMimeType } from '../../../lambdas/core/file-types';
 
 const bytes = (...values: number[]) => Uint8Array.from(values);
 const ascii = (text: string) => new TextEncoder().encode(text);
@@ -161,4 +161,28 @@ describe('resolveMimeType', () => {
     // Assess
     expect(type).toBe(expected);
   });
+});
+
+describe('rendersSafelyInline', () => {
+  it.each(['image/png', 'IMAGE/JPEG', 'image/gif', 'image/webp', 'image/avif', 'application/pdf', 'text/plain; charset=utf-8', 'audio/ogg', 'video/webm'])(
+    'lets %s be shown inline',
+    (mimeType) => {
+      // Act
+      const inline = rendersSafelyInline(mimeType);
+
+      // Assess
+      expect(inline).toBe(true);
+    },
+  );
+
+  it.each(['text/html', 'image/svg+xml', 'Image/SVG+XML; charset=utf-8', 'application/xhtml+xml', 'text/xml', 'application/xml', 'text/javascript', 'application/octet-stream', 'text/csv', 'image/x-unknown+xml', 'audio/', 'weird'])(
+    'serves %s only as an attachment',
+    (mimeType) => {
+      // Act
+      const inline = rendersSafelyInline(mimeType);
+
+      // Assess
+      expect(inline).toBe(false);
+    },
+  );
 });
