@@ -133,7 +133,7 @@ export class FileService {
         throw new NotFoundError('Uploaded object not found: upload the bytes to upload_url first (uploads expire after 24 hours)');
       }
       this.assertSizeAllowed(object.size);
-      const mimeType = resolveMimeType({ stored: object.contentType, declared: request.mime_type, filename: request.filename ?? upload.name, head: object.start });
+      const mimeType = await resolveMimeType({ stored: object.contentType, declared: request.mime_type, filename: request.filename ?? upload.name, head: object.start });
       if (!contentMatchesType(mimeType, object.start)) {
         throw new UnsupportedMediaTypeError(`The uploaded bytes are not ${mimeEssence(mimeType)}`);
       }

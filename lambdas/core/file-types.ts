@@ -1,5 +1,4 @@
 /** Classification of files by MIME type, human-readable sizes and content sniffing. */
-import mime from 'mime';
 
 export const fileTypes = [
   'document',
@@ -130,11 +129,21 @@ export function isSpecificType(mimeType: string | undefined): mimeType is string
 /** Formats whose extension names them more precisely than their signature (docx, xlsx, odt, epub are zips). */
 const containerTypes = new Set(['application/zip']);
 
+let registry: Promise<{ getType(extension: string): string | null }> | undefined;
+
+/**
+ * The `mime` package's registry, loaded on first use: building its tables costs tens of
+ * milliseconds, and only saves of untyped uploads need it, so no other cold start pays.
+ */
+function mimeRegistry() {
+  return (registry ??= import('mime').then((module) => module.default));
+}
+
 /** The type the extension names (a maintained registry, not a table of ours), if the name has one. */
-export function typeOfFilename(filename: string): string | undefined {
+export async function typeOfFilename(filename: string): Promise<string | undefined> {
   const dot = filename.lastIndexOf('.');
   if (dot <= 0 || dot === filename.length - 1) return undefined;
-  return mime.getType(filename.slice(dot + 1)) ?? undefined;
+  return (await mimeRegistry()).getType(filename.slice(dot + 1)) ?? undefined;
 }
 
 /**
@@ -143,16 +152,16 @@ export function typeOfFilename(filename: string): string | undefined {
  * An untyped file is typed by its bytes, else by its extension unless the bytes refute it,
  * else it stays application/octet-stream.
  */
-export function resolveMimeType(input: {
+export async function resolveMimeType(input: {
   stored: string | undefined;
   declared: string | undefined;
   filename: string;
   head: Uint8Array;
-}): string {
+}): Promise<string> {
   if (isSpecificType(input.stored)) return input.stored;
   if (isSpecificType(input.declared)) return input.declared;
   const sniffed = sniffMimeType(input.head);
-  const named = typeOfFilename(input.filename);
+  const named = await typeOfFilename(input.filename);
   if (named && contentMatchesType(named, input.head) && (!sniffed || containerTypes.has(sniffed))) return named;
   return sniffed ?? 'application/octet-stream';
 }

@@ -125,9 +125,9 @@ describe('resolveMimeType', () => {
   const html = new TextEncoder().encode('<!doctype html><script>alert(1)</script>');
   const none = { stored: undefined, declared: undefined };
 
-  it('keeps the type the object was stored with, as a typed upload signed it', () => {
+  it('keeps the type the object was stored with, as a typed upload signed it', async () => {
     // Act
-    const type = resolveMimeType({ stored: 'text/plain; charset=utf-8', declared: 'image/png', filename: 'a.png', head: png });
+    const type = await resolveMimeType({ stored: 'text/plain; charset=utf-8', declared: 'image/png', filename: 'a.png', head: png });
 
     // Assess
     expect(type).toBe('text/plain; charset=utf-8');
@@ -135,9 +135,9 @@ describe('resolveMimeType', () => {
 
   it.each(['binary/octet-stream', 'application/octet-stream', 'Application/Octet-Stream; x=y', ''])(
     'treats a stored %j as untyped and takes the type given at save',
-    (stored) => {
+    async (stored) => {
       // Act
-      const type = resolveMimeType({ stored, declared: 'text/csv', filename: 'a.bin', head: png });
+      const type = await resolveMimeType({ stored, declared: 'text/csv', filename: 'a.bin', head: png });
 
       // Assess
       expect(type).toBe('text/csv');
@@ -154,9 +154,9 @@ describe('resolveMimeType', () => {
     ['the generic type when the bytes refute the extension', 'fake.png', html, 'application/octet-stream'],
     ['the generic type for an unknown extension', 'data.qqq', html, 'application/octet-stream'],
     ['the generic type for a dot file, which has no extension', '.pdf', html, 'application/octet-stream'],
-  ])('types an untyped upload from %s', (_case, filename, head, expected) => {
+  ])('types an untyped upload from %s', async (_case, filename, head, expected) => {
     // Act
-    const type = resolveMimeType({ ...none, filename, head });
+    const type = await resolveMimeType({ ...none, filename, head });
 
     // Assess
     expect(type).toBe(expected);
