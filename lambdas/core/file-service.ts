@@ -13,9 +13,11 @@ import { contentMatchesType, fileTypeOf, mimeEssence, rendersSafelyInline, resol
 import type { FileType } from './file-types';
 import { isUuid, parseTempKey, permanentKey, tempKey, tempPrefixOf } from './keys';
 import type { AccessControl, Caller, FileEntity, FileRecord, FileVersion, Relation, S3Ref } from './model';
-import { toFileEntity } from './model';
+import { entityVersionLimit, toFileEntity } from './model';
 import type { FileRepository, ObjectStore, UploadClaim } from './ports';
 import { StaleWriteError } from './ports';
+import { versionPage } from './versions';
+import type { VersionPage, VersionPageRequest } from './versions';
 
 export interface UploadRequest {
   filename: string;
@@ -176,6 +178,11 @@ export class FileService {
     return this.render(await this.activeRecord(caller, id));
   }
 
+  /** Every version of the file, newest first, a page at a time. */
+  async listVersions(caller: Caller, id: string, request: VersionPageRequest): Promise<VersionPage> {
+    return versionPage(this.repository, await this.activeRecord(caller, id), request);
+  }
+
   /** Deletes the file and the bytes of every version. Retrying finishes a delete cut short. */
   async delete(caller: Caller, id: string): Promise<FileEntity> {
     assertFileId(id);
@@ -330,8 +337,9 @@ export class FileService {
     await this.store.delete([key]).catch(() => undefined);
   }
 
+  /** The entity with its newest versions only: a response must stay small however many there are. */
   private async render(record: FileRecord): Promise<FileEntity> {
-    const versions = await this.repository.listVersions(record.org, record.id);
+    const { versions } = await this.repository.listVersionPage(record.org, record.id, { limit: entityVersionLimit });
     return toFileEntity(record, versions, this.store.urlOf(record.s3ref.key));
   }
 

@@ -64,6 +64,15 @@ export interface FileRepository {
   /** Every version, newest first. */
   listVersions(org: string, id: string): Promise<FileVersion[]>;
   /**
+   * At most `limit` versions, newest first, numbered below `olderThan` when given; reads no
+   * more than that. `more` is false when no older version can follow.
+   */
+  listVersionPage(
+    org: string,
+    id: string,
+    page: { limit: number; olderThan?: number },
+  ): Promise<{ versions: FileVersion[]; more: boolean }>;
+  /**
    * Writes a new entity, its first version and the upload's claim in one transaction.
    * AlreadySavedError if the upload was claimed, StaleWriteError if the id exists.
    */

@@ -2,6 +2,7 @@ import * as z from 'zod/mini';
 import { en } from 'zod/locales';
 import { fileTypes } from '../core/file-types';
 import { isUuid } from '../core/keys';
+import { defaultVersionPageSize, maxVersionPageSize } from '../core/versions';
 
 /**
  * Request schemas (epilot's UploadFilePayload, SaveFilePayloadV2, DownloadFilesPayload and
@@ -97,6 +98,21 @@ export const downloadQuery = z.object({
     z.transform((value: string | undefined) => Number(value ?? 0)),
   ),
   attachment: booleanFlag(true),
+});
+
+/** listFileVersions: `limit` from 1 to 100 (default 50), `cursor` as the previous page returned. */
+export const versionsQuery = z.object({
+  limit: z.pipe(
+    z.optional(
+      z.string().check(
+        z.refine((value) => /^\d{1,3}$/.test(value) && Number(value) >= 1 && Number(value) <= maxVersionPageSize, {
+          message: `must be a whole number from 1 to ${maxVersionPageSize}`,
+        }),
+      ),
+    ),
+    z.transform((value: string | undefined) => Number(value ?? defaultVersionPageSize)),
+  ),
+  cursor: z.optional(z.string().check(z.minLength(1, 'must not be empty'), z.maxLength(512, 'is not a cursor this API returned'))),
 });
 
 export const downloadFilesBody = z.array(
