@@ -337,9 +337,16 @@ export class FileService {
     await this.store.delete([key]).catch(() => undefined);
   }
 
-  /** The entity with its newest versions only: a response must stay small however many there are. */
+  /**
+   * The entity with its newest versions only: a response must stay small however many there
+   * are. Up to the limit, reading them all is reading exactly that, and it avoids a Query with
+   * Limit, which DynamoDB Local serves far slower while concurrent saves write the same file.
+   */
   private async render(record: FileRecord): Promise<FileEntity> {
-    const { versions } = await this.repository.listVersionPage(record.org, record.id, { limit: entityVersionLimit });
+    const versions =
+      record.latest_version > entityVersionLimit
+        ? (await this.repository.listVersionPage(record.org, record.id, { limit: entityVersionLimit })).versions
+        : await this.repository.listVersions(record.org, record.id);
     return toFileEntity(record, versions, this.store.urlOf(record.s3ref.key));
   }
 

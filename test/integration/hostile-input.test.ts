@@ -238,7 +238,7 @@ const groups: Record<string, Case[]> = {
     c('an unknown version of the API', 'GET', '/v3/files/{id}', 404),
     c('a download route that only exists in v1', 'GET', '/v2/files/{id}/download', 404),
     c('a bulk download route that only exists in v1', 'POST', '/v2/files:downloadFiles', 404, [{ id: unknownId }]),
-    c('an unknown sub-resource', 'GET', '/v1/files/{id}/versions', 404),
+    c('an unknown sub-resource', 'GET', '/v1/files/{id}/history', 404),
     c('a trailing slash', 'GET', '/v1/files/{id}/download/', 404),
     c('an empty id segment', 'GET', '/v2/files//download', 404),
     c('an upper-case path', 'GET', '/V2/FILES/{id}', 404),
