@@ -55,6 +55,12 @@ export const operations: readonly Operation[] = [
     permissions: ['table:read'],
   },
   {
+    name: 'listFileVersions',
+    entry: 'list-versions',
+    routes: [{ method: 'GET', path: '/v1/files/{id}/versions' }],
+    permissions: ['table:read'],
+  },
+  {
     name: 'deleteFile',
     entry: 'delete-file',
     routes: [

@@ -245,7 +245,7 @@ const groups: Record<string, Case[]> = {
     noRoute('an unknown version of the API', 'GET', '/v3/files/{id}'),
     noRoute('a download route that only exists in v1', 'GET', '/v2/files/{id}/download'),
     noRoute('a bulk download route that only exists in v1', 'POST', '/v2/files:downloadFiles', [{ id: unknownId }]),
-    noRoute('an unknown sub-resource', 'GET', '/v1/files/{id}/versions'),
+    noRoute('an unknown sub-resource', 'GET', '/v1/files/{id}/history'),
     noRoute('a trailing slash', 'GET', '/v1/files/{id}/download/'),
     noRoute('an empty id segment', 'GET', '/v2/files//download'),
     noRoute('an upper-case path', 'GET', '/V2/FILES/{id}'),
