@@ -155,6 +155,15 @@ const downloadMany: Route = {
   },
 };
 
+const listVersions: Route = {
+  mutates: false,
+  prepare: async () => shared,
+  call: (api, { file }) => api.get(`/v1/files/${file._id}/versions`),
+  succeeded: async (response, { file }) => {
+    expect(response.body).toEqual({ results: [expect.objectContaining({ version: 0, s3ref: file.s3ref })] });
+  },
+};
+
 const routes = {
   'POST /v1/files/upload?file_entity_id': upload('/v1/files/upload'),
   'POST /v2/files/upload?file_entity_id': upload('/v2/files/upload'),
@@ -167,6 +176,7 @@ const routes = {
   'DELETE /v2/files/{id}': remove('/v2/files'),
   'GET /v1/files/{id}/download': download,
   'POST /v1/files:downloadFiles': downloadMany,
+  'GET /v1/files/{id}/versions': listVersions,
 } satisfies Record<string, Route>;
 
 /** One status per principal, in the order of `principals`. */
@@ -188,6 +198,7 @@ const outcomes: Record<keyof typeof routes, Outcomes> = {
   'DELETE /v2/files/{id}':                 [200, 404, 401, 401, 401, 401, 401, 401, 403, 403],
   'GET /v1/files/{id}/download':           [200, 404, 401, 401, 401, 401, 401, 401, 403, 403],
   'POST /v1/files:downloadFiles':          [200, 200, 401, 401, 401, 401, 401, 401, 403, 403],
+  'GET /v1/files/{id}/versions':           [200, 404, 401, 401, 401, 401, 401, 401, 403, 403],
 };
 
 for (const [name, route] of Object.entries(routes) as Array<[keyof typeof routes, Route]>) {
