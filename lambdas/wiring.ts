@@ -41,7 +41,7 @@ export function createAdapters(config: Config): { repository: FileRepository; st
 
 /** Builds the service and its SDK clients from configuration. */
 export function createFileService(config: Config): FileService {
-  return new FileService({ ...createAdapters(config), limits: { maxUploadBytes: config.maxUploadBytes } });
+  return new FileService({ ...createAdapters(config), limits: { maxUploadBytes: config.maxUploadBytes, tempExpiryDays: config.tempExpiryDays } });
 }
 
 let service: FileService | undefined;

@@ -8,19 +8,24 @@ import {
 } from '@aws-sdk/lib-dynamodb';
 import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import type { FileRecord, FileVersion } from '../core/model';
-import type { FileRepository, UploadClaim } from '../core/ports';
-import { AlreadySavedError, StaleWriteError } from '../core/ports';
+import type { FileRepository, SaveIntent, UploadClaim } from '../core/ports';
+import { AlreadySavedError, IntentConflictError, InvalidItemError, StaleWriteError } from '../core/ports';
 
 /**
  * One table, one item collection per file:
  *   pk = FILE#<org>#<id>, sk = FILE               the entity
  *   pk = FILE#<org>#<id>, sk = VERSION#<0000000n>  one item per version
  *   pk = UPLOAD#<org>#<uploadId>, sk = UPLOAD      what an upload became (expires via TTL)
- * The org is part of every key, so no read can reach another org's file.
+ *   pk = INTENT#<org>#<uploadId>, sk = INTENT      a save between its copy and its commit
+ *                                                  (expires via TTL: the orphan reaper's cue)
+ * The org is part of every key, so no read can reach another org's file. Every read of the
+ * base table is consistent: each one can follow a write the caller just made.
  */
 const entitySk = 'FILE';
 const versionPrefix = 'VERSION#';
 const claimSk = 'UPLOAD';
+const intentSk = 'INTENT';
+const intentPkPrefix = 'INTENT#';
 /** BatchWriteItem takes at most this many requests. */
 const batchWriteSize = 25;
 
@@ -30,6 +35,10 @@ function pk(org: string, id: string): string {
 
 function claimPk(org: string, uploadId: string): string {
   return `UPLOAD#${encodeURIComponent(org)}#${uploadId}`;
+}
+
+function intentPk(org: string, uploadId: string): string {
+  return `${intentPkPrefix}${encodeURIComponent(org)}#${uploadId}`;
 }
 
 function versionSk(version: number): string {
@@ -51,7 +60,7 @@ export class DynamoFileRepository implements FileRepository {
 
   async getVersion(org: string, id: string, version: number): Promise<FileVersion | undefined> {
     const { Item } = await this.client.send(
-      new GetCommand({ TableName: this.tableName, Key: { pk: pk(org, id), sk: versionSk(version) } }),
+      new GetCommand({ TableName: this.tableName, Key: { pk: pk(org, id), sk: versionSk(version) }, ConsistentRead: true }),
     );
     return Item ? withoutKeys<FileVersion>(Item) : undefined;
   }
@@ -83,7 +92,51 @@ export class DynamoFileRepository implements FileRepository {
     return Item ? withoutKeys<UploadClaim>(Item) : undefined;
   }
 
-  async create(record: FileRecord, version: FileVersion, claim: UploadClaim): Promise<void> {
+  async getIntent(org: string, uploadId: string): Promise<SaveIntent | undefined> {
+    const { Item } = await this.client.send(
+      new GetCommand({ TableName: this.tableName, Key: { pk: intentPk(org, uploadId), sk: intentSk }, ConsistentRead: true }),
+    );
+    return Item ? withoutKeys<SaveIntent>(Item) : undefined;
+  }
+
+  async recordIntent(intent: SaveIntent): Promise<void> {
+    try {
+      await this.client.send(
+        new TransactWriteCommand({
+          TransactItems: [
+            {
+              Put: {
+                TableName: this.tableName,
+                Item: { pk: intentPk(intent.org, intent.upload_id), sk: intentSk, ...intent },
+                // A retry of the same save (same bytes, same key) may record it again.
+                ConditionExpression: 'attribute_not_exists(pk) OR (etag = :etag AND #key = :key)',
+                ExpressionAttributeNames: { '#key': 'key' },
+                ExpressionAttributeValues: { ':etag': intent.etag, ':key': intent.key },
+              },
+            },
+            {
+              ConditionCheck: {
+                TableName: this.tableName,
+                Key: { pk: claimPk(intent.org, intent.upload_id), sk: claimSk },
+                ConditionExpression: 'attribute_not_exists(pk)',
+              },
+            },
+          ],
+        }),
+      );
+    } catch (error) {
+      if (error instanceof TransactionCanceledException) {
+        const [intentReason, claimReason] = error.CancellationReasons ?? [];
+        if (claimReason?.Code === 'ConditionalCheckFailed') throw new AlreadySavedError();
+        if (intentReason?.Code === 'ConditionalCheckFailed' || isConditionRace(error.CancellationReasons ?? [])) {
+          throw new IntentConflictError();
+        }
+      }
+      throw asInvalidItem(error);
+    }
+  }
+
+  async create(record: FileRecord, version: FileVersion, claim: UploadClaim, intent: SaveIntent): Promise<void> {
     await this.transact([
       {
         Put: {
@@ -93,11 +146,12 @@ export class DynamoFileRepository implements FileRepository {
         },
       },
       this.putVersion(record, version),
+      this.deleteIntent(intent),
       this.putClaim(claim),
     ]);
   }
 
-  async addVersion(record: FileRecord, version: FileVersion, claim: UploadClaim): Promise<void> {
+  async addVersion(record: FileRecord, version: FileVersion, claim: UploadClaim, intent: SaveIntent): Promise<void> {
     await this.transact([
       {
         Put: {
@@ -109,6 +163,7 @@ export class DynamoFileRepository implements FileRepository {
         },
       },
       this.putVersion(record, version),
+      this.deleteIntent(intent),
       this.putClaim(claim),
     ]);
   }
@@ -159,6 +214,19 @@ export class DynamoFileRepository implements FileRepository {
     };
   }
 
+  /** Only this save's own intent: if it is gone or another save's, this save must not commit. */
+  private deleteIntent(intent: SaveIntent) {
+    return {
+      Delete: {
+        TableName: this.tableName,
+        Key: { pk: intentPk(intent.org, intent.upload_id), sk: intentSk },
+        ConditionExpression: 'etag = :etag AND #key = :key',
+        ExpressionAttributeNames: { '#key': 'key' },
+        ExpressionAttributeValues: { ':etag': intent.etag, ':key': intent.key },
+      },
+    };
+  }
+
   private putClaim(claim: UploadClaim) {
     return {
       Put: {
@@ -169,7 +237,10 @@ export class DynamoFileRepository implements FileRepository {
     };
   }
 
-  /** The claim is always the last item of a transaction, so its refusal can be told apart. */
+  /**
+   * The claim is always the last item of a transaction and the intent the one before it, so
+   * their refusals can be told apart.
+   */
   private async transact(items: NonNullable<ConstructorParameters<typeof TransactWriteCommand>[0]['TransactItems']>): Promise<void> {
     try {
       await this.client.send(new TransactWriteCommand({ TransactItems: items }));
@@ -179,9 +250,12 @@ export class DynamoFileRepository implements FileRepository {
         if (reasons.length === items.length && reasons.at(-1)?.Code === 'ConditionalCheckFailed') {
           throw new AlreadySavedError();
         }
+        if (reasons.length === items.length && reasons.at(-2)?.Code === 'ConditionalCheckFailed') {
+          throw new IntentConflictError('the intent of this save is gone or belongs to another save');
+        }
         if (isConditionRace(reasons)) throw new StaleWriteError();
       }
-      throw error;
+      throw asInvalidItem(error);
     }
   }
 }
@@ -191,6 +265,27 @@ function isConditionRace(reasons: NonNullable<TransactionCanceledException['Canc
   return reasons.some(
     (reason) => reason.Code === 'ConditionalCheckFailed' || reason.Code === 'TransactionConflict',
   );
+}
+
+/**
+ * DynamoDB refuses items it cannot store (over 400 KB, say) with a ValidationException: the
+ * request's fault, never a fault of the service.
+ */
+function asInvalidItem(error: unknown): unknown {
+  if (error instanceof Error && error.name === 'ValidationException') return new InvalidItemError(error.message, { cause: error });
+  return error;
+}
+
+/**
+ * The save intent an item image holds (a DynamoDB stream record's OldImage, unmarshalled),
+ * or undefined for any other item.
+ */
+export function intentOfImage(image: Record<string, unknown>): SaveIntent | undefined {
+  if (typeof image.pk !== 'string' || !image.pk.startsWith(intentPkPrefix) || image.sk !== intentSk) return undefined;
+  const intent = withoutKeys<SaveIntent>(image);
+  const complete =
+    typeof intent.org === 'string' && typeof intent.upload_id === 'string' && typeof intent.key === 'string' && typeof intent.etag === 'string';
+  return complete ? intent : undefined;
 }
 
 /** The stored item without its table keys; the table holds only what this class wrote. */

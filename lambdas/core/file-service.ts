@@ -14,8 +14,10 @@ import type { FileType } from './file-types';
 import { isUuid, parseTempKey, permanentKey, tempKey, tempPrefixOf } from './keys';
 import type { AccessControl, Caller, FileEntity, FileRecord, FileVersion, Relation, S3Ref } from './model';
 import { toFileEntity } from './model';
-import type { FileRepository, ObjectStore, UploadClaim } from './ports';
-import { StaleWriteError } from './ports';
+import { assertMetadataFits } from './metadata-limits';
+import type { FileRepository, ObjectStore, SaveIntent, UploadClaim } from './ports';
+import { IntentConflictError, InvalidItemError, SourceChangedError, StaleWriteError } from './ports';
+import { UploadWindow } from './upload-window';
 
 export interface UploadRequest {
   filename: string;
@@ -65,6 +67,8 @@ export type DownloadResult =
 
 export interface FileServiceLimits {
   maxUploadBytes: number;
+  /** How many days after its upload an object can be saved (default 1, the lifecycle rule's). */
+  tempExpiryDays?: number;
 }
 
 export interface FileServiceDeps {
@@ -77,14 +81,13 @@ export interface FileServiceDeps {
 
 /** How long a save keeps retrying while other saves to the same file keep winning the race. */
 const versionRaceBudgetMs = 15_000;
-/** Claims outlive the uploads they protect (24 h) with a margin; then the table's TTL drops them. */
-const claimLifetimeSeconds = 2 * 24 * 3600;
 
 /** The service's use cases. No AWS types: storage is reached through the ports. */
 export class FileService {
   private readonly repository: FileRepository;
   private readonly store: ObjectStore;
   private readonly limits: FileServiceLimits;
+  private readonly window: UploadWindow;
   private readonly now: () => Date;
   private readonly newId: () => string;
 
@@ -92,6 +95,7 @@ export class FileService {
     this.repository = deps.repository;
     this.store = deps.store;
     this.limits = deps.limits;
+    this.window = new UploadWindow(deps.limits.tempExpiryDays ?? 1);
     this.now = deps.now ?? (() => new Date());
     this.newId = deps.newId ?? randomUUID;
   }
@@ -118,18 +122,37 @@ export class FileService {
    * new file takes its upload's id, the permanent key depends only on the upload, and the
    * upload's claim is written with the version, so a retried or repeated save finishes the
    * first one or answers what it became, and never leaves a second file or object.
+   *
+   * Our own records decide first: a claimed upload answers what it became without touching
+   * any bytes (on AWS a gone temp object is a 403, not a 404, and a saved version's bytes must
+   * never change). Before copying, the save records its intent (the key, and the ETag of the
+   * bytes it inspected); the copy is conditional on that ETag, and the version's transaction
+   * deletes the intent. An intent that is never deleted expires and its copy is reaped.
    */
   async save(caller: Caller, request: SaveRequest, options: SaveOptions): Promise<{ entity: FileEntity; created: boolean }> {
     const upload = this.ownUpload(caller, request.s3ref);
+    assertMetadataFits(request);
     return retryable(async () => {
+      const done = await this.replay(caller, upload.uploadId);
+      if (done instanceof NotFoundError) throw done;
+      if (done) return done;
+
       const existing = request.id ? await this.activeRecord(caller, request.id) : undefined;
       const object = await this.store.inspect(request.s3ref.key, sniffLength);
       if (!object) {
-        // A repeated save whose first attempt completed finds no temp object: answer as it did.
+        // A concurrent save of the same upload may have finished and removed the temp object.
         const replay = await this.replay(caller, upload.uploadId);
         if (replay instanceof NotFoundError) throw replay;
         if (replay) return replay;
-        throw new NotFoundError('Uploaded object not found: upload the bytes to upload_url first (uploads expire after 24 hours)');
+        throw new NotFoundError(
+          `Uploaded object not found: upload the bytes to upload_url first (uploads can be saved for ${this.window.days} day(s))`,
+        );
+      }
+      const createdAt = this.now();
+      if (this.window.isExpired(object.lastModified, createdAt)) {
+        throw new NotFoundError(
+          `Uploaded object expired: uploads can be saved for ${this.window.days} day(s) after their bytes were uploaded; upload again`,
+        );
       }
       this.assertSizeAllowed(object.size);
       const mimeType = object.contentType ?? request.mime_type ?? 'application/octet-stream';
@@ -139,7 +162,6 @@ export class FileService {
 
       const fileId = existing?.id ?? upload.uploadId;
       const key = permanentKey(caller.org, fileId, upload.uploadId, upload.name);
-      const createdAt = this.now();
       const version: Omit<FileVersion, 'version'> = {
         s3ref: { bucket: this.store.bucket, key },
         filename: request.filename ?? upload.name,
@@ -153,15 +175,23 @@ export class FileService {
         upload_id: upload.uploadId,
         file_id: fileId,
         created: !existing,
-        expires_at: Math.floor(createdAt.getTime() / 1000) + claimLifetimeSeconds,
+        expires_at: this.window.claimExpiry(createdAt),
+      };
+      const intent: SaveIntent = {
+        org: caller.org,
+        upload_id: upload.uploadId,
+        key,
+        etag: object.etag,
+        expires_at: this.window.intentExpiry(object.lastModified),
       };
 
       let saved: { entity: FileEntity; created: boolean };
       try {
-        await this.store.copy(request.s3ref.key, key);
+        await this.repository.recordIntent(intent);
+        await this.store.copy(request.s3ref.key, key, object.etag);
         const entity = existing
-          ? await this.appendVersion(caller, existing, version, request, options.versionOnly, claim)
-          : await this.createFile(caller, fileId, version, request, claim);
+          ? await this.appendVersion(caller, existing, version, request, options.versionOnly, claim, intent)
+          : await this.createFile(caller, fileId, version, request, claim, intent);
         saved = { entity, created: !existing };
       } catch (error) {
         saved = await this.recoverSave(caller, upload.uploadId, key, error);
@@ -225,6 +255,7 @@ export class FileService {
     version: Omit<FileVersion, 'version'>,
     request: SaveRequest,
     claim: Omit<UploadClaim, 'version'>,
+    intent: SaveIntent,
   ): Promise<FileEntity> {
     const first: FileVersion = { ...version, version: 1 };
     const record: FileRecord = {
@@ -241,7 +272,7 @@ export class FileService {
       s3ref: first.s3ref,
       status: 'active',
     };
-    await this.repository.create(record, first, { ...claim, version: 1 });
+    await this.repository.create(record, first, { ...claim, version: 1 }, intent);
     return toFileEntity(record, [first], this.store.urlOf(record.s3ref.key));
   }
 
@@ -257,6 +288,7 @@ export class FileService {
     request: SaveRequest,
     versionOnly: boolean,
     claim: Omit<UploadClaim, 'version'>,
+    intent: SaveIntent,
   ): Promise<FileEntity> {
     const deadline = Date.now() + versionRaceBudgetMs;
     let current = existing;
@@ -272,7 +304,7 @@ export class FileService {
         updated_at: next.created_at,
       };
       try {
-        await this.repository.addVersion(record, next, { ...claim, version: next.version });
+        await this.repository.addVersion(record, next, { ...claim, version: next.version }, intent);
         return this.render(record);
       } catch (error) {
         if (!(error instanceof StaleWriteError)) throw error;
@@ -286,10 +318,11 @@ export class FileService {
   }
 
   /**
-   * A save failed after copying its bytes. If the upload was saved after all (a repeated
+   * A save failed after recording its intent. If the upload was saved after all (a repeated
    * save, or a write that committed before its answer was lost), answer with that. If the
    * file was deleted meanwhile, nothing can ever point at the copy, so remove it. Otherwise
-   * the copy stays where a retry of the same save will use it.
+   * the copy stays where a retry of the same save will use it, and where the orphan reaper
+   * finds it through the intent if no retry ever comes.
    */
   private async recoverSave(
     caller: Caller,
@@ -303,6 +336,15 @@ export class FileService {
       throw outcome ?? error;
     }
     if (outcome) return outcome;
+    if (error instanceof SourceChangedError) {
+      throw new ConflictError('The uploaded object changed or disappeared while it was being saved; save it again');
+    }
+    if (error instanceof IntentConflictError) {
+      throw new ConflictError('This upload is being saved with other bytes or as another file right now; retry, or upload again');
+    }
+    if (error instanceof InvalidItemError) {
+      throw new BadRequestError(`The file's metadata cannot be stored: ${truncate(error.message)}`);
+    }
     throw error;
   }
 

@@ -5,6 +5,10 @@ export interface StoredObject {
   contentType?: string;
   /** The object's first bytes, to check its real type. */
   start: Uint8Array;
+  /** Names these exact bytes: a copy made on condition of this ETag copies what was inspected. */
+  etag: string;
+  /** When the bytes were written; an upload older than the save window is refused. */
+  lastModified: Date;
 }
 
 /** The object storage the service needs; S3 in production and locally. */
@@ -15,9 +19,16 @@ export interface ObjectStore {
     key: string,
     options: { filename: string; contentType: string; attachment: boolean },
   ): Promise<string>;
-  /** Size, type and up to `length` leading bytes of an object, or undefined when there is none. */
+  /**
+   * Size, type and up to `length` leading bytes of an object, or undefined when there is none.
+   * Without s3:ListBucket S3 answers a missing key with 403 AccessDenied: that is none too.
+   */
   inspect(key: string, length: number): Promise<StoredObject | undefined>;
-  copy(fromKey: string, toKey: string): Promise<void>;
+  /**
+   * Copies the object if its ETag is still `ifMatch`; SourceChangedError when it changed or is
+   * gone, so the bytes copied are always the bytes that were inspected.
+   */
+  copy(fromKey: string, toKey: string, ifMatch: string): Promise<void>;
   /** Deletes the keys; keys that do not exist are not an error. */
   delete(keys: string[]): Promise<void>;
   /** The object's plain URL (reachable only if the object is public). */
@@ -29,6 +40,33 @@ export class StaleWriteError extends Error {
   constructor(message = 'the file changed while it was being written') {
     super(message);
     this.name = 'StaleWriteError';
+  }
+}
+
+/** The object to copy changed or disappeared since it was inspected. */
+export class SourceChangedError extends Error {
+  constructor(message = 'the uploaded object changed or disappeared since it was inspected') {
+    super(message);
+    this.name = 'SourceChangedError';
+  }
+}
+
+/**
+ * Another save of the same upload holds its intent with other bytes or another target, or the
+ * intent this save recorded is gone: this save must not copy or commit.
+ */
+export class IntentConflictError extends Error {
+  constructor(message = 'another save of this upload is in progress') {
+    super(message);
+    this.name = 'IntentConflictError';
+  }
+}
+
+/** Storage refused the item itself (DynamoDB's ValidationException, e.g. an item over 400 KB). */
+export class InvalidItemError extends Error {
+  constructor(message: string, options?: { cause?: unknown }) {
+    super(message, options);
+    this.name = 'InvalidItemError';
   }
 }
 
@@ -55,6 +93,23 @@ export interface UploadClaim {
   expires_at: number;
 }
 
+/**
+ * Recorded before a save copies its bytes to their permanent key, and deleted in the
+ * transaction that writes the version. An intent that is never deleted expires (table TTL),
+ * and its expiry hands the key to the orphan reaper, which deletes the object unless a version
+ * references it. While it lives, only saves of the same bytes to the same key may proceed.
+ */
+export interface SaveIntent {
+  org: string;
+  upload_id: string;
+  /** The permanent key the save copies to. */
+  key: string;
+  /** ETag of the temp object the save inspected; only these bytes may land on `key`. */
+  etag: string;
+  /** Epoch seconds; the table's TTL removes the intent after it (see upload-window.ts). */
+  expires_at: number;
+}
+
 /** File entities and their versions, always addressed by org and id together. */
 export interface FileRepository {
   get(org: string, id: string): Promise<FileRecord | undefined>;
@@ -64,15 +119,23 @@ export interface FileRepository {
   /**
    * Writes a new entity, its first version and the upload's claim in one transaction.
    * AlreadySavedError if the upload was claimed, StaleWriteError if the id exists.
+   * Repository errors other than these: InvalidItemError when storage refuses an item.
    */
-  create(record: FileRecord, version: FileVersion, claim: UploadClaim): Promise<void>;
+  create(record: FileRecord, version: FileVersion, claim: UploadClaim, intent: SaveIntent): Promise<void>;
   /**
    * Writes `version`, the updated entity and the upload's claim in one transaction, only if the
    * stored entity is still active at `version.version - 1` (else StaleWriteError) and the
    * upload is unclaimed (else AlreadySavedError).
+   * Both delete `intent`, on condition that it is still this save's (else IntentConflictError).
    */
-  addVersion(record: FileRecord, version: FileVersion, claim: UploadClaim): Promise<void>;
+  addVersion(record: FileRecord, version: FileVersion, claim: UploadClaim, intent: SaveIntent): Promise<void>;
   getClaim(org: string, uploadId: string): Promise<UploadClaim | undefined>;
+  /**
+   * Records a save's intent while the upload is unclaimed (else AlreadySavedError) and no
+   * other save holds it with other bytes or another key (else IntentConflictError).
+   */
+  recordIntent(intent: SaveIntent): Promise<void>;
+  getIntent(org: string, uploadId: string): Promise<SaveIntent | undefined>;
   /** Marks an active or deleting entity as deleting; undefined when there is none. */
   markDeleting(org: string, id: string): Promise<FileRecord | undefined>;
   /** Removes the entity and its versions. */

@@ -5,7 +5,7 @@ import { beforeEach, describe, expect, it } from 'vitest';
 import { DynamoFileRepository } from '../../../lambdas/adapters/dynamo-file-repository';
 import type { FileRecord, FileVersion } from '../../../lambdas/core/model';
 import { AlreadySavedError, StaleWriteError } from '../../../lambdas/core/ports';
-import type { UploadClaim } from '../../../lambdas/core/ports';
+import type { SaveIntent, UploadClaim } from '../../../lambdas/core/ports';
 
 const ddb = mockClient(DynamoDBDocumentClient);
 const table = 'files-table';
@@ -39,6 +39,8 @@ function record(org: string, latest: number): FileRecord {
 function claim(version: number): UploadClaim {
   return { org: 'o', upload_id: uploadId, file_id: id, version, created: version === 1, expires_at: 2_000_000_000 };
 }
+
+const intent: SaveIntent = { org: 'o', upload_id: uploadId, key: `files/o/${id}/${uploadId}/f.txt`, etag: '"abc"', expires_at: 2_000_000_000 };
 
 function cancelled(...codes: string[]): TransactionCanceledException {
   return new TransactionCanceledException({ message: 'cancelled', $metadata: {}, CancellationReasons: codes.map((Code) => ({ Code })) });
@@ -97,7 +99,7 @@ describe('DynamoFileRepository', () => {
       ddb.on(TransactWriteCommand).rejects(cancelled('None', code));
 
       // Act
-      const attempt = repository().addVersion(record('o', 2), version(2), claim(2));
+      const attempt = repository().addVersion(record('o', 2), version(2), claim(2), intent);
 
       // Assess
       await expect(attempt).rejects.toBeInstanceOf(StaleWriteError);
@@ -106,10 +108,10 @@ describe('DynamoFileRepository', () => {
 
   it('turns a transaction whose upload claim was refused into AlreadySavedError, even when the entity moved too', async () => {
     // Prepare
-    ddb.on(TransactWriteCommand).rejects(cancelled('ConditionalCheckFailed', 'None', 'ConditionalCheckFailed'));
+    ddb.on(TransactWriteCommand).rejects(cancelled('ConditionalCheckFailed', 'None', 'None', 'ConditionalCheckFailed'));
 
     // Act
-    const attempt = repository().addVersion(record('o', 2), version(2), claim(2));
+    const attempt = repository().addVersion(record('o', 2), version(2), claim(2), intent);
 
     // Assess
     await expect(attempt).rejects.toBeInstanceOf(AlreadySavedError);
@@ -120,7 +122,7 @@ describe('DynamoFileRepository', () => {
     ddb.on(TransactWriteCommand).rejects(cancelled('ValidationError', 'None'));
 
     // Act
-    const attempt = repository().create(record('o', 1), version(1), claim(1));
+    const attempt = repository().create(record('o', 1), version(1), claim(1), intent);
 
     // Assess
     await expect(attempt).rejects.toBeInstanceOf(TransactionCanceledException);
@@ -131,16 +133,17 @@ describe('DynamoFileRepository', () => {
     ddb.on(TransactWriteCommand).resolves({});
 
     // Act
-    await repository().create(record('o', 1), version(1), claim(1));
+    await repository().create(record('o', 1), version(1), claim(1), intent);
 
     // Assess
     const items = ddb.commandCalls(TransactWriteCommand)[0]?.args[0].input.TransactItems ?? [];
-    expect(items.map((item) => item.Put?.ConditionExpression)).toEqual([
+    expect(items.map((item) => item.Put?.ConditionExpression ?? item.Delete?.ConditionExpression)).toEqual([
       'attribute_not_exists(pk)',
       'attribute_not_exists(pk)',
+      'etag = :etag AND #key = :key',
       'attribute_not_exists(pk)',
     ]);
-    expect(items.map((item) => item.Put?.Item?.sk)).toEqual(['FILE', 'VERSION#0000000001', 'UPLOAD']);
+    expect(items.map((item) => item.Put?.Item?.sk ?? item.Delete?.Key?.sk)).toEqual(['FILE', 'VERSION#0000000001', 'INTENT', 'UPLOAD']);
   });
 
   it('marks a file as deleting, and answers undefined for a file that does not exist', async () => {
