@@ -2,9 +2,9 @@ import { ConditionalCheckFailedException, DynamoDBClient, TransactionCanceledExc
 import { BatchWriteCommand, DynamoDBDocumentClient, GetCommand, QueryCommand, TransactWriteCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { mockClient } from 'aws-sdk-client-mock';
 import { beforeEach, describe, expect, it } from 'vitest';
-import { DynamoFileRepository } from '../../../lambdas/adapters/dynamo-file-repository';
+import { DynamoFileRepository, intentOfImage } from '../../../lambdas/adapters/dynamo-file-repository';
 import type { FileRecord, FileVersion } from '../../../lambdas/core/model';
-import { AlreadySavedError, StaleWriteError } from '../../../lambdas/core/ports';
+import { AlreadySavedError, IntentConflictError, InvalidItemError, StaleWriteError } from '../../../lambdas/core/ports';
 import type { SaveIntent, UploadClaim } from '../../../lambdas/core/ports';
 
 const ddb = mockClient(DynamoDBDocumentClient);
@@ -181,5 +181,88 @@ describe('DynamoFileRepository', () => {
     expect(batches[1]).toEqual(['VERSION#0000000003']);
     expect(batches.flat().at(-1)).toBe('FILE');
     expect(new Set(batches.flat()).size).toBe(31);
+  });
+
+  it('reads every item of the base table consistently, so a read right after a write finds it', async () => {
+    // Prepare
+    ddb.on(GetCommand).resolves({});
+    ddb.on(QueryCommand).resolves({ Items: [] });
+    const repo = repository();
+
+    // Act
+    await repo.get('o', id);
+    await repo.getVersion('o', id, 1);
+    await repo.listVersions('o', id);
+    await repo.getClaim('o', uploadId);
+    await repo.getIntent('o', uploadId);
+
+    // Assess
+    const reads = [...ddb.commandCalls(GetCommand), ...ddb.commandCalls(QueryCommand)].map((call) => call.args[0].input);
+    expect(reads).toHaveLength(5);
+    for (const input of reads) expect(input).toMatchObject({ ConsistentRead: true });
+  });
+
+  it('records an intent only while the upload is unclaimed and no other bytes or key hold it', async () => {
+    // Prepare
+    ddb.on(TransactWriteCommand).resolves({});
+
+    // Act
+    await repository().recordIntent(intent);
+
+    // Assess
+    const [put, check] = ddb.commandCalls(TransactWriteCommand)[0]?.args[0].input.TransactItems ?? [];
+    expect(put?.Put).toMatchObject({
+      Item: { pk: `INTENT#o#${uploadId}`, sk: 'INTENT', key: intent.key, etag: intent.etag, expires_at: intent.expires_at },
+      ConditionExpression: 'attribute_not_exists(pk) OR (etag = :etag AND #key = :key)',
+    });
+    expect(check?.ConditionCheck).toMatchObject({ Key: { pk: `UPLOAD#o#${uploadId}`, sk: 'UPLOAD' }, ConditionExpression: 'attribute_not_exists(pk)' });
+  });
+
+  it.each([
+    ['the upload is claimed', ['None', 'ConditionalCheckFailed'], AlreadySavedError],
+    ['another save holds the intent', ['ConditionalCheckFailed', 'None'], IntentConflictError],
+  ])('refuses an intent when %s', async (_case, codes, expected) => {
+    // Prepare
+    ddb.on(TransactWriteCommand).rejects(cancelled(...codes));
+
+    // Act
+    const attempt = repository().recordIntent(intent);
+
+    // Assess
+    await expect(attempt).rejects.toBeInstanceOf(expected);
+  });
+
+  it('turns a commit whose intent is gone or changed into IntentConflictError', async () => {
+    // Prepare
+    ddb.on(TransactWriteCommand).rejects(cancelled('None', 'None', 'ConditionalCheckFailed', 'None'));
+
+    // Act
+    const attempt = repository().create(record('o', 1), version(1), claim(1), intent);
+
+    // Assess
+    await expect(attempt).rejects.toBeInstanceOf(IntentConflictError);
+  });
+
+  it("turns DynamoDB's ValidationException (an item over 400 KB) into InvalidItemError", async () => {
+    // Prepare
+    const refused = Object.assign(new Error('Item size has exceeded the maximum allowed size'), { name: 'ValidationException' });
+    ddb.on(TransactWriteCommand).rejects(refused);
+
+    // Act
+    const attempt = repository().create(record('o', 1), version(1), claim(1), intent);
+
+    // Assess
+    await expect(attempt).rejects.toBeInstanceOf(InvalidItemError);
+  });
+
+  it('reads a save intent back from a stream image and nothing else', () => {
+    // Prepare
+    const image = { pk: `INTENT#o#${uploadId}`, sk: 'INTENT', ...intent };
+
+    // Act
+    const found = [intentOfImage(image), intentOfImage({ ...image, pk: `UPLOAD#o#${uploadId}`, sk: 'UPLOAD' }), intentOfImage({ pk: 'INTENT#x', sk: 'INTENT' })];
+
+    // Assess
+    expect(found).toEqual([intent, undefined, undefined]);
   });
 });
