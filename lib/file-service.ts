@@ -450,7 +450,7 @@ export class FileService extends Construct {
 
   /**
    * Deletes the copy of a save that never committed. A save records an intent item (its
-   * permanent key) before copying and deletes it in the transaction that writes the version;
+   * permanent key) before copying and deletes it once the version is written;
    * an intent that DynamoDB's TTL removes reaches this function through the table's stream,
    * filtered to TTL removals of intent items. Failed batches go to a dead-letter queue.
    */

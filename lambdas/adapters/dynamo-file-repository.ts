@@ -1,7 +1,9 @@
 import { ConditionalCheckFailedException, TransactionCanceledException } from '@aws-sdk/client-dynamodb';
 import {
   BatchWriteCommand,
+  DeleteCommand,
   GetCommand,
+  PutCommand,
   QueryCommand,
   TransactWriteCommand,
   UpdateCommand,
@@ -99,44 +101,42 @@ export class DynamoFileRepository implements FileRepository {
     return Item ? withoutKeys<SaveIntent>(Item) : undefined;
   }
 
+  /**
+   * A put and then a consistent read of the claim, not a transaction: the claim is written
+   * before the intent of its save is forgotten, so an intent put after that finds the claim.
+   * (Cheaper too: transactions are what concurrent saves to one file queue on.)
+   */
   async recordIntent(intent: SaveIntent): Promise<void> {
     try {
       await this.client.send(
-        new TransactWriteCommand({
-          TransactItems: [
-            {
-              Put: {
-                TableName: this.tableName,
-                Item: { pk: intentPk(intent.org, intent.upload_id), sk: intentSk, ...intent },
-                // A retry of the same save (same bytes, same key) may record it again.
-                ConditionExpression: 'attribute_not_exists(pk) OR (etag = :etag AND #key = :key)',
-                ExpressionAttributeNames: { '#key': 'key' },
-                ExpressionAttributeValues: { ':etag': intent.etag, ':key': intent.key },
-              },
-            },
-            {
-              ConditionCheck: {
-                TableName: this.tableName,
-                Key: { pk: claimPk(intent.org, intent.upload_id), sk: claimSk },
-                ConditionExpression: 'attribute_not_exists(pk)',
-              },
-            },
-          ],
+        new PutCommand({
+          TableName: this.tableName,
+          Item: { pk: intentPk(intent.org, intent.upload_id), sk: intentSk, ...intent },
+          // A retry of the same save (same bytes, same key) may record it again.
+          ConditionExpression: 'attribute_not_exists(pk) OR (etag = :etag AND #key = :key)',
+          ExpressionAttributeNames: { '#key': 'key' },
+          ExpressionAttributeValues: { ':etag': intent.etag, ':key': intent.key },
         }),
       );
     } catch (error) {
-      if (error instanceof TransactionCanceledException) {
-        const [intentReason, claimReason] = error.CancellationReasons ?? [];
-        if (claimReason?.Code === 'ConditionalCheckFailed') throw new AlreadySavedError();
-        if (intentReason?.Code === 'ConditionalCheckFailed' || isConditionRace(error.CancellationReasons ?? [])) {
-          throw new IntentConflictError();
-        }
-      }
+      if (error instanceof ConditionalCheckFailedException) throw new IntentConflictError();
       throw asInvalidItem(error);
+    }
+    if (await this.getClaim(intent.org, intent.upload_id)) {
+      await this.forgetIntent(intent);
+      throw new AlreadySavedError();
     }
   }
 
-  async create(record: FileRecord, version: FileVersion, claim: UploadClaim, intent: SaveIntent): Promise<void> {
+  async forgetIntent(intent: SaveIntent): Promise<void> {
+    try {
+      await this.client.send(new DeleteCommand({ TableName: this.tableName, ...this.ownIntent(intent) }));
+    } catch (error) {
+      if (!(error instanceof ConditionalCheckFailedException)) throw error;
+    }
+  }
+
+  async create(record: FileRecord, version: FileVersion, claim: UploadClaim): Promise<void> {
     await this.transact([
       {
         Put: {
@@ -146,12 +146,11 @@ export class DynamoFileRepository implements FileRepository {
         },
       },
       this.putVersion(record, version),
-      this.deleteIntent(intent),
       this.putClaim(claim),
     ]);
   }
 
-  async addVersion(record: FileRecord, version: FileVersion, claim: UploadClaim, intent: SaveIntent): Promise<void> {
+  async addVersion(record: FileRecord, version: FileVersion, claim: UploadClaim): Promise<void> {
     await this.transact([
       {
         Put: {
@@ -163,7 +162,6 @@ export class DynamoFileRepository implements FileRepository {
         },
       },
       this.putVersion(record, version),
-      this.deleteIntent(intent),
       this.putClaim(claim),
     ]);
   }
@@ -214,16 +212,13 @@ export class DynamoFileRepository implements FileRepository {
     };
   }
 
-  /** Only this save's own intent: if it is gone or another save's, this save must not commit. */
-  private deleteIntent(intent: SaveIntent) {
+  /** The intent item, on condition that it is still this one. */
+  private ownIntent(intent: SaveIntent) {
     return {
-      Delete: {
-        TableName: this.tableName,
-        Key: { pk: intentPk(intent.org, intent.upload_id), sk: intentSk },
-        ConditionExpression: 'etag = :etag AND #key = :key',
-        ExpressionAttributeNames: { '#key': 'key' },
-        ExpressionAttributeValues: { ':etag': intent.etag, ':key': intent.key },
-      },
+      Key: { pk: intentPk(intent.org, intent.upload_id), sk: intentSk },
+      ConditionExpression: 'etag = :etag AND #key = :key',
+      ExpressionAttributeNames: { '#key': 'key' },
+      ExpressionAttributeValues: { ':etag': intent.etag, ':key': intent.key },
     };
   }
 
@@ -237,10 +232,7 @@ export class DynamoFileRepository implements FileRepository {
     };
   }
 
-  /**
-   * The claim is always the last item of a transaction and the intent the one before it, so
-   * their refusals can be told apart.
-   */
+  /** The claim is always the last item of a transaction, so its refusal can be told apart. */
   private async transact(items: NonNullable<ConstructorParameters<typeof TransactWriteCommand>[0]['TransactItems']>): Promise<void> {
     try {
       await this.client.send(new TransactWriteCommand({ TransactItems: items }));
@@ -249,9 +241,6 @@ export class DynamoFileRepository implements FileRepository {
         const reasons = error.CancellationReasons ?? [];
         if (reasons.length === items.length && reasons.at(-1)?.Code === 'ConditionalCheckFailed') {
           throw new AlreadySavedError();
-        }
-        if (reasons.length === items.length && reasons.at(-2)?.Code === 'ConditionalCheckFailed') {
-          throw new IntentConflictError('the intent of this save is gone or belongs to another save');
         }
         if (isConditionRace(reasons)) throw new StaleWriteError();
       }

@@ -126,8 +126,9 @@ export class FileService {
    * Our own records decide first: a claimed upload answers what it became without touching
    * any bytes (on AWS a gone temp object is a 403, not a 404, and a saved version's bytes must
    * never change). Before copying, the save records its intent (the key, and the ETag of the
-   * bytes it inspected); the copy is conditional on that ETag, and the version's transaction
-   * deletes the intent. An intent that is never deleted expires and its copy is reaped.
+   * bytes it inspected) while the upload is unclaimed; the copy is conditional on that ETag.
+   * Once the version is written the intent is forgotten; an intent that is never forgotten
+   * expires, and its copy is reaped unless a version references it.
    */
   async save(caller: Caller, request: SaveRequest, options: SaveOptions): Promise<{ entity: FileEntity; created: boolean }> {
     const upload = this.ownUpload(caller, request.s3ref);
@@ -190,9 +191,12 @@ export class FileService {
         await this.repository.recordIntent(intent);
         await this.store.copy(request.s3ref.key, key, object.etag);
         const entity = existing
-          ? await this.appendVersion(caller, existing, version, request, options.versionOnly, claim, intent)
-          : await this.createFile(caller, fileId, version, request, claim, intent);
+          ? await this.appendVersion(caller, existing, version, request, options.versionOnly, claim)
+          : await this.createFile(caller, fileId, version, request, claim);
         saved = { entity, created: !existing };
+        // Kept out of the version's transaction, which is the hot path of concurrent saves: an
+        // intent left behind only costs the reaper a look at the claim when it expires.
+        await this.repository.forgetIntent(intent).catch(() => undefined);
       } catch (error) {
         saved = await this.recoverSave(caller, upload.uploadId, key, error);
       }
@@ -255,7 +259,6 @@ export class FileService {
     version: Omit<FileVersion, 'version'>,
     request: SaveRequest,
     claim: Omit<UploadClaim, 'version'>,
-    intent: SaveIntent,
   ): Promise<FileEntity> {
     const first: FileVersion = { ...version, version: 1 };
     const record: FileRecord = {
@@ -272,7 +275,7 @@ export class FileService {
       s3ref: first.s3ref,
       status: 'active',
     };
-    await this.repository.create(record, first, { ...claim, version: 1 }, intent);
+    await this.repository.create(record, first, { ...claim, version: 1 });
     return toFileEntity(record, [first], this.store.urlOf(record.s3ref.key));
   }
 
@@ -288,7 +291,6 @@ export class FileService {
     request: SaveRequest,
     versionOnly: boolean,
     claim: Omit<UploadClaim, 'version'>,
-    intent: SaveIntent,
   ): Promise<FileEntity> {
     const deadline = Date.now() + versionRaceBudgetMs;
     let current = existing;
@@ -304,7 +306,7 @@ export class FileService {
         updated_at: next.created_at,
       };
       try {
-        await this.repository.addVersion(record, next, { ...claim, version: next.version }, intent);
+        await this.repository.addVersion(record, next, { ...claim, version: next.version });
         return this.render(record);
       } catch (error) {
         if (!(error instanceof StaleWriteError)) throw error;

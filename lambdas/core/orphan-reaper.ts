@@ -5,10 +5,10 @@ export type ReapOutcome = 'deleted' | 'referenced' | 'in-progress';
 
 /**
  * Removes the copy of a save that never committed. A save records its intent (the permanent
- * key) before copying and deletes it in the transaction that writes the version, so an intent
- * the table's TTL expires belongs to a save that did not finish. Its copy is deleted unless a
- * version references it after all: the upload's claim names the version, and the version
- * names its key. The intent expires only after its upload's save window has closed (see
+ * key) before copying and deletes it once the version is written, so an intent the table's TTL
+ * expires belongs, nearly always, to a save that did not finish. Its copy is deleted unless a
+ * version references it after all (that delete can fail): the upload's claim names the
+ * version, and the version names its key. The intent expires only after its upload's save window has closed (see
  * upload-window.ts), so no retry can still adopt the copy; a newer intent for the same upload
  * means a save is running again, and that intent's own expiry comes back here.
  */

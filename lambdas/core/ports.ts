@@ -51,10 +51,7 @@ export class SourceChangedError extends Error {
   }
 }
 
-/**
- * Another save of the same upload holds its intent with other bytes or another target, or the
- * intent this save recorded is gone: this save must not copy or commit.
- */
+/** Another save of the same upload holds its intent with other bytes or another target. */
 export class IntentConflictError extends Error {
   constructor(message = 'another save of this upload is in progress') {
     super(message);
@@ -94,8 +91,8 @@ export interface UploadClaim {
 }
 
 /**
- * Recorded before a save copies its bytes to their permanent key, and deleted in the
- * transaction that writes the version. An intent that is never deleted expires (table TTL),
+ * Recorded before a save copies its bytes to their permanent key, and forgotten once the
+ * version is written. An intent that is never deleted expires (table TTL),
  * and its expiry hands the key to the orphan reaper, which deletes the object unless a version
  * references it. While it lives, only saves of the same bytes to the same key may proceed.
  */
@@ -121,21 +118,23 @@ export interface FileRepository {
    * AlreadySavedError if the upload was claimed, StaleWriteError if the id exists.
    * Repository errors other than these: InvalidItemError when storage refuses an item.
    */
-  create(record: FileRecord, version: FileVersion, claim: UploadClaim, intent: SaveIntent): Promise<void>;
+  create(record: FileRecord, version: FileVersion, claim: UploadClaim): Promise<void>;
   /**
    * Writes `version`, the updated entity and the upload's claim in one transaction, only if the
    * stored entity is still active at `version.version - 1` (else StaleWriteError) and the
    * upload is unclaimed (else AlreadySavedError).
-   * Both delete `intent`, on condition that it is still this save's (else IntentConflictError).
    */
-  addVersion(record: FileRecord, version: FileVersion, claim: UploadClaim, intent: SaveIntent): Promise<void>;
+  addVersion(record: FileRecord, version: FileVersion, claim: UploadClaim): Promise<void>;
   getClaim(org: string, uploadId: string): Promise<UploadClaim | undefined>;
   /**
-   * Records a save's intent while the upload is unclaimed (else AlreadySavedError) and no
-   * other save holds it with other bytes or another key (else IntentConflictError).
+   * Records a save's intent unless another save holds it with other bytes or another key (else
+   * IntentConflictError); AlreadySavedError if the upload turns out claimed once it is recorded,
+   * so no save can copy to an upload's key after the upload was saved.
    */
   recordIntent(intent: SaveIntent): Promise<void>;
   getIntent(org: string, uploadId: string): Promise<SaveIntent | undefined>;
+  /** Deletes the intent if it is still this one (same bytes, same key); else leaves it. */
+  forgetIntent(intent: SaveIntent): Promise<void>;
   /** Marks an active or deleting entity as deleting; undefined when there is none. */
   markDeleting(org: string, id: string): Promise<FileRecord | undefined>;
   /** Removes the entity and its versions. */

@@ -1,5 +1,5 @@
 import { ConditionalCheckFailedException, DynamoDBClient, TransactionCanceledException } from '@aws-sdk/client-dynamodb';
-import { BatchWriteCommand, DynamoDBDocumentClient, GetCommand, QueryCommand, TransactWriteCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import { BatchWriteCommand, DeleteCommand, DynamoDBDocumentClient, GetCommand, PutCommand, QueryCommand, TransactWriteCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { mockClient } from 'aws-sdk-client-mock';
 import { beforeEach, describe, expect, it } from 'vitest';
 import { DynamoFileRepository, intentOfImage } from '../../../lambdas/adapters/dynamo-file-repository';
@@ -99,7 +99,7 @@ describe('DynamoFileRepository', () => {
       ddb.on(TransactWriteCommand).rejects(cancelled('None', code));
 
       // Act
-      const attempt = repository().addVersion(record('o', 2), version(2), claim(2), intent);
+      const attempt = repository().addVersion(record('o', 2), version(2), claim(2));
 
       // Assess
       await expect(attempt).rejects.toBeInstanceOf(StaleWriteError);
@@ -108,10 +108,10 @@ describe('DynamoFileRepository', () => {
 
   it('turns a transaction whose upload claim was refused into AlreadySavedError, even when the entity moved too', async () => {
     // Prepare
-    ddb.on(TransactWriteCommand).rejects(cancelled('ConditionalCheckFailed', 'None', 'None', 'ConditionalCheckFailed'));
+    ddb.on(TransactWriteCommand).rejects(cancelled('ConditionalCheckFailed', 'None', 'ConditionalCheckFailed'));
 
     // Act
-    const attempt = repository().addVersion(record('o', 2), version(2), claim(2), intent);
+    const attempt = repository().addVersion(record('o', 2), version(2), claim(2));
 
     // Assess
     await expect(attempt).rejects.toBeInstanceOf(AlreadySavedError);
@@ -122,7 +122,7 @@ describe('DynamoFileRepository', () => {
     ddb.on(TransactWriteCommand).rejects(cancelled('ValidationError', 'None'));
 
     // Act
-    const attempt = repository().create(record('o', 1), version(1), claim(1), intent);
+    const attempt = repository().create(record('o', 1), version(1), claim(1));
 
     // Assess
     await expect(attempt).rejects.toBeInstanceOf(TransactionCanceledException);
@@ -133,17 +133,16 @@ describe('DynamoFileRepository', () => {
     ddb.on(TransactWriteCommand).resolves({});
 
     // Act
-    await repository().create(record('o', 1), version(1), claim(1), intent);
+    await repository().create(record('o', 1), version(1), claim(1));
 
     // Assess
     const items = ddb.commandCalls(TransactWriteCommand)[0]?.args[0].input.TransactItems ?? [];
-    expect(items.map((item) => item.Put?.ConditionExpression ?? item.Delete?.ConditionExpression)).toEqual([
+    expect(items.map((item) => item.Put?.ConditionExpression)).toEqual([
       'attribute_not_exists(pk)',
       'attribute_not_exists(pk)',
-      'etag = :etag AND #key = :key',
       'attribute_not_exists(pk)',
     ]);
-    expect(items.map((item) => item.Put?.Item?.sk ?? item.Delete?.Key?.sk)).toEqual(['FILE', 'VERSION#0000000001', 'INTENT', 'UPLOAD']);
+    expect(items.map((item) => item.Put?.Item?.sk)).toEqual(['FILE', 'VERSION#0000000001', 'UPLOAD']);
   });
 
   it('marks a file as deleting, and answers undefined for a file that does not exist', async () => {
@@ -202,45 +201,64 @@ describe('DynamoFileRepository', () => {
     for (const input of reads) expect(input).toMatchObject({ ConsistentRead: true });
   });
 
-  it('records an intent only while the upload is unclaimed and no other bytes or key hold it', async () => {
+  it('records an intent unless other bytes or another key hold it, then checks the claim consistently', async () => {
     // Prepare
-    ddb.on(TransactWriteCommand).resolves({});
+    ddb.on(PutCommand).resolves({});
+    ddb.on(GetCommand).resolves({});
 
     // Act
     await repository().recordIntent(intent);
 
     // Assess
-    const [put, check] = ddb.commandCalls(TransactWriteCommand)[0]?.args[0].input.TransactItems ?? [];
-    expect(put?.Put).toMatchObject({
+    expect(ddb.commandCalls(PutCommand)[0]?.args[0].input).toMatchObject({
       Item: { pk: `INTENT#o#${uploadId}`, sk: 'INTENT', key: intent.key, etag: intent.etag, expires_at: intent.expires_at },
       ConditionExpression: 'attribute_not_exists(pk) OR (etag = :etag AND #key = :key)',
     });
-    expect(check?.ConditionCheck).toMatchObject({ Key: { pk: `UPLOAD#o#${uploadId}`, sk: 'UPLOAD' }, ConditionExpression: 'attribute_not_exists(pk)' });
+    const claimRead = ddb.commandCalls(GetCommand)[0];
+    expect(claimRead?.args[0].input).toMatchObject({ Key: { pk: `UPLOAD#o#${uploadId}`, sk: 'UPLOAD' }, ConsistentRead: true });
+    expect(claimRead?.calledAfter(ddb.commandCalls(PutCommand)[0]!)).toBe(true);
   });
 
-  it.each([
-    ['the upload is claimed', ['None', 'ConditionalCheckFailed'], AlreadySavedError],
-    ['another save holds the intent', ['ConditionalCheckFailed', 'None'], IntentConflictError],
-  ])('refuses an intent when %s', async (_case, codes, expected) => {
+  it('refuses an intent held by another save with IntentConflictError', async () => {
     // Prepare
-    ddb.on(TransactWriteCommand).rejects(cancelled(...codes));
+    ddb.on(PutCommand).rejects(new ConditionalCheckFailedException({ message: 'no', $metadata: {} }));
 
     // Act
     const attempt = repository().recordIntent(intent);
 
     // Assess
-    await expect(attempt).rejects.toBeInstanceOf(expected);
+    await expect(attempt).rejects.toBeInstanceOf(IntentConflictError);
   });
 
-  it('turns a commit whose intent is gone or changed into IntentConflictError', async () => {
+  it('answers AlreadySavedError and forgets the intent when the upload turns out claimed', async () => {
     // Prepare
-    ddb.on(TransactWriteCommand).rejects(cancelled('None', 'None', 'ConditionalCheckFailed', 'None'));
+    ddb.on(PutCommand).resolves({});
+    ddb.on(GetCommand).resolves({ Item: { pk: 'p', sk: 'UPLOAD', ...claim(1) } });
+    ddb.on(DeleteCommand).resolves({});
 
     // Act
-    const attempt = repository().create(record('o', 1), version(1), claim(1), intent);
+    const attempt = repository().recordIntent(intent);
 
     // Assess
-    await expect(attempt).rejects.toBeInstanceOf(IntentConflictError);
+    await expect(attempt).rejects.toBeInstanceOf(AlreadySavedError);
+    expect(ddb.commandCalls(DeleteCommand)[0]?.args[0].input.Key).toEqual({ pk: `INTENT#o#${uploadId}`, sk: 'INTENT' });
+  });
+
+  it('forgets an intent only while it is still the same bytes and key, and quietly when it is not', async () => {
+    // Prepare
+    ddb.on(DeleteCommand).rejectsOnce(new ConditionalCheckFailedException({ message: 'no', $metadata: {} })).resolves({});
+
+    // Act
+    await repository().forgetIntent(intent);
+    await repository().forgetIntent(intent);
+
+    // Assess
+    const input = ddb.commandCalls(DeleteCommand)[0]?.args[0].input;
+    expect(input).toMatchObject({
+      Key: { pk: `INTENT#o#${uploadId}`, sk: 'INTENT' },
+      ConditionExpression: 'etag = :etag AND #key = :key',
+      ExpressionAttributeValues: { ':etag': intent.etag, ':key': intent.key },
+    });
   });
 
   it("turns DynamoDB's ValidationException (an item over 400 KB) into InvalidItemError", async () => {
@@ -249,7 +267,7 @@ describe('DynamoFileRepository', () => {
     ddb.on(TransactWriteCommand).rejects(refused);
 
     // Act
-    const attempt = repository().create(record('o', 1), version(1), claim(1), intent);
+    const attempt = repository().create(record('o', 1), version(1), claim(1));
 
     // Assess
     await expect(attempt).rejects.toBeInstanceOf(InvalidItemError);

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import type { FileRecord, FileVersion } from '../../../lambdas/core/model';
 import { AlreadySavedError, StaleWriteError } from '../../../lambdas/core/ports';
-import type { SaveIntent, UploadClaim } from '../../../lambdas/core/ports';
+import type { UploadClaim } from '../../../lambdas/core/ports';
 import { FakeFileRepository } from './fakes';
 
 /** The fake repository backs the FileService tests, so it must keep the port's contract. */
@@ -45,21 +45,14 @@ function claim(version: number, upload = `upload-${version}`): UploadClaim {
   return { org: 'org', upload_id: upload, file_id: id, version, created: version === 1, expires_at: 2_000_000_000 };
 }
 
-/** The intent its save recorded before copying, as the commit expects to find it. */
-function held(repository: FakeFileRepository, claim: UploadClaim): SaveIntent {
-  const intent = { org: claim.org, upload_id: claim.upload_id, key: `files/${claim.upload_id}`, etag: '"e"', expires_at: 2_000_000_000 };
-  repository.intents.set(JSON.stringify([claim.org, claim.upload_id]), intent);
-  return intent;
-}
-
 describe('FakeFileRepository', () => {
   it('refuses to create an id that already exists with StaleWriteError', async () => {
     // Prepare
     const repository = new FakeFileRepository();
-    await repository.create(record(1), version(1), claim(1), held(repository, claim(1)));
+    await repository.create(record(1), version(1), claim(1));
 
     // Act
-    const second = repository.create(record(1), version(1), claim(1, 'another-upload'), held(repository, claim(1, 'another-upload')));
+    const second = repository.create(record(1), version(1), claim(1, 'another-upload'));
 
     // Assess
     await expect(second).rejects.toBeInstanceOf(StaleWriteError);
@@ -68,10 +61,10 @@ describe('FakeFileRepository', () => {
   it('refuses a second write of an already claimed upload with AlreadySavedError', async () => {
     // Prepare
     const repository = new FakeFileRepository();
-    await repository.create(record(1), version(1), claim(1), held(repository, claim(1)));
+    await repository.create(record(1), version(1), claim(1));
 
     // Act
-    const again = repository.addVersion(record(2), version(2), claim(2, 'upload-1'), held(repository, claim(2, 'upload-1')));
+    const again = repository.addVersion(record(2), version(2), claim(2, 'upload-1'));
 
     // Assess
     await expect(again).rejects.toBeInstanceOf(AlreadySavedError);
@@ -81,11 +74,11 @@ describe('FakeFileRepository', () => {
   it('refuses an addVersion based on a stale latest version with StaleWriteError', async () => {
     // Prepare
     const repository = new FakeFileRepository();
-    await repository.create(record(1), version(1), claim(1), held(repository, claim(1)));
-    await repository.addVersion(record(2), version(2), claim(2), held(repository, claim(2)));
+    await repository.create(record(1), version(1), claim(1));
+    await repository.addVersion(record(2), version(2), claim(2));
 
     // Act
-    const stale = repository.addVersion(record(2), version(2), claim(2, 'another-upload'), held(repository, claim(2, 'another-upload')));
+    const stale = repository.addVersion(record(2), version(2), claim(2, 'another-upload'));
 
     // Assess
     await expect(stale).rejects.toBeInstanceOf(StaleWriteError);
@@ -95,11 +88,11 @@ describe('FakeFileRepository', () => {
   it('refuses an addVersion to a file being deleted', async () => {
     // Prepare
     const repository = new FakeFileRepository();
-    await repository.create(record(1), version(1), claim(1), held(repository, claim(1)));
+    await repository.create(record(1), version(1), claim(1));
     await repository.markDeleting('org', id);
 
     // Act
-    const write = repository.addVersion(record(2), version(2), claim(2), held(repository, claim(2)));
+    const write = repository.addVersion(record(2), version(2), claim(2));
 
     // Assess
     await expect(write).rejects.toBeInstanceOf(StaleWriteError);
@@ -108,12 +101,12 @@ describe('FakeFileRepository', () => {
   it('lets only one of two concurrent addVersions of the same number win', async () => {
     // Prepare
     const repository = new FakeFileRepository();
-    await repository.create(record(1), version(1), claim(1), held(repository, claim(1)));
+    await repository.create(record(1), version(1), claim(1));
 
     // Act
     const results = await Promise.allSettled([
-      repository.addVersion(record(2), version(2), claim(2, 'upload-a'), held(repository, claim(2, 'upload-a'))),
-      repository.addVersion(record(2), version(2), claim(2, 'upload-b'), held(repository, claim(2, 'upload-b'))),
+      repository.addVersion(record(2), version(2), claim(2, 'upload-a')),
+      repository.addVersion(record(2), version(2), claim(2, 'upload-b')),
     ]);
 
     // Assess
@@ -123,8 +116,8 @@ describe('FakeFileRepository', () => {
   it('lists versions newest first and keeps orgs apart', async () => {
     // Prepare
     const repository = new FakeFileRepository();
-    await repository.create(record(1), version(1), claim(1), held(repository, claim(1)));
-    await repository.addVersion(record(2), version(2), claim(2), held(repository, claim(2)));
+    await repository.create(record(1), version(1), claim(1));
+    await repository.addVersion(record(2), version(2), claim(2));
 
     // Act
     const own = await repository.listVersions('org', id);

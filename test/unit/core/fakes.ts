@@ -146,28 +146,25 @@ export class FakeFileRepository implements FileRepository {
     this.intents.set(slot(intent.org, intent.upload_id), structuredClone(intent));
   }
 
-  /** The save's own intent must still be there; the commit removes it. */
-  private takeIntent(intent: SaveIntent): void {
+  async forgetIntent(intent: SaveIntent): Promise<void> {
+    await yieldToOthers();
     const held = this.intents.get(slot(intent.org, intent.upload_id));
-    if (!held || held.etag !== intent.etag || held.key !== intent.key) throw new IntentConflictError();
+    if (held && held.etag === intent.etag && held.key === intent.key) this.intents.delete(slot(intent.org, intent.upload_id));
   }
 
-  async create(record: FileRecord, version: FileVersion, claim: UploadClaim, intent: SaveIntent): Promise<void> {
+  async create(record: FileRecord, version: FileVersion, claim: UploadClaim): Promise<void> {
     await yieldToOthers();
     if (this.claims.has(slot(claim.org, claim.upload_id))) throw new AlreadySavedError();
-    this.takeIntent(intent);
     const key = slot(record.org, record.id);
     if (this.records.has(key) || this.versions.get(key)?.has(version.version)) throw new StaleWriteError();
     this.records.set(key, structuredClone(record));
     this.versions.set(key, new Map([[version.version, structuredClone(version)]]));
     this.claims.set(slot(claim.org, claim.upload_id), structuredClone(claim));
-    this.intents.delete(slot(intent.org, intent.upload_id));
   }
 
-  async addVersion(record: FileRecord, version: FileVersion, claim: UploadClaim, intent: SaveIntent): Promise<void> {
+  async addVersion(record: FileRecord, version: FileVersion, claim: UploadClaim): Promise<void> {
     await yieldToOthers();
     if (this.claims.has(slot(claim.org, claim.upload_id))) throw new AlreadySavedError();
-    this.takeIntent(intent);
     const key = slot(record.org, record.id);
     const stored = this.records.get(key);
     const versions = this.versions.get(key);
@@ -184,7 +181,6 @@ export class FakeFileRepository implements FileRepository {
     this.records.set(key, structuredClone(record));
     versions.set(version.version, structuredClone(version));
     this.claims.set(slot(claim.org, claim.upload_id), structuredClone(claim));
-    this.intents.delete(slot(intent.org, intent.upload_id));
   }
 
   async markDeleting(org: string, id: string): Promise<FileRecord | undefined> {

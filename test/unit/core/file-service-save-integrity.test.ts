@@ -93,7 +93,7 @@ describe("a saved version's bytes never change", () => {
 });
 
 describe('the save intent', () => {
-  it('is recorded before the copy with the key and ETag, and removed by the commit', async () => {
+  it('is recorded before the copy with the key and ETag, and forgotten once the version is written', async () => {
     // Prepare
     const { service, store, repository, upload } = setup();
     const s3ref = await upload(orgA, 'a.txt', 'bytes');
@@ -286,8 +286,8 @@ describe('metadata that cannot fit in one item', () => {
     // Prepare
     const store = new FakeObjectStore();
     const repository = new (class extends FakeFileRepository {
-      override async create(record: FileRecord, version: FileVersion, claim: UploadClaim, intent: SaveIntent): Promise<void> {
-        void [record, version, claim, intent];
+      override async create(record: FileRecord, version: FileVersion, claim: UploadClaim): Promise<void> {
+        void [record, version, claim];
         throw new InvalidItemError('Item size has exceeded the maximum allowed size');
       }
     })();
