@@ -9,6 +9,8 @@ export interface Config {
   maxUploadBytes: number;
   uploadUrlTtlSeconds: number;
   downloadUrlTtlSeconds: number;
+  /** Days after its upload that an object can still be saved: the temp/ lifecycle rule's days. */
+  tempExpiryDays: number;
   /** Local stand-ins: where the service reaches S3 and DynamoDB. Unset on AWS. */
   s3Endpoint?: string;
   dynamoDbEndpoint?: string;
@@ -31,6 +33,7 @@ export function readConfig(env: NodeJS.ProcessEnv = process.env): Config {
     maxUploadBytes: positiveInt(env, 'MAX_UPLOAD_BYTES', fiveGiB),
     uploadUrlTtlSeconds: urlTtl(env, 'UPLOAD_URL_TTL_SECONDS'),
     downloadUrlTtlSeconds: urlTtl(env, 'DOWNLOAD_URL_TTL_SECONDS'),
+    tempExpiryDays: positiveInt(env, 'TEMP_EXPIRY_DAYS', 1),
     ...(env.S3_ENDPOINT ? { s3Endpoint: env.S3_ENDPOINT } : {}),
     ...(env.DYNAMODB_ENDPOINT ? { dynamoDbEndpoint: env.DYNAMODB_ENDPOINT } : {}),
   };

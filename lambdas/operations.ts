@@ -94,4 +94,5 @@ export const handlerEnvironment = [
   'UPLOAD_URL_TTL_SECONDS',
   'DOWNLOAD_URL_TTL_SECONDS',
   'TENANT_CLAIM',
+  'TEMP_EXPIRY_DAYS',
 ] as const;

@@ -39,7 +39,10 @@ export function createAdapters(
 
 /** Builds the service and its SDK clients from configuration. */
 export function createFileService(config: Config, budget: BudgetName = 'read'): FileService {
-  return new FileService({ ...createAdapters(config, budget), limits: { maxUploadBytes: config.maxUploadBytes } });
+  return new FileService({
+    ...createAdapters(config, budget),
+    limits: { maxUploadBytes: config.maxUploadBytes, tempExpiryDays: config.tempExpiryDays },
+  });
 }
 
 const services = new Map<BudgetName, FileService>();

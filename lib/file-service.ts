@@ -15,9 +15,10 @@ import { HttpJwtAuthorizer } from 'aws-cdk-lib/aws-apigatewayv2-authorizers';
 import { HttpLambdaIntegration } from 'aws-cdk-lib/aws-apigatewayv2-integrations';
 import { Alarm, type AlarmProps, ComparisonOperator, MathExpression, TreatMissingData } from 'aws-cdk-lib/aws-cloudwatch';
 import { SnsAction } from 'aws-cdk-lib/aws-cloudwatch-actions';
-import { AttributeType, BillingMode, Table, TableEncryption } from 'aws-cdk-lib/aws-dynamodb';
+import { AttributeType, BillingMode, StreamViewType, Table, TableEncryption } from 'aws-cdk-lib/aws-dynamodb';
 import { PolicyStatement, Role, ServicePrincipal } from 'aws-cdk-lib/aws-iam';
-import { Architecture, Runtime, Tracing } from 'aws-cdk-lib/aws-lambda';
+import { Architecture, FilterCriteria, FilterRule, Runtime, StartingPosition, Tracing } from 'aws-cdk-lib/aws-lambda';
+import { SqsDlq } from 'aws-cdk-lib/aws-lambda-event-sources';
 import { NodejsFunction, OutputFormat } from 'aws-cdk-lib/aws-lambda-nodejs';
 import { LogGroup, RetentionDays } from 'aws-cdk-lib/aws-logs';
 import {
@@ -29,6 +30,7 @@ import {
   type CfnBucket,
 } from 'aws-cdk-lib/aws-s3';
 import type { ITopic } from 'aws-cdk-lib/aws-sns';
+import { Queue, QueueEncryption } from 'aws-cdk-lib/aws-sqs';
 import { S3_SERVER_ACCESS_LOGS_USE_BUCKET_POLICY } from 'aws-cdk-lib/cx-api';
 import { Construct } from 'constructs';
 import { filesPrefix, tempPrefix } from '../lambdas/core/keys';
@@ -400,6 +402,7 @@ export class FileService extends Construct {
     this.bucket = this.createBucket(settings);
     this.table = this.createTable(settings);
     this.functions = this.createFunctions(settings);
+    this.createOrphanReaper(settings);
     const { api, stage } = this.createApi(props, settings);
     this.api = api;
     this.stage = stage;
@@ -460,6 +463,8 @@ export class FileService extends Construct {
       pointInTimeRecoverySpecification: { pointInTimeRecoveryEnabled: true },
       // Upload claims (what a saved upload became) carry an expiry; DynamoDB drops them after it.
       timeToLiveAttribute: 'expires_at',
+      // The orphan reaper reads what TTL removed: the old image of each expired save intent.
+      stream: StreamViewType.OLD_IMAGE,
       encryption: TableEncryption.AWS_MANAGED,
       // A retained table should also survive a console or API delete.
       deletionProtection: settings.removalPolicy === RemovalPolicy.RETAIN,
@@ -475,6 +480,7 @@ export class FileService extends Construct {
       UPLOAD_URL_TTL_SECONDS: String(settings.uploadUrlTtlSeconds),
       DOWNLOAD_URL_TTL_SECONDS: String(settings.downloadUrlTtlSeconds),
       TENANT_CLAIM: settings.tenantClaim,
+      TEMP_EXPIRY_DAYS: String(settings.tempExpirationDays),
       POWERTOOLS_SERVICE_NAME: 'file-service',
       POWERTOOLS_METRICS_NAMESPACE: 'FileService',
       NODE_OPTIONS: '--enable-source-maps',
@@ -545,6 +551,110 @@ export class FileService extends Construct {
       functions[operation.name] = fn;
     }
     return functions;
+  }
+
+  /**
+   * Deletes the copy of a save that never committed. A save records an intent item (its
+   * permanent key) before copying and deletes it once the version is written;
+   * an intent that DynamoDB's TTL removes reaches this function through the table's stream,
+   * filtered to TTL removals of intent items. Failed batches go to a dead-letter queue.
+   */
+  private createOrphanReaper(settings: ResolvedSettings): NodejsFunction {
+    const logGroup = new LogGroup(this, 'OrphanReaperLogs', {
+      retention: settings.logRetention,
+      removalPolicy: settings.removalPolicy,
+    });
+    const role = new Role(this, 'OrphanReaperRole', {
+      assumedBy: new ServicePrincipal('lambda.amazonaws.com'),
+      description: 'Deletes copies of saves that never committed (file service)',
+    });
+    logGroup.grantWrite(role);
+    const fn = new NodejsFunction(this, 'OrphanReaperFunction', {
+      description: 'File service: delete copies of saves that never committed',
+      entry: join(settings.handlersDir, 'reap-orphans.ts'),
+      handler: 'handler',
+      runtime: Runtime.NODEJS_22_X,
+      architecture: Architecture.ARM_64,
+      memorySize: 256,
+      timeout: Duration.seconds(60),
+      role,
+      logGroup,
+      environment: {
+        TABLE_NAME: this.table.tableName,
+        BUCKET_NAME: this.bucket.bucketName,
+        MAX_UPLOAD_BYTES: String(settings.maxUploadBytes),
+        UPLOAD_URL_TTL_SECONDS: String(settings.uploadUrlTtlSeconds),
+        DOWNLOAD_URL_TTL_SECONDS: String(settings.downloadUrlTtlSeconds),
+        TEMP_EXPIRY_DAYS: String(settings.tempExpirationDays),
+        POWERTOOLS_SERVICE_NAME: 'file-service',
+        POWERTOOLS_METRICS_NAMESPACE: 'FileService',
+        NODE_OPTIONS: '--enable-source-maps',
+      },
+      // The same bundling as the operations' functions (see createFunctions).
+      bundling: {
+        forceDockerBundling: false,
+        format: OutputFormat.ESM,
+        target: 'node22',
+        minify: true,
+        sourceMap: true,
+        sourcesContent: false,
+        bundleAwsSDK: true,
+        mainFields: ['module', 'main'],
+        banner: "import { createRequire as __fsCreateRequire } from 'node:module';const require = __fsCreateRequire(import.meta.url);",
+      },
+    });
+
+    // It reads the claim, the version and the intent, and deletes only saved-file objects.
+    role.addToPolicy(new PolicyStatement({ actions: ['dynamodb:GetItem'], resources: [this.table.tableArn] }));
+    const fileObjects = `${this.bucket.bucketArn}/${filesPrefix}*`;
+    role.addToPolicy(new PolicyStatement({ actions: ['s3:DeleteObject'], resources: [fileObjects] }));
+    const bucketLogicalId = Stack.of(this).resolve((this.bucket.node.defaultChild as CfnBucket).logicalId) as string;
+    Validations.of(role).acknowledge({
+      id: `AwsSolutions-IAM5[Resource::<${bucketLogicalId}.Arn>/${filesPrefix}*]`,
+      reason:
+        'The reaper deletes objects whose keys are generated per upload and per file (org, UUID, file id); the files/ prefix is the narrowest resource that covers them, and only s3:DeleteObject is granted on it.',
+    });
+
+    const deadLetters = new Queue(this, 'OrphanReaperDeadLetters', {
+      encryption: QueueEncryption.SQS_MANAGED,
+      enforceSSL: true,
+      retentionPeriod: Duration.days(14),
+    });
+    Validations.of(deadLetters).acknowledge({
+      id: 'AwsSolutions-SQS3',
+      reason: 'This queue is itself the dead-letter destination of the orphan reaper’s stream mapping.',
+    });
+    const streamArn = this.table.tableStreamArn;
+    if (!streamArn) throw new Error('FileService: the table has no stream for the orphan reaper');
+    // What Lambda's stream poller needs, on this table's stream only (CDK's stream grant adds ListStreams on *).
+    role.addToPolicy(
+      new PolicyStatement({
+        actions: ['dynamodb:DescribeStream', 'dynamodb:GetRecords', 'dynamodb:GetShardIterator', 'dynamodb:ListStreams'],
+        resources: [streamArn],
+      }),
+    );
+    fn.addEventSourceMapping('IntentExpiries', {
+      eventSourceArn: streamArn,
+      startingPosition: StartingPosition.TRIM_HORIZON,
+      batchSize: 10,
+      retryAttempts: 10,
+      bisectBatchOnError: true,
+      reportBatchItemFailures: true,
+      onFailure: new SqsDlq(deadLetters),
+      filters: [
+        FilterCriteria.filter({
+          eventName: FilterRule.isEqual('REMOVE'),
+          userIdentity: { type: FilterRule.isEqual('Service'), principalId: FilterRule.isEqual('dynamodb.amazonaws.com') },
+          dynamodb: { Keys: { pk: { S: FilterRule.beginsWith('INTENT#') } } },
+        }),
+      ],
+    });
+    Validations.of(fn).acknowledge({
+      id: 'AwsSolutions-L1',
+      reason:
+        'Pinned to nodejs22.x on purpose: the handlers are bundled for (esbuild target node22) and tested against it; moving to a newer runtime is a deliberate, tested upgrade.',
+    });
+    return fn;
   }
 
   private createApi(props: FileServiceProps, settings: ResolvedSettings): { api: HttpApi; stage: HttpStage } {

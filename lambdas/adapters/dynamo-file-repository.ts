@@ -1,26 +1,33 @@
 import { ConditionalCheckFailedException, TransactionCanceledException } from '@aws-sdk/client-dynamodb';
 import {
   BatchWriteCommand,
+  DeleteCommand,
   GetCommand,
+  PutCommand,
   QueryCommand,
   TransactWriteCommand,
   UpdateCommand,
 } from '@aws-sdk/lib-dynamodb';
 import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import type { FileRecord, FileVersion } from '../core/model';
-import type { FileRepository, UploadClaim } from '../core/ports';
-import { AlreadySavedError, StaleWriteError } from '../core/ports';
+import type { FileRepository, SaveIntent, UploadClaim } from '../core/ports';
+import { AlreadySavedError, IntentConflictError, InvalidItemError, StaleWriteError } from '../core/ports';
 
 /**
  * One table, one item collection per file:
  *   pk = FILE#<org>#<id>, sk = FILE               the entity
  *   pk = FILE#<org>#<id>, sk = VERSION#<0000000n>  one item per version
  *   pk = UPLOAD#<org>#<uploadId>, sk = UPLOAD      what an upload became (expires via TTL)
- * The org is part of every key, so no read can reach another org's file.
+ *   pk = INTENT#<org>#<uploadId>, sk = INTENT      a save between its copy and its commit
+ *                                                  (expires via TTL: the orphan reaper's cue)
+ * The org is part of every key, so no read can reach another org's file. Every read of the
+ * base table is consistent: each one can follow a write the caller just made.
  */
 const entitySk = 'FILE';
 const versionPrefix = 'VERSION#';
 const claimSk = 'UPLOAD';
+const intentSk = 'INTENT';
+const intentPkPrefix = 'INTENT#';
 /** BatchWriteItem takes at most this many requests. */
 const batchWriteSize = 25;
 
@@ -30,6 +37,10 @@ function pk(org: string, id: string): string {
 
 function claimPk(org: string, uploadId: string): string {
   return `UPLOAD#${encodeURIComponent(org)}#${uploadId}`;
+}
+
+function intentPk(org: string, uploadId: string): string {
+  return `${intentPkPrefix}${encodeURIComponent(org)}#${uploadId}`;
 }
 
 function versionSk(version: number): string {
@@ -51,7 +62,7 @@ export class DynamoFileRepository implements FileRepository {
 
   async getVersion(org: string, id: string, version: number): Promise<FileVersion | undefined> {
     const { Item } = await this.client.send(
-      new GetCommand({ TableName: this.tableName, Key: { pk: pk(org, id), sk: versionSk(version) } }),
+      new GetCommand({ TableName: this.tableName, Key: { pk: pk(org, id), sk: versionSk(version) }, ConsistentRead: true }),
     );
     return Item ? withoutKeys<FileVersion>(Item) : undefined;
   }
@@ -103,6 +114,48 @@ export class DynamoFileRepository implements FileRepository {
       new GetCommand({ TableName: this.tableName, Key: { pk: claimPk(org, uploadId), sk: claimSk }, ConsistentRead: true }),
     );
     return Item ? withoutKeys<UploadClaim>(Item) : undefined;
+  }
+
+  async getIntent(org: string, uploadId: string): Promise<SaveIntent | undefined> {
+    const { Item } = await this.client.send(
+      new GetCommand({ TableName: this.tableName, Key: { pk: intentPk(org, uploadId), sk: intentSk }, ConsistentRead: true }),
+    );
+    return Item ? withoutKeys<SaveIntent>(Item) : undefined;
+  }
+
+  /**
+   * A put and then a consistent read of the claim, not a transaction: the claim is written
+   * before the intent of its save is forgotten, so an intent put after that finds the claim.
+   * (Cheaper too: transactions are what concurrent saves to one file queue on.)
+   */
+  async recordIntent(intent: SaveIntent): Promise<void> {
+    try {
+      await this.client.send(
+        new PutCommand({
+          TableName: this.tableName,
+          Item: { pk: intentPk(intent.org, intent.upload_id), sk: intentSk, ...intent },
+          // A retry of the same save (same bytes, same key) may record it again.
+          ConditionExpression: 'attribute_not_exists(pk) OR (etag = :etag AND #key = :key)',
+          ExpressionAttributeNames: { '#key': 'key' },
+          ExpressionAttributeValues: { ':etag': intent.etag, ':key': intent.key },
+        }),
+      );
+    } catch (error) {
+      if (error instanceof ConditionalCheckFailedException) throw new IntentConflictError();
+      throw asInvalidItem(error);
+    }
+    if (await this.getClaim(intent.org, intent.upload_id)) {
+      await this.forgetIntent(intent);
+      throw new AlreadySavedError();
+    }
+  }
+
+  async forgetIntent(intent: SaveIntent): Promise<void> {
+    try {
+      await this.client.send(new DeleteCommand({ TableName: this.tableName, ...this.ownIntent(intent) }));
+    } catch (error) {
+      if (!(error instanceof ConditionalCheckFailedException)) throw error;
+    }
   }
 
   async create(record: FileRecord, version: FileVersion, claim: UploadClaim): Promise<void> {
@@ -181,6 +234,16 @@ export class DynamoFileRepository implements FileRepository {
     };
   }
 
+  /** The intent item, on condition that it is still this one. */
+  private ownIntent(intent: SaveIntent) {
+    return {
+      Key: { pk: intentPk(intent.org, intent.upload_id), sk: intentSk },
+      ConditionExpression: 'etag = :etag AND #key = :key',
+      ExpressionAttributeNames: { '#key': 'key' },
+      ExpressionAttributeValues: { ':etag': intent.etag, ':key': intent.key },
+    };
+  }
+
   private putClaim(claim: UploadClaim) {
     return {
       Put: {
@@ -203,7 +266,7 @@ export class DynamoFileRepository implements FileRepository {
         }
         if (isConditionRace(reasons)) throw new StaleWriteError();
       }
-      throw error;
+      throw asInvalidItem(error);
     }
   }
 }
@@ -213,6 +276,27 @@ function isConditionRace(reasons: NonNullable<TransactionCanceledException['Canc
   return reasons.some(
     (reason) => reason.Code === 'ConditionalCheckFailed' || reason.Code === 'TransactionConflict',
   );
+}
+
+/**
+ * DynamoDB refuses items it cannot store (over 400 KB, say) with a ValidationException: the
+ * request's fault, never a fault of the service.
+ */
+function asInvalidItem(error: unknown): unknown {
+  if (error instanceof Error && error.name === 'ValidationException') return new InvalidItemError(error.message, { cause: error });
+  return error;
+}
+
+/**
+ * The save intent an item image holds (a DynamoDB stream record's OldImage, unmarshalled),
+ * or undefined for any other item.
+ */
+export function intentOfImage(image: Record<string, unknown>): SaveIntent | undefined {
+  if (typeof image.pk !== 'string' || !image.pk.startsWith(intentPkPrefix) || image.sk !== intentSk) return undefined;
+  const intent = withoutKeys<SaveIntent>(image);
+  const complete =
+    typeof intent.org === 'string' && typeof intent.upload_id === 'string' && typeof intent.key === 'string' && typeof intent.etag === 'string';
+  return complete ? intent : undefined;
 }
 
 /** The stored item without its table keys; the table holds only what this class wrote. */

@@ -13,6 +13,7 @@ import {
 import { getSignedUrl } from '@aws-sdk/s3-request-presigner';
 import type { ObjectStore, StoredObject } from '../core/ports';
 import { objectUrl } from './object-urls';
+import { SourceChangedError } from '../core/ports';
 
 export interface S3ObjectStoreOptions {
   bucket: string;
@@ -86,6 +87,7 @@ export class S3ObjectStore implements ObjectStore {
         size: total === undefined ? (result.ContentLength ?? start.length) : Number(total),
         ...(result.ContentType ? { contentType: result.ContentType } : {}),
         start,
+        ...identity(key, result),
       };
     } catch (error) {
       if (isMissing(error)) return undefined;
@@ -101,6 +103,7 @@ export class S3ObjectStore implements ObjectStore {
         size: result.ContentLength ?? 0,
         ...(result.ContentType ? { contentType: result.ContentType } : {}),
         start: new Uint8Array(),
+        ...identity(key, result),
       };
     } catch (error) {
       if (isMissing(error)) return undefined;
@@ -108,15 +111,22 @@ export class S3ObjectStore implements ObjectStore {
     }
   }
 
-  async copy(fromKey: string, toKey: string): Promise<void> {
-    await this.client.send(
-      new CopyObjectCommand({
-        Bucket: this.bucket,
-        Key: toKey,
-        CopySource: `${this.bucket}/${encodeURIComponent(fromKey).replace(/%2F/g, '/')}`,
-        MetadataDirective: 'COPY',
-      }),
-    );
+  async copy(fromKey: string, toKey: string, ifMatch: string): Promise<void> {
+    try {
+      await this.client.send(
+        new CopyObjectCommand({
+          Bucket: this.bucket,
+          Key: toKey,
+          CopySource: `${this.bucket}/${encodeURIComponent(fromKey).replace(/%2F/g, '/')}`,
+          // What lands on the permanent key is exactly what was inspected, or nothing (412).
+          CopySourceIfMatch: ifMatch,
+          MetadataDirective: 'COPY',
+        }),
+      );
+    } catch (error) {
+      if (isPreconditionFailed(error) || isNoSuchKey(error)) throw new SourceChangedError(`${fromKey} is no longer ${ifMatch}`);
+      throw error;
+    }
   }
 
   async delete(keys: string[]): Promise<void> {
@@ -155,12 +165,35 @@ export function contentDisposition(filename: string, attachment: boolean): strin
   return `${attachment ? 'attachment' : 'inline'}; filename="${fallback}"; filename*=UTF-8''${encoded}`;
 }
 
+/**
+ * Without s3:ListBucket (which no Lambda of this service has) S3 answers GET or HEAD of a
+ * missing key with 403 AccessDenied, not 404; with it, 404. Both mean there is nothing to read.
+ * Other 403s (a bad signature, expired credentials) stay errors.
+ */
 function isMissing(error: unknown): boolean {
+  return (
+    isNoSuchKey(error) ||
+    // A HEAD answer has no body, so the SDK can only name it after its status.
+    (error instanceof S3ServiceException && (error.name === 'AccessDenied' || error.name === 'Forbidden'))
+  );
+}
+
+function isNoSuchKey(error: unknown): boolean {
   return (
     error instanceof NotFound ||
     error instanceof NoSuchKey ||
     (error instanceof S3ServiceException && error.$metadata.httpStatusCode === 404)
   );
+}
+
+function isPreconditionFailed(error: unknown): boolean {
+  return error instanceof S3ServiceException && (error.name === 'PreconditionFailed' || error.$metadata.httpStatusCode === 412);
+}
+
+/** The ETag and LastModified S3 returns with every GET and HEAD of an object. */
+function identity(key: string, result: { ETag?: string; LastModified?: Date }): { etag: string; lastModified: Date } {
+  if (!result.ETag || !result.LastModified) throw new Error(`S3 returned ${key} without ETag or Last-Modified`);
+  return { etag: result.ETag, lastModified: result.LastModified };
 }
 
 function isEmptyRange(error: unknown): boolean {

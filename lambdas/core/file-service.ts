@@ -14,8 +14,10 @@ import type { FileType } from './file-types';
 import { isUuid, parseTempKey, permanentKey, tempKey, tempPrefixOf } from './keys';
 import type { AccessControl, Caller, FileEntity, FileRecord, FileVersion, Relation, S3Ref } from './model';
 import { entityVersionLimit, toFileEntity } from './model';
-import type { FileRepository, ObjectStore, UploadClaim } from './ports';
-import { StaleWriteError } from './ports';
+import { assertMetadataFits } from './metadata-limits';
+import type { FileRepository, ObjectStore, SaveIntent, UploadClaim } from './ports';
+import { IntentConflictError, InvalidItemError, SourceChangedError, StaleWriteError } from './ports';
+import { UploadWindow } from './upload-window';
 import { versionPage } from './versions';
 import type { VersionPage, VersionPageRequest } from './versions';
 
@@ -68,6 +70,8 @@ export type DownloadResult =
 
 export interface FileServiceLimits {
   maxUploadBytes: number;
+  /** How many days after its upload an object can be saved (default 1, the lifecycle rule's). */
+  tempExpiryDays?: number;
 }
 
 export interface FileServiceDeps {
@@ -80,14 +84,13 @@ export interface FileServiceDeps {
 
 /** How long a save keeps retrying while other saves to the same file keep winning the race. */
 const versionRaceBudgetMs = 15_000;
-/** Claims outlive the uploads they protect (24 h) with a margin; then the table's TTL drops them. */
-const claimLifetimeSeconds = 2 * 24 * 3600;
 
 /** The service's use cases. No AWS types: storage is reached through the ports. */
 export class FileService {
   private readonly repository: FileRepository;
   private readonly store: ObjectStore;
   private readonly limits: FileServiceLimits;
+  private readonly window: UploadWindow;
   private readonly now: () => Date;
   private readonly newId: () => string;
 
@@ -95,6 +98,7 @@ export class FileService {
     this.repository = deps.repository;
     this.store = deps.store;
     this.limits = deps.limits;
+    this.window = new UploadWindow(deps.limits.tempExpiryDays ?? 1);
     this.now = deps.now ?? (() => new Date());
     this.newId = deps.newId ?? randomUUID;
   }
@@ -121,18 +125,38 @@ export class FileService {
    * new file takes its upload's id, the permanent key depends only on the upload, and the
    * upload's claim is written with the version, so a retried or repeated save finishes the
    * first one or answers what it became, and never leaves a second file or object.
+   *
+   * Our own records decide first: a claimed upload answers what it became without touching
+   * any bytes (on AWS a gone temp object is a 403, not a 404, and a saved version's bytes must
+   * never change). Before copying, the save records its intent (the key, and the ETag of the
+   * bytes it inspected) while the upload is unclaimed; the copy is conditional on that ETag.
+   * Once the version is written the intent is forgotten; an intent that is never forgotten
+   * expires, and its copy is reaped unless a version references it.
    */
   async save(caller: Caller, request: SaveRequest, options: SaveOptions): Promise<{ entity: FileEntity; created: boolean }> {
     const upload = this.ownUpload(caller, request.s3ref);
+    assertMetadataFits(request);
     return retryable(async () => {
+      const done = await this.replay(caller, upload.uploadId);
+      if (done instanceof NotFoundError) throw done;
+      if (done) return done;
+
       const existing = request.id ? await this.activeRecord(caller, request.id) : undefined;
       const object = await this.store.inspect(request.s3ref.key, sniffLength);
       if (!object) {
-        // A repeated save whose first attempt completed finds no temp object: answer as it did.
+        // A concurrent save of the same upload may have finished and removed the temp object.
         const replay = await this.replay(caller, upload.uploadId);
         if (replay instanceof NotFoundError) throw replay;
         if (replay) return replay;
-        throw new NotFoundError('Uploaded object not found: upload the bytes to upload_url first (uploads expire after 24 hours)');
+        throw new NotFoundError(
+          `Uploaded object not found: upload the bytes to upload_url first (uploads can be saved for ${this.window.days} day(s))`,
+        );
+      }
+      const createdAt = this.now();
+      if (this.window.isExpired(object.lastModified, createdAt)) {
+        throw new NotFoundError(
+          `Uploaded object expired: uploads can be saved for ${this.window.days} day(s) after their bytes were uploaded; upload again`,
+        );
       }
       this.assertSizeAllowed(object.size);
       const mimeType = await resolveMimeType({ stored: object.contentType, declared: request.mime_type, filename: request.filename ?? upload.name, head: object.start });
@@ -142,7 +166,6 @@ export class FileService {
 
       const fileId = existing?.id ?? upload.uploadId;
       const key = permanentKey(caller.org, fileId, upload.uploadId, upload.name);
-      const createdAt = this.now();
       const version: Omit<FileVersion, 'version'> = {
         s3ref: { bucket: this.store.bucket, key },
         filename: request.filename ?? upload.name,
@@ -156,16 +179,27 @@ export class FileService {
         upload_id: upload.uploadId,
         file_id: fileId,
         created: !existing,
-        expires_at: Math.floor(createdAt.getTime() / 1000) + claimLifetimeSeconds,
+        expires_at: this.window.claimExpiry(createdAt),
+      };
+      const intent: SaveIntent = {
+        org: caller.org,
+        upload_id: upload.uploadId,
+        key,
+        etag: object.etag,
+        expires_at: this.window.intentExpiry(object.lastModified),
       };
 
       let saved: { entity: FileEntity; created: boolean };
       try {
-        await this.store.copy(request.s3ref.key, key);
+        await this.repository.recordIntent(intent);
+        await this.store.copy(request.s3ref.key, key, object.etag);
         const entity = existing
           ? await this.appendVersion(caller, existing, version, request, options.versionOnly, claim)
           : await this.createFile(caller, fileId, version, request, claim);
         saved = { entity, created: !existing };
+        // Kept out of the version's transaction, which is the hot path of concurrent saves: an
+        // intent left behind only costs the reaper a look at the claim when it expires.
+        await this.repository.forgetIntent(intent).catch(() => undefined);
       } catch (error) {
         saved = await this.recoverSave(caller, upload.uploadId, key, error);
       }
@@ -295,10 +329,11 @@ export class FileService {
   }
 
   /**
-   * A save failed after copying its bytes. If the upload was saved after all (a repeated
+   * A save failed after recording its intent. If the upload was saved after all (a repeated
    * save, or a write that committed before its answer was lost), answer with that. If the
    * file was deleted meanwhile, nothing can ever point at the copy, so remove it. Otherwise
-   * the copy stays where a retry of the same save will use it.
+   * the copy stays where a retry of the same save will use it, and where the orphan reaper
+   * finds it through the intent if no retry ever comes.
    */
   private async recoverSave(
     caller: Caller,
@@ -312,6 +347,15 @@ export class FileService {
       throw outcome ?? error;
     }
     if (outcome) return outcome;
+    if (error instanceof SourceChangedError) {
+      throw new ConflictError('The uploaded object changed or disappeared while it was being saved; save it again');
+    }
+    if (error instanceof IntentConflictError) {
+      throw new ConflictError('This upload is being saved with other bytes or as another file right now; retry, or upload again');
+    }
+    if (error instanceof InvalidItemError) {
+      throw new BadRequestError(`The file's metadata cannot be stored: ${truncate(error.message)}`);
+    }
     throw error;
   }
 

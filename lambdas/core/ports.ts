@@ -5,6 +5,10 @@ export interface StoredObject {
   contentType?: string;
   /** The object's first bytes, to check its real type. */
   start: Uint8Array;
+  /** Names these exact bytes: a copy made on condition of this ETag copies what was inspected. */
+  etag: string;
+  /** When the bytes were written; an upload older than the save window is refused. */
+  lastModified: Date;
 }
 
 /** The object storage the service needs; S3 in production and locally. */
@@ -17,9 +21,16 @@ export interface ObjectStore {
     key: string,
     options: { filename: string; contentType: string; attachment: boolean },
   ): Promise<string>;
-  /** Size, type and up to `length` leading bytes of an object, or undefined when there is none. */
+  /**
+   * Size, type and up to `length` leading bytes of an object, or undefined when there is none.
+   * Without s3:ListBucket S3 answers a missing key with 403 AccessDenied: that is none too.
+   */
   inspect(key: string, length: number): Promise<StoredObject | undefined>;
-  copy(fromKey: string, toKey: string): Promise<void>;
+  /**
+   * Copies the object if its ETag is still `ifMatch`; SourceChangedError when it changed or is
+   * gone, so the bytes copied are always the bytes that were inspected.
+   */
+  copy(fromKey: string, toKey: string, ifMatch: string): Promise<void>;
   /** Deletes the keys; keys that do not exist are not an error. */
   delete(keys: string[]): Promise<void>;
   /** The object's plain URL (reachable only if the object is public). */
@@ -31,6 +42,30 @@ export class StaleWriteError extends Error {
   constructor(message = 'the file changed while it was being written') {
     super(message);
     this.name = 'StaleWriteError';
+  }
+}
+
+/** The object to copy changed or disappeared since it was inspected. */
+export class SourceChangedError extends Error {
+  constructor(message = 'the uploaded object changed or disappeared since it was inspected') {
+    super(message);
+    this.name = 'SourceChangedError';
+  }
+}
+
+/** Another save of the same upload holds its intent with other bytes or another target. */
+export class IntentConflictError extends Error {
+  constructor(message = 'another save of this upload is in progress') {
+    super(message);
+    this.name = 'IntentConflictError';
+  }
+}
+
+/** Storage refused the item itself (DynamoDB's ValidationException, e.g. an item over 400 KB). */
+export class InvalidItemError extends Error {
+  constructor(message: string, options?: { cause?: unknown }) {
+    super(message, options);
+    this.name = 'InvalidItemError';
   }
 }
 
@@ -57,6 +92,23 @@ export interface UploadClaim {
   expires_at: number;
 }
 
+/**
+ * Recorded before a save copies its bytes to their permanent key, and forgotten once the
+ * version is written. An intent that is never deleted expires (table TTL),
+ * and its expiry hands the key to the orphan reaper, which deletes the object unless a version
+ * references it. While it lives, only saves of the same bytes to the same key may proceed.
+ */
+export interface SaveIntent {
+  org: string;
+  upload_id: string;
+  /** The permanent key the save copies to. */
+  key: string;
+  /** ETag of the temp object the save inspected; only these bytes may land on `key`. */
+  etag: string;
+  /** Epoch seconds; the table's TTL removes the intent after it (see upload-window.ts). */
+  expires_at: number;
+}
+
 /** File entities and their versions, always addressed by org and id together. */
 export interface FileRepository {
   get(org: string, id: string): Promise<FileRecord | undefined>;
@@ -75,6 +127,7 @@ export interface FileRepository {
   /**
    * Writes a new entity, its first version and the upload's claim in one transaction.
    * AlreadySavedError if the upload was claimed, StaleWriteError if the id exists.
+   * Repository errors other than these: InvalidItemError when storage refuses an item.
    */
   create(record: FileRecord, version: FileVersion, claim: UploadClaim): Promise<void>;
   /**
@@ -84,6 +137,15 @@ export interface FileRepository {
    */
   addVersion(record: FileRecord, version: FileVersion, claim: UploadClaim): Promise<void>;
   getClaim(org: string, uploadId: string): Promise<UploadClaim | undefined>;
+  /**
+   * Records a save's intent unless another save holds it with other bytes or another key (else
+   * IntentConflictError); AlreadySavedError if the upload turns out claimed once it is recorded,
+   * so no save can copy to an upload's key after the upload was saved.
+   */
+  recordIntent(intent: SaveIntent): Promise<void>;
+  getIntent(org: string, uploadId: string): Promise<SaveIntent | undefined>;
+  /** Deletes the intent if it is still this one (same bytes, same key); else leaves it. */
+  forgetIntent(intent: SaveIntent): Promise<void>;
   /** Marks an active or deleting entity as deleting; undefined when there is none. */
   markDeleting(org: string, id: string): Promise<FileRecord | undefined>;
   /** Removes the entity and its versions. */

@@ -3,6 +3,7 @@ import { en } from 'zod/locales';
 import { fileTypes } from '../core/file-types';
 import { isUuid } from '../core/keys';
 import { defaultVersionPageSize, maxVersionPageSize } from '../core/versions';
+import { metadataLimits as limits } from '../core/metadata-limits';
 
 /**
  * Request schemas (epilot's UploadFilePayload, SaveFilePayloadV2, DownloadFilesPayload and
@@ -23,7 +24,7 @@ const optionalFileId = z.optional(z.union([z.literal(''), uuid]));
 const filename = z.string().check(
   validText,
   z.minLength(1, 'must not be empty'),
-  z.maxLength(1024, 'must be at most 1024 characters'),
+  z.maxLength(limits.filenameChars, `must be at most ${limits.filenameChars} characters`),
   z.refine((name) => name.trim().length > 0, 'must not be blank'),
 );
 const mimeType = z.string().check(
@@ -37,7 +38,6 @@ const booleanFlag = (fallback: boolean) =>
     z.optional(z.enum(['true', 'false'], { message: 'must be true or false' })),
     z.transform((value: 'true' | 'false' | undefined) => (value === undefined ? fallback : value === 'true')),
   );
-const tags = z.array(z.string().check(validText, z.maxLength(256))).check(z.maxLength(100));
 const nonnegativeInt = () => z.number().check(z.int(), z.nonnegative());
 
 export const uploadBody = z.object({
@@ -60,10 +60,15 @@ const s3ref = z.object({
   key: z.string().check(z.minLength(1), z.maxLength(1024)),
 });
 
+const tags = (count: number) =>
+  z.array(
+    z.string().check(validText, z.maxLength(limits.tagChars, `tags must be at most ${limits.tagChars} characters each`)),
+  ).check(z.maxLength(count, `must have at most ${count} tags`));
+
 const relation = z.object({
-  entity_id: z.string().check(z.minLength(1), z.maxLength(256)),
-  _schema: z.optional(z.string().check(z.maxLength(256))),
-  _tags: z.optional(tags),
+  entity_id: z.string().check(z.minLength(1), z.maxLength(limits.relationIdChars)),
+  _schema: z.optional(z.string().check(z.maxLength(limits.relationSchemaChars))),
+  _tags: z.optional(tags(limits.relationTags)),
 });
 
 /** Unknown fields are allowed and ignored, as in epilot's CommonSaveFilePayload. */
@@ -73,15 +78,15 @@ export const saveBody = z.object({
   s3ref: z.optional(s3ref),
   source_url: z.optional(z.string()),
   filename: z.optional(filename),
-  _title: z.optional(z.string().check(validText, z.maxLength(1024))),
+  _title: z.optional(z.string().check(validText, z.maxLength(limits.titleChars, `must be at most ${limits.titleChars} characters`))),
   type: z.optional(z.enum(fileTypes)),
   mime_type: z.optional(mimeType),
   access_control: z.optional(z.enum(['private', 'public-read'])),
-  _tags: z.optional(tags),
-  relations: z.optional(z.array(relation).check(z.maxLength(1000))),
+  _tags: z.optional(tags(limits.tags)),
+  relations: z.optional(z.array(relation).check(z.maxLength(limits.relations, `must have at most ${limits.relations} relations`))),
   // Only web links: the URL is returned to clients that may render it as one.
   custom_download_url: z.optional(
-    z.url({ protocol: /^https?$/, message: 'must be an http(s) URL' }).check(z.maxLength(2048)),
+    z.url({ protocol: /^https?$/, message: 'must be an http(s) URL' }).check(z.maxLength(limits.customDownloadUrlChars)),
   ),
 });
 

@@ -38,7 +38,7 @@ afterAll(async () => {
 });
 
 const storeSteps = ['inspect', 'copy', 'delete'] as const;
-const repositorySteps = ['get', 'getVersion', 'listVersions', 'create', 'addVersion', 'markDeleting', 'remove', 'getClaim'] as const;
+const repositorySteps = ['get', 'getVersion', 'listVersions', 'create', 'addVersion', 'markDeleting', 'remove', 'getClaim', 'recordIntent'] as const;
 
 function service(plan: FaultPlan): FileService {
   return new FileService({

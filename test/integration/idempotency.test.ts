@@ -76,6 +76,36 @@ describe('repeating a save', () => {
     expect(await context.storage.keys(`files/org-a/${id}/`)).toHaveLength(1);
   });
 
+  it('keeps the bytes of a saved version when other bytes are PUT to its upload URL and the save is repeated', async () => {
+    // Prepare
+    const ticket = await context.api.post<Ticket>('/v2/files/upload', { filename: 'doc.txt', mime_type: 'text/plain' });
+    await putBytes(ticket.body.upload_url, Buffer.from('original bytes'), 'text/plain');
+    const first = await context.api.post<Entity>('/v2/files', { s3ref: ticket.body.s3ref });
+    const replaced = await putBytes(ticket.body.upload_url, Buffer.from('replacement bytes, longer'), 'text/plain');
+
+    // Act
+    const again = await context.api.post<Entity>('/v2/files', { s3ref: ticket.body.s3ref });
+
+    // Assess
+    expect(replaced.status).toBe(200);
+    expect(again.status).toBe(201);
+    expect(again.body).toEqual(first.body);
+    expect((await downloadBytes(context.api, first.body._id)).toString()).toBe('original bytes');
+    expect((await context.api.get<Entity>(`/v2/files/${first.body._id}`)).body.size_bytes).toBe('original bytes'.length);
+  });
+
+  it('answers a save before the bytes were uploaded with 404 that says to upload them first', async () => {
+    // Prepare
+    const ticket = await context.api.post<Ticket>('/v2/files/upload', { filename: 'doc.txt', mime_type: 'text/plain' });
+
+    // Act
+    const early = await context.api.post('/v2/files', { s3ref: ticket.body.s3ref });
+
+    // Assess
+    expect(early.status).toBe(404);
+    expect(early.body).toMatchObject({ error: expect.stringContaining('upload the bytes to upload_url first') });
+  });
+
   it('does not bring a deleted file back when its save is repeated', async () => {
     // Prepare
     const s3ref = await upload('gone');

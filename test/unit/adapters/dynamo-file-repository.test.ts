@@ -1,11 +1,11 @@
 import { ConditionalCheckFailedException, DynamoDBClient, TransactionCanceledException } from '@aws-sdk/client-dynamodb';
-import { BatchWriteCommand, DynamoDBDocumentClient, GetCommand, QueryCommand, TransactWriteCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import { BatchWriteCommand, DeleteCommand, DynamoDBDocumentClient, GetCommand, PutCommand, QueryCommand, TransactWriteCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { mockClient } from 'aws-sdk-client-mock';
 import { beforeEach, describe, expect, it } from 'vitest';
-import { DynamoFileRepository } from '../../../lambdas/adapters/dynamo-file-repository';
+import { DynamoFileRepository, intentOfImage } from '../../../lambdas/adapters/dynamo-file-repository';
 import type { FileRecord, FileVersion } from '../../../lambdas/core/model';
-import { AlreadySavedError, StaleWriteError } from '../../../lambdas/core/ports';
-import type { UploadClaim } from '../../../lambdas/core/ports';
+import { AlreadySavedError, IntentConflictError, InvalidItemError, StaleWriteError } from '../../../lambdas/core/ports';
+import type { SaveIntent, UploadClaim } from '../../../lambdas/core/ports';
 
 const ddb = mockClient(DynamoDBDocumentClient);
 const table = 'files-table';
@@ -39,6 +39,8 @@ function record(org: string, latest: number): FileRecord {
 function claim(version: number): UploadClaim {
   return { org: 'o', upload_id: uploadId, file_id: id, version, created: version === 1, expires_at: 2_000_000_000 };
 }
+
+const intent: SaveIntent = { org: 'o', upload_id: uploadId, key: `files/o/${id}/${uploadId}/f.txt`, etag: '"abc"', expires_at: 2_000_000_000 };
 
 function cancelled(...codes: string[]): TransactionCanceledException {
   return new TransactionCanceledException({ message: 'cancelled', $metadata: {}, CancellationReasons: codes.map((Code) => ({ Code })) });
@@ -178,5 +180,107 @@ describe('DynamoFileRepository', () => {
     expect(batches[1]).toEqual(['VERSION#0000000003']);
     expect(batches.flat().at(-1)).toBe('FILE');
     expect(new Set(batches.flat()).size).toBe(31);
+  });
+
+  it('reads every item of the base table consistently, so a read right after a write finds it', async () => {
+    // Prepare
+    ddb.on(GetCommand).resolves({});
+    ddb.on(QueryCommand).resolves({ Items: [] });
+    const repo = repository();
+
+    // Act
+    await repo.get('o', id);
+    await repo.getVersion('o', id, 1);
+    await repo.listVersions('o', id);
+    await repo.getClaim('o', uploadId);
+    await repo.getIntent('o', uploadId);
+
+    // Assess
+    const reads = [...ddb.commandCalls(GetCommand), ...ddb.commandCalls(QueryCommand)].map((call) => call.args[0].input);
+    expect(reads).toHaveLength(5);
+    for (const input of reads) expect(input).toMatchObject({ ConsistentRead: true });
+  });
+
+  it('records an intent unless other bytes or another key hold it, then checks the claim consistently', async () => {
+    // Prepare
+    ddb.on(PutCommand).resolves({});
+    ddb.on(GetCommand).resolves({});
+
+    // Act
+    await repository().recordIntent(intent);
+
+    // Assess
+    expect(ddb.commandCalls(PutCommand)[0]?.args[0].input).toMatchObject({
+      Item: { pk: `INTENT#o#${uploadId}`, sk: 'INTENT', key: intent.key, etag: intent.etag, expires_at: intent.expires_at },
+      ConditionExpression: 'attribute_not_exists(pk) OR (etag = :etag AND #key = :key)',
+    });
+    const claimRead = ddb.commandCalls(GetCommand)[0];
+    expect(claimRead?.args[0].input).toMatchObject({ Key: { pk: `UPLOAD#o#${uploadId}`, sk: 'UPLOAD' }, ConsistentRead: true });
+    expect(claimRead?.calledAfter(ddb.commandCalls(PutCommand)[0]!)).toBe(true);
+  });
+
+  it('refuses an intent held by another save with IntentConflictError', async () => {
+    // Prepare
+    ddb.on(PutCommand).rejects(new ConditionalCheckFailedException({ message: 'no', $metadata: {} }));
+
+    // Act
+    const attempt = repository().recordIntent(intent);
+
+    // Assess
+    await expect(attempt).rejects.toBeInstanceOf(IntentConflictError);
+  });
+
+  it('answers AlreadySavedError and forgets the intent when the upload turns out claimed', async () => {
+    // Prepare
+    ddb.on(PutCommand).resolves({});
+    ddb.on(GetCommand).resolves({ Item: { pk: 'p', sk: 'UPLOAD', ...claim(1) } });
+    ddb.on(DeleteCommand).resolves({});
+
+    // Act
+    const attempt = repository().recordIntent(intent);
+
+    // Assess
+    await expect(attempt).rejects.toBeInstanceOf(AlreadySavedError);
+    expect(ddb.commandCalls(DeleteCommand)[0]?.args[0].input.Key).toEqual({ pk: `INTENT#o#${uploadId}`, sk: 'INTENT' });
+  });
+
+  it('forgets an intent only while it is still the same bytes and key, and quietly when it is not', async () => {
+    // Prepare
+    ddb.on(DeleteCommand).rejectsOnce(new ConditionalCheckFailedException({ message: 'no', $metadata: {} })).resolves({});
+
+    // Act
+    await repository().forgetIntent(intent);
+    await repository().forgetIntent(intent);
+
+    // Assess
+    const input = ddb.commandCalls(DeleteCommand)[0]?.args[0].input;
+    expect(input).toMatchObject({
+      Key: { pk: `INTENT#o#${uploadId}`, sk: 'INTENT' },
+      ConditionExpression: 'etag = :etag AND #key = :key',
+      ExpressionAttributeValues: { ':etag': intent.etag, ':key': intent.key },
+    });
+  });
+
+  it("turns DynamoDB's ValidationException (an item over 400 KB) into InvalidItemError", async () => {
+    // Prepare
+    const refused = Object.assign(new Error('Item size has exceeded the maximum allowed size'), { name: 'ValidationException' });
+    ddb.on(TransactWriteCommand).rejects(refused);
+
+    // Act
+    const attempt = repository().create(record('o', 1), version(1), claim(1));
+
+    // Assess
+    await expect(attempt).rejects.toBeInstanceOf(InvalidItemError);
+  });
+
+  it('reads a save intent back from a stream image and nothing else', () => {
+    // Prepare
+    const image = { pk: `INTENT#o#${uploadId}`, sk: 'INTENT', ...intent };
+
+    // Act
+    const found = [intentOfImage(image), intentOfImage({ ...image, pk: `UPLOAD#o#${uploadId}`, sk: 'UPLOAD' }), intentOfImage({ pk: 'INTENT#x', sk: 'INTENT' })];
+
+    // Assess
+    expect(found).toEqual([intent, undefined, undefined]);
   });
 });

@@ -13,8 +13,10 @@ import type { GetObjectCommandOutput } from '@aws-sdk/client-s3';
 import { mockClient } from 'aws-sdk-client-mock';
 import { beforeEach, describe, expect, it } from 'vitest';
 import { contentDisposition, S3ObjectStore } from '../../../lambdas/adapters/s3-object-store';
+import { SourceChangedError } from '../../../lambdas/core/ports';
 
 const s3 = mockClient(S3Client);
+const written = new Date('2024-05-01T10:00:00.000Z');
 const bucket = 'files-bucket';
 
 function store(): S3ObjectStore {
@@ -49,15 +51,28 @@ describe('S3ObjectStore', () => {
     expect(found).toEqual([undefined, undefined]);
   });
 
-  it('passes on errors other than a missing object', async () => {
+  it('reports a missing object as undefined when S3 refuses it with 403, as it does without s3:ListBucket', async () => {
+    // Prepare: GET answers AccessDenied in its XML body; HEAD has no body, so the SDK names it Forbidden.
+    s3.on(GetObjectCommand, { Key: 'temp/a' }).rejects(s3Error('AccessDenied', 403));
+    s3.on(GetObjectCommand, { Key: 'temp/empty' }).rejects(s3Error('InvalidRange', 416));
+    s3.on(HeadObjectCommand, { Key: 'temp/empty' }).rejects(s3Error('Forbidden', 403));
+
+    // Act
+    const found = [await store().inspect('temp/a', 16), await store().inspect('temp/empty', 16)];
+
+    // Assess
+    expect(found).toEqual([undefined, undefined]);
+  });
+
+  it('passes on errors other than a missing object, a bad signature among them', async () => {
     // Prepare
-    s3.on(GetObjectCommand).rejects(s3Error('AccessDenied', 403));
+    s3.on(GetObjectCommand).rejects(s3Error('SignatureDoesNotMatch', 403));
 
     // Act
     const attempt = store().inspect('a', 16);
 
     // Assess
-    await expect(attempt).rejects.toMatchObject({ name: 'AccessDenied' });
+    await expect(attempt).rejects.toMatchObject({ name: 'SignatureDoesNotMatch' });
   });
 
   it('reads the leading bytes, the type and the whole size from one range request', async () => {
@@ -68,13 +83,21 @@ describe('S3ObjectStore', () => {
       ContentType: 'application/pdf',
       ContentLength: 3,
       ContentRange: 'bytes 0-2/123456',
+      ETag: '"e1"',
+      LastModified: written,
     } as unknown as GetObjectCommandOutput);
 
     // Act
     const object = await store().inspect('temp/k', 16);
 
     // Assess
-    expect(object).toEqual({ size: 123456, contentType: 'application/pdf', start: Uint8Array.from([1, 2, 3]) });
+    expect(object).toEqual({
+      size: 123456,
+      contentType: 'application/pdf',
+      start: Uint8Array.from([1, 2, 3]),
+      etag: '"e1"',
+      lastModified: written,
+    });
     expect(s3.commandCalls(GetObjectCommand)[0]?.args[0].input).toMatchObject({ Bucket: bucket, Key: 'temp/k', Range: 'bytes=0-15' });
     expect(s3.commandCalls(HeadObjectCommand)).toHaveLength(0);
   });
@@ -82,13 +105,13 @@ describe('S3ObjectStore', () => {
   it('asks HEAD only for an empty object, which S3 refuses any range of', async () => {
     // Prepare: S3 answers 416 InvalidRange to any range request on a zero-byte object.
     s3.on(GetObjectCommand).rejects(s3Error('InvalidRange', 416));
-    s3.on(HeadObjectCommand).resolves({ ContentLength: 0, ContentType: 'application/pdf' });
+    s3.on(HeadObjectCommand).resolves({ ContentLength: 0, ContentType: 'application/pdf', ETag: '"e0"', LastModified: written });
 
     // Act
     const object = await store().inspect('temp/empty.pdf', 16);
 
     // Assess
-    expect(object).toEqual({ size: 0, contentType: 'application/pdf', start: new Uint8Array() });
+    expect(object).toEqual({ size: 0, contentType: 'application/pdf', start: new Uint8Array(), etag: '"e0"', lastModified: written });
   });
 
   it('reports an object deleted between the range request and the HEAD as missing', async () => {
@@ -109,13 +132,38 @@ describe('S3ObjectStore', () => {
     const from = 'temp/org%2Fx/u/Bericht März & Co+1.pdf';
 
     // Act
-    await store().copy(from, 'files/k');
+    await store().copy(from, 'files/k', '"abc"');
 
     // Assess
     const input = s3.commandCalls(CopyObjectCommand)[0]?.args[0].input;
-    expect(input).toMatchObject({ Bucket: bucket, Key: 'files/k' });
+    expect(input).toMatchObject({ Bucket: bucket, Key: 'files/k', CopySourceIfMatch: '"abc"' });
     expect(input?.CopySource).toBe(`${bucket}/temp/org%252Fx/u/Bericht%20M%C3%A4rz%20%26%20Co%2B1.pdf`);
     expect(decodeURIComponent(input?.CopySource ?? '')).toBe(`${bucket}/${from}`);
+  });
+
+  it.each([
+    ['changed since it was inspected (412 PreconditionFailed)', s3Error('PreconditionFailed', 412)],
+    ['gone (NoSuchKey)', new NoSuchKey({ message: 'NoSuchKey', $metadata: { httpStatusCode: 404 } })],
+  ])('refuses to copy an object that %s with SourceChangedError', async (_case, error) => {
+    // Prepare
+    s3.on(CopyObjectCommand).rejects(error);
+
+    // Act
+    const attempt = store().copy('temp/a', 'files/a', '"e1"');
+
+    // Assess
+    await expect(attempt).rejects.toBeInstanceOf(SourceChangedError);
+  });
+
+  it('passes on other copy failures', async () => {
+    // Prepare
+    s3.on(CopyObjectCommand).rejects(s3Error('InternalError', 500));
+
+    // Act
+    const attempt = store().copy('temp/a', 'files/a', '"e1"');
+
+    // Assess
+    await expect(attempt).rejects.toMatchObject({ name: 'InternalError' });
   });
 
   it('deletes keys in batches of at most 1000', async () => {

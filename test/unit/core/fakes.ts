@@ -1,7 +1,8 @@
+import { createHash } from 'node:crypto';
 import { FileService } from '../../../lambdas/core/file-service';
 import type { Caller, FileRecord, FileVersion } from '../../../lambdas/core/model';
-import type { FileRepository, ObjectStore, UploadClaim, StoredObject as InspectedObject } from '../../../lambdas/core/ports';
-import { AlreadySavedError, StaleWriteError } from '../../../lambdas/core/ports';
+import type { FileRepository, ObjectStore, SaveIntent, UploadClaim, StoredObject as InspectedObject } from '../../../lambdas/core/ports';
+import { AlreadySavedError, IntentConflictError, SourceChangedError, StaleWriteError } from '../../../lambdas/core/ports';
 
 /** Lets other pending work run, so reads and writes of concurrent callers interleave. */
 const yieldToOthers = () => new Promise<void>((resolve) => setImmediate(resolve));
@@ -9,6 +10,12 @@ const yieldToOthers = () => new Promise<void>((resolve) => setImmediate(resolve)
 interface StoredObject {
   bytes: Uint8Array;
   contentType?: string;
+  lastModified: Date;
+}
+
+/** S3's ETag of a single PUT: the quoted MD5 of the bytes. */
+function etagOf(bytes: Uint8Array): string {
+  return `"${createHash('md5').update(bytes).digest('hex')}"`;
 }
 
 /** An in-memory bucket. Presigned URLs are fake but carry what was signed. */
@@ -20,10 +27,13 @@ export class FakeObjectStore implements ObjectStore {
 
   constructor(readonly bucket = 'files-bucket') {}
 
-  /** Puts bytes as a client would with a presigned PUT. */
-  put(key: string, bytes: Uint8Array | string, contentType?: string): void {
+  /** Every copy made, with the ETag it was conditional on. */
+  readonly copies: Array<{ from: string; to: string; ifMatch: string }> = [];
+
+  /** Puts bytes as a client would with a presigned PUT, by default written now. */
+  put(key: string, bytes: Uint8Array | string, contentType?: string, lastModified = new Date()): void {
     const data = typeof bytes === 'string' ? new TextEncoder().encode(bytes) : bytes;
-    this.objects.set(key, { bytes: data, ...(contentType ? { contentType } : {}) });
+    this.objects.set(key, { bytes: data, lastModified, ...(contentType ? { contentType } : {}) });
   }
 
   keys(prefix = ''): string[] {
@@ -57,13 +67,16 @@ export class FakeObjectStore implements ObjectStore {
       size: object.bytes.length,
       ...(object.contentType ? { contentType: object.contentType } : {}),
       start: object.bytes.slice(0, length),
+      etag: etagOf(object.bytes),
+      lastModified: object.lastModified,
     };
   }
 
-  async copy(fromKey: string, toKey: string): Promise<void> {
+  async copy(fromKey: string, toKey: string, ifMatch: string): Promise<void> {
     await yieldToOthers();
+    this.copies.push({ from: fromKey, to: toKey, ifMatch });
     const object = this.objects.get(fromKey);
-    if (!object) throw new Error(`NoSuchKey: ${fromKey}`);
+    if (!object || etagOf(object.bytes) !== ifMatch) throw new SourceChangedError();
     this.objects.set(toKey, { ...object, bytes: object.bytes.slice() });
   }
 
@@ -91,6 +104,7 @@ export class FakeFileRepository implements FileRepository {
   readonly records = new Map<string, FileRecord>();
   readonly versions = new Map<string, Map<number, FileVersion>>();
   readonly claims = new Map<string, UploadClaim>();
+  readonly intents = new Map<string, SaveIntent>();
   /** How many writes were refused as stale: proof that concurrent callers really raced. */
   staleWrites = 0;
 
@@ -130,6 +144,26 @@ export class FakeFileRepository implements FileRepository {
     await yieldToOthers();
     const claim = this.claims.get(slot(org, uploadId));
     return claim ? structuredClone(claim) : undefined;
+  }
+
+  async getIntent(org: string, uploadId: string): Promise<SaveIntent | undefined> {
+    await yieldToOthers();
+    const intent = this.intents.get(slot(org, uploadId));
+    return intent ? structuredClone(intent) : undefined;
+  }
+
+  async recordIntent(intent: SaveIntent): Promise<void> {
+    await yieldToOthers();
+    if (this.claims.has(slot(intent.org, intent.upload_id))) throw new AlreadySavedError();
+    const held = this.intents.get(slot(intent.org, intent.upload_id));
+    if (held && (held.etag !== intent.etag || held.key !== intent.key)) throw new IntentConflictError();
+    this.intents.set(slot(intent.org, intent.upload_id), structuredClone(intent));
+  }
+
+  async forgetIntent(intent: SaveIntent): Promise<void> {
+    await yieldToOthers();
+    const held = this.intents.get(slot(intent.org, intent.upload_id));
+    if (held && held.etag === intent.etag && held.key === intent.key) this.intents.delete(slot(intent.org, intent.upload_id));
   }
 
   async create(record: FileRecord, version: FileVersion, claim: UploadClaim): Promise<void> {

@@ -9,7 +9,7 @@ import {
   S3ServiceException,
 } from '@aws-sdk/client-s3';
 import type { GetObjectCommandOutput } from '@aws-sdk/client-s3';
-import { GetCommand, QueryCommand, TransactWriteCommand } from '@aws-sdk/lib-dynamodb';
+import { GetCommand, PutCommand, QueryCommand, TransactWriteCommand } from '@aws-sdk/lib-dynamodb';
 import { describe, expect, it } from 'vitest';
 import { handler } from '../../../lambdas/handlers/save-file';
 import { bucket, ddb, entityItem, org, s3, table, useMockedAws, versionItems, versionSk } from './aws';
@@ -23,7 +23,6 @@ const tempKey = `temp/${org}/${uploadId}/report.pdf`;
 const fileId = '9b2e7c1d-3f4a-4b5c-8d6e-7f8091a2b3c4';
 const pdfHead = new TextEncoder().encode('%PDF-1.7\n%\u00e2\u00e3');
 
-/** The temp object as S3 answers for it: a 1234-byte PDF. */
 /** The first bytes of a stored object, as S3 answers a range request for them. */
 function rangeOf(bytes: Uint8Array, size: number, contentType = 'application/pdf'): GetObjectCommandOutput {
   return {
@@ -31,17 +30,37 @@ function rangeOf(bytes: Uint8Array, size: number, contentType = 'application/pdf
     ContentType: contentType,
     ContentLength: bytes.length,
     ContentRange: `bytes 0-${bytes.length - 1}/${size}`,
+    ETag: '"pdf-etag"',
+    LastModified: new Date(),
   } as unknown as GetObjectCommandOutput;
 }
 
+/** The temp object as S3 answers for it: a 1234-byte PDF, not saved yet (no claim). */
 function uploadedPdf(): void {
   s3.on(GetObjectCommand).resolves(rangeOf(pdfHead, 1234));
   s3.on(CopyObjectCommand).resolves({});
   s3.on(DeleteObjectCommand).resolves({});
+  storedEntities();
+}
+
+/** GetItem answers: the given entity items in turn (the last one repeats), and no claim or intent. */
+function storedEntities(...entities: Array<ReturnType<typeof entityItem>>): void {
+  let reads = 0;
+  ddb.on(GetCommand).callsFake(async (input: { Key: { sk: string } }) => {
+    if (input.Key.sk !== 'FILE' || entities.length === 0) return {};
+    const entity = entities[Math.min(reads, entities.length - 1)];
+    reads += 1;
+    return { Item: entity };
+  });
+}
+
+/** The transactions that write a version. */
+function commits() {
+  return ddb.commandCalls(TransactWriteCommand);
 }
 
 function transactItems(call = 0) {
-  return ddb.commandCalls(TransactWriteCommand)[call]?.args[0].input.TransactItems ?? [];
+  return commits()[call]?.args[0].input.TransactItems ?? [];
 }
 
 describe('save-file handler', () => {
@@ -75,7 +94,11 @@ describe('save-file handler', () => {
     expect(versionPut?.Put?.Item).toMatchObject({ sk: versionSk(1), version: 1, s3ref: { bucket, key: copy?.Key } });
     const deleted = s3.commandCalls(DeleteObjectCommand)[0];
     expect(deleted?.args[0].input).toEqual({ Bucket: bucket, Key: tempKey });
-    expect(deleted?.calledAfter(ddb.commandCalls(TransactWriteCommand)[0]!)).toBe(true);
+    expect(deleted?.calledAfter(commits()[0]!)).toBe(true);
+    const intent = ddb.commandCalls(PutCommand)[0];
+    expect(intent?.args[0].input.Item).toMatchObject({ pk: `INTENT#${org}#${uploadId}`, key: copy?.Key, etag: '"pdf-etag"' });
+    expect(copy?.CopySourceIfMatch).toBe('"pdf-etag"');
+    expect(intent?.calledBefore(s3.commandCalls(CopyObjectCommand)[0]!)).toBe(true);
   });
 
   it('keeps the temp object when delete_temp_file=false', async () => {
@@ -97,7 +120,7 @@ describe('save-file handler', () => {
   it('adds version 2 to an existing file on condition of its latest version and answers 200', async () => {
     // Prepare
     uploadedPdf();
-    ddb.on(GetCommand).resolves({ Item: entityItem(fileId, 1) });
+    storedEntities(entityItem(fileId, 1));
     ddb.on(TransactWriteCommand).resolves({});
     ddb.on(QueryCommand).resolves({ Items: versionItems(fileId, 2) });
     const event = apiEvent({ routeKey: route, body: { _id: fileId, s3ref: { bucket, key: tempKey } } });
@@ -119,10 +142,7 @@ describe('save-file handler', () => {
   it('retries a transaction cancelled by a concurrent save with the next version number', async () => {
     // Prepare
     uploadedPdf();
-    ddb
-      .on(GetCommand)
-      .resolvesOnce({ Item: entityItem(fileId, 1) })
-      .resolves({ Item: entityItem(fileId, 2) });
+    storedEntities(entityItem(fileId, 1), entityItem(fileId, 2));
     const cancelled = new TransactionCanceledException({
       message: 'Transaction cancelled',
       $metadata: {},
@@ -137,7 +157,7 @@ describe('save-file handler', () => {
 
     // Assess
     expect(result.statusCode).toBe(200);
-    expect(ddb.commandCalls(TransactWriteCommand)).toHaveLength(2);
+    expect(commits()).toHaveLength(2);
     const [entityPut, versionPut] = transactItems(1);
     expect(entityPut?.Put?.ExpressionAttributeValues).toMatchObject({ ':previous': 2 });
     expect(versionPut?.Put?.Item).toMatchObject({ sk: versionSk(3), version: 3 });
@@ -146,7 +166,7 @@ describe('save-file handler', () => {
   it('answers 404 when the bytes were never uploaded and the upload was never saved, and writes nothing', async () => {
     // Prepare
     s3.on(GetObjectCommand).rejects(new NoSuchKey({ message: 'NoSuchKey', $metadata: { httpStatusCode: 404 } }));
-    ddb.on(GetCommand).resolves({});
+    storedEntities();
     const event = apiEvent({ routeKey: route, body: { s3ref: { bucket, key: tempKey } } });
 
     // Act
@@ -189,7 +209,7 @@ describe('save-file handler', () => {
   it('answers 415, not 500, for an empty object declared as PDF', async () => {
     // Prepare: S3 answers 416 InvalidRange to a range request on a zero-byte object.
     uploadedPdf();
-    s3.on(HeadObjectCommand).resolves({ ContentLength: 0, ContentType: 'application/pdf' });
+    s3.on(HeadObjectCommand).resolves({ ContentLength: 0, ContentType: 'application/pdf', ETag: '"empty"', LastModified: new Date() });
     const invalidRange = new S3ServiceException({ name: 'InvalidRange', $fault: 'client', $metadata: { httpStatusCode: 416 }, message: 'The requested range is not satisfiable' });
     s3.on(GetObjectCommand).rejects(invalidRange);
     const event = apiEvent({ routeKey: route, body: { s3ref: { bucket, key: tempKey } } });
@@ -200,6 +220,21 @@ describe('save-file handler', () => {
     // Assess
     expect(result.statusCode).toBe(415);
     expect(ddb.commandCalls(TransactWriteCommand)).toHaveLength(0);
+  });
+
+  it('answers 413 naming the limit for metadata that cannot fit in one item, before touching S3 or the table', async () => {
+    // Prepare: about 490 KB of relations and tags, under the 1 MB body limit, over the 400 KB item limit.
+    const relations = Array.from({ length: 900 }, (_, index) => ({ entity_id: `${index}-${'e'.repeat(240)}`, _tags: ['t'.repeat(250)] }));
+    const event = apiEvent({ routeKey: route, body: { s3ref: { bucket, key: tempKey }, relations } });
+
+    // Act
+    const result = await handler(event);
+
+    // Assess
+    expect(result.statusCode).toBe(413);
+    expect(bodyOf<{ error: string }>(result).error).toContain('the limit is 262144 bytes');
+    expect(s3.calls()).toHaveLength(0);
+    expect(ddb.calls()).toHaveLength(0);
   });
 
   it('answers 400 for a save without s3ref', async () => {

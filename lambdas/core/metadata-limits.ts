@@ -1,0 +1,45 @@
+import { PayloadTooLargeError } from './errors';
+import type { Relation } from './model';
+
+/**
+ * What a save may store about a file. An entity is one DynamoDB item, and items stop at
+ * 400 KB, while request bodies may be 1 MB: without these bounds a valid request could fail
+ * only when the entity is written. The schema enforces the per-field limits at the edge; the
+ * total is checked here, before a save touches storage.
+ */
+export const metadataLimits = {
+  filenameChars: 1024,
+  titleChars: 1024,
+  tags: 100,
+  tagChars: 256,
+  relations: 1000,
+  relationIdChars: 256,
+  relationSchemaChars: 256,
+  relationTags: 20,
+  customDownloadUrlChars: 2048,
+  /**
+   * Title, filename, tags, relations and custom download URL together, as UTF-8 JSON. JSON is
+   * larger than DynamoDB's own encoding of the same values, and the entity's other attributes
+   * take a few KB, so an entity within this limit always fits in one 400 KB item.
+   */
+  totalBytes: 256 * 1024,
+} as const;
+
+export interface SavedMetadata {
+  filename?: string;
+  title?: string;
+  tags?: string[];
+  relations?: Relation[];
+  custom_download_url?: string;
+}
+
+/** 413 when the metadata a save would store cannot fit in the entity's item. */
+export function assertMetadataFits(metadata: SavedMetadata): void {
+  const { filename, title, tags, relations, custom_download_url } = metadata;
+  const bytes = new TextEncoder().encode(JSON.stringify({ filename, title, tags, relations, custom_download_url })).length;
+  if (bytes > metadataLimits.totalBytes) {
+    throw new PayloadTooLargeError(
+      `The file's metadata (title, filename, tags, relations, custom_download_url) is ${bytes} bytes; the limit is ${metadataLimits.totalBytes} bytes together`,
+    );
+  }
+}
