@@ -473,18 +473,7 @@ export class FileService extends Construct {
   }
 
   private createFunctions(settings: ResolvedSettings): Record<string, NodejsFunction> {
-    const environment: Record<(typeof handlerEnvironment)[number], string> & Record<string, string> = {
-      TABLE_NAME: this.table.tableName,
-      BUCKET_NAME: this.bucket.bucketName,
-      MAX_UPLOAD_BYTES: String(settings.maxUploadBytes),
-      UPLOAD_URL_TTL_SECONDS: String(settings.uploadUrlTtlSeconds),
-      DOWNLOAD_URL_TTL_SECONDS: String(settings.downloadUrlTtlSeconds),
-      TENANT_CLAIM: settings.tenantClaim,
-      TEMP_EXPIRY_DAYS: String(settings.tempExpirationDays),
-      POWERTOOLS_SERVICE_NAME: 'file-service',
-      POWERTOOLS_METRICS_NAMESPACE: 'FileService',
-      NODE_OPTIONS: '--enable-source-maps',
-    };
+    const environment = this.functionEnvironment(settings);
     const stack = Stack.of(this);
     const bucketLogicalId = stack.resolve((this.bucket.node.defaultChild as CfnBucket).logicalId) as string;
 
@@ -553,6 +542,23 @@ export class FileService extends Construct {
     return functions;
   }
 
+  /** What every handler reads from its environment (see lambdas/config.ts). */
+  private functionEnvironment(settings: ResolvedSettings): Record<string, string> {
+    const environment: Record<(typeof handlerEnvironment)[number], string> & Record<string, string> = {
+      TABLE_NAME: this.table.tableName,
+      BUCKET_NAME: this.bucket.bucketName,
+      MAX_UPLOAD_BYTES: String(settings.maxUploadBytes),
+      UPLOAD_URL_TTL_SECONDS: String(settings.uploadUrlTtlSeconds),
+      DOWNLOAD_URL_TTL_SECONDS: String(settings.downloadUrlTtlSeconds),
+      TENANT_CLAIM: settings.tenantClaim,
+      TEMP_EXPIRY_DAYS: String(settings.tempExpirationDays),
+      POWERTOOLS_SERVICE_NAME: 'file-service',
+      POWERTOOLS_METRICS_NAMESPACE: 'FileService',
+      NODE_OPTIONS: '--enable-source-maps',
+    };
+    return environment;
+  }
+
   /**
    * Deletes the copy of a save that never committed. A save records an intent item (its
    * permanent key) before copying and deletes it once the version is written;
@@ -569,6 +575,7 @@ export class FileService extends Construct {
       description: 'Deletes copies of saves that never committed (file service)',
     });
     logGroup.grantWrite(role);
+    if (settings.tracing) acknowledgeXrayWildcard(role);
     const fn = new NodejsFunction(this, 'OrphanReaperFunction', {
       description: 'File service: delete copies of saves that never committed',
       entry: join(settings.handlersDir, 'reap-orphans.ts'),
@@ -579,17 +586,8 @@ export class FileService extends Construct {
       timeout: Duration.seconds(60),
       role,
       logGroup,
-      environment: {
-        TABLE_NAME: this.table.tableName,
-        BUCKET_NAME: this.bucket.bucketName,
-        MAX_UPLOAD_BYTES: String(settings.maxUploadBytes),
-        UPLOAD_URL_TTL_SECONDS: String(settings.uploadUrlTtlSeconds),
-        DOWNLOAD_URL_TTL_SECONDS: String(settings.downloadUrlTtlSeconds),
-        TEMP_EXPIRY_DAYS: String(settings.tempExpirationDays),
-        POWERTOOLS_SERVICE_NAME: 'file-service',
-        POWERTOOLS_METRICS_NAMESPACE: 'FileService',
-        NODE_OPTIONS: '--enable-source-maps',
-      },
+      environment: this.functionEnvironment(settings),
+      tracing: settings.tracing ? Tracing.ACTIVE : undefined,
       // The same bundling as the operations' functions (see createFunctions).
       bundling: {
         forceDockerBundling: false,
