@@ -1,10 +1,15 @@
 import { join } from 'node:path';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { operations } from '../lambdas/operations';
-import { routesFor, startLocalApi } from './api';
+import { operations, type Permission } from '../lambdas/operations';
+import { permissionGrants } from '../lib/permissions';
+import { startLocalApi } from './api';
 import { createLocalAuth } from './auth';
 import type { LocalAuth } from './auth';
 import { ensureTable, startLocalDynamoDb } from './dynamodb';
+import { startDynamoDbFront } from './dynamodb-front';
+import { Faults, type FaultSpec, type FrontCall } from './faults';
+import { routesFor, startLocalFunction, type LocalFunction } from './functions';
+import { LocalIam, localAccount, type Authorization } from './iam/principals';
 import { startLocalS3 } from './s3';
 
 export interface LocalStackOptions {
@@ -18,6 +23,11 @@ export interface LocalStackOptions {
   tempExpiryMs?: number;
   sweepIntervalMs?: number;
   maxUploadBytes?: number;
+  /**
+   * Tests only: replaces the permissions of these operations, to prove that the local stack
+   * refuses what their IAM policy would not allow.
+   */
+  permissions?: Readonly<Record<string, readonly Permission[]>>;
 }
 
 export interface LocalStack {
@@ -29,6 +39,20 @@ export interface LocalStack {
   region: string;
   credentials: { accessKeyId: string; secretAccessKey: string };
   auth: LocalAuth;
+  /** What each function's IAM policy let it do, and what it refused. */
+  iam: {
+    /** Every action the function was allowed, with the resource. */
+    used(functionName: string): Authorization[];
+    denied(): Authorization[];
+    reset(): void;
+  };
+  /** Faults injected at the S3 and DynamoDB fronts, for crash tests over HTTP. */
+  faults: {
+    inject(fault: FaultSpec): void;
+    clear(): void;
+    /** The calls since the last clear(), one per SDK invocation, in order. */
+    calls(): FrontCall[];
+  };
   /** Runs the temp/ expiry now; returns how many uploads it removed. */
   sweep(): Promise<number>;
   stop(): Promise<void>;
@@ -37,13 +61,21 @@ export interface LocalStack {
 export const localBucket = 'file-service-local';
 export const localTable = 'file-service-local';
 const region = 'us-east-1';
-/** The local S3 checks signatures against these, as S3 does against IAM credentials. */
+/**
+ * The administrator's credentials: allowed everything, as an account's admin is. Each
+ * function gets credentials of its own, limited to the policy CDK renders for it.
+ */
 const credentials = { accessKeyId: 'LOCALFILESERVICE', secretAccessKey: 'local-file-service-secret' };
+const localArns = {
+  tableArn: `arn:aws:dynamodb:${region}:${localAccount}:table/${localTable}`,
+  bucketArn: `arn:aws:s3:::${localBucket}`,
+};
 
 /**
- * Everything `npm start` runs, in this process: DynamoDB Local, the signature-checking local
- * S3 with its lifecycle sweeper, and the API calling the same handlers Lambda runs. The
- * handlers read their configuration from the environment, so one stack runs per process.
+ * Everything `npm start` runs, in this process: DynamoDB Local behind a front that checks
+ * signatures and IAM policies, the local S3 (same checks) with its lifecycle sweeper, and the
+ * API calling the same handlers Lambda runs, each operation in a worker thread with its own
+ * credentials. The process environment is set for the stack, so one stack runs per process.
  */
 export async function startLocalStack(options: LocalStackOptions = {}): Promise<LocalStack> {
   const dataDir = options.dataDir;
@@ -52,12 +84,22 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
     for (const step of stops.reverse()) await step().catch(() => undefined);
     stops.length = 0;
   };
+  const iam = new LocalIam(
+    credentials,
+    operations.map((operation) => ({
+      name: operation.name,
+      grants: permissionGrants(options.permissions?.[operation.name] ?? operation.permissions, localArns),
+    })),
+  );
+  const faults = new Faults();
   try {
     const [dynamo, s3, auth] = await Promise.all([
       startLocalDynamoDb({ ...(dataDir ? { directory: join(dataDir, 'dynamodb') } : {}), credentials, region }),
       startLocalS3({
         ...(dataDir ? { directory: join(dataDir, 's3') } : {}),
         credentials,
+        iam,
+        faults,
         region,
         buckets: [localBucket],
         ...(options.corsOrigins ? { corsOrigins: options.corsOrigins } : {}),
@@ -67,6 +109,8 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
       createLocalAuth(dataDir ? join(dataDir, 'auth') : undefined),
     ]);
     stops.push(dynamo.stop, s3.stop);
+    const dynamoFront = await startDynamoDbFront({ target: dynamo.endpoint, iam, faults, region });
+    stops.push(dynamoFront.stop);
 
     const client = new DynamoDBClient({ endpoint: dynamo.endpoint, region, credentials });
     await ensureTable(client, localTable);
@@ -79,14 +123,26 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
       AWS_ACCESS_KEY_ID: credentials.accessKeyId,
       AWS_SECRET_ACCESS_KEY: credentials.secretAccessKey,
       S3_ENDPOINT: s3.endpoint,
-      DYNAMODB_ENDPOINT: dynamo.endpoint,
+      DYNAMODB_ENDPOINT: dynamoFront.endpoint,
       ...(options.maxUploadBytes ? { MAX_UPLOAD_BYTES: String(options.maxUploadBytes) } : {}),
     });
     delete process.env.AWS_SESSION_TOKEN;
     delete process.env.AWS_PROFILE;
 
+    const functions: LocalFunction[] = operations.map((operation) => {
+      const own = iam.credentialsOf(operation.name);
+      return startLocalFunction(operation, {
+        ...(process.env as Record<string, string>),
+        AWS_ACCESS_KEY_ID: own.accessKeyId,
+        AWS_SECRET_ACCESS_KEY: own.secretAccessKey,
+        AWS_LAMBDA_FUNCTION_NAME: operation.name,
+      });
+    });
+    stops.push(async () => void (await Promise.all(functions.map((fn) => fn.stop()))));
+    await Promise.all(functions.map((fn) => fn.warm()));
+
     const api = await startLocalApi({
-      routes: await routesFor(operations),
+      routes: routesFor(operations, functions),
       auth,
       ...(options.port !== undefined ? { port: options.port } : {}),
       ...(options.host ? { host: options.host } : {}),
@@ -97,12 +153,22 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
     return {
       url: api.url,
       s3Endpoint: s3.endpoint,
-      dynamoDbEndpoint: dynamo.endpoint,
+      dynamoDbEndpoint: dynamoFront.endpoint,
       bucket: localBucket,
       table: localTable,
       region,
       credentials,
       auth,
+      iam: {
+        used: (name) => iam.used(name),
+        denied: () => iam.denied(),
+        reset: () => iam.reset(),
+      },
+      faults: {
+        inject: (fault) => faults.inject(fault),
+        clear: () => faults.clear(),
+        calls: () => faults.calls(),
+      },
       sweep: () => s3.sweep(),
       stop,
     };

@@ -151,11 +151,16 @@ export function contentDisposition(filename: string, attachment: boolean): strin
   return `${attachment ? 'attachment' : 'inline'}; filename="${fallback}"; filename*=UTF-8''${encoded}`;
 }
 
+/**
+ * Without s3:ListBucket (never granted), S3 answers a missing key with 403 AccessDenied, not
+ * 404. The service reads only keys under prefixes its policy grants s3:GetObject on, so a 403
+ * there means the key is missing.
+ */
 function isMissing(error: unknown): boolean {
   return (
     error instanceof NotFound ||
     error instanceof NoSuchKey ||
-    (error instanceof S3ServiceException && error.$metadata.httpStatusCode === 404)
+    (error instanceof S3ServiceException && [403, 404].includes(error.$metadata.httpStatusCode ?? 0))
   );
 }
 

@@ -37,27 +37,28 @@ beforeEach(() => {
 });
 
 describe('S3ObjectStore', () => {
-  it('reports a missing object as undefined, whether S3 says NoSuchKey or just 404', async () => {
+  it('reports a missing object as undefined, whether S3 says NoSuchKey, just 404, or 403 as it does without s3:ListBucket', async () => {
     // Prepare
     s3.on(GetObjectCommand, { Key: 'a' }).rejects(new NoSuchKey({ message: 'NoSuchKey', $metadata: { httpStatusCode: 404 } }));
     s3.on(GetObjectCommand, { Key: 'b' }).rejects(s3Error('UnknownError', 404));
+    s3.on(GetObjectCommand, { Key: 'c' }).rejects(s3Error('AccessDenied', 403));
 
     // Act
-    const found = [await store().inspect('a', 16), await store().inspect('b', 16)];
+    const found = [await store().inspect('a', 16), await store().inspect('b', 16), await store().inspect('c', 16)];
 
     // Assess
-    expect(found).toEqual([undefined, undefined]);
+    expect(found).toEqual([undefined, undefined, undefined]);
   });
 
   it('passes on errors other than a missing object', async () => {
     // Prepare
-    s3.on(GetObjectCommand).rejects(s3Error('AccessDenied', 403));
+    s3.on(GetObjectCommand).rejects(s3Error('InternalError', 500));
 
     // Act
     const attempt = store().inspect('a', 16);
 
     // Assess
-    await expect(attempt).rejects.toMatchObject({ name: 'AccessDenied' });
+    await expect(attempt).rejects.toMatchObject({ name: 'InternalError' });
   });
 
   it('reads the leading bytes, the type and the whole size from one range request', async () => {
