@@ -79,7 +79,7 @@ async function waitUntilReady(
     credentials: options.credentials,
     maxAttempts: 1,
     // Whatever else holds a taken port may never answer.
-    requestHandler: { requestTimeout: 2000, connectionTimeout: 2000 },
+    requestHandler: { requestTimeout: 2000, connectionTimeout: 2000, throwOnRequestTimeout: true },
   });
   const deadline = Date.now() + 60_000;
   try {

@@ -45,6 +45,8 @@ export interface LocalStack {
     used(functionName: string): Authorization[];
     denied(): Authorization[];
     reset(): void;
+    /** The function's own access key, to call S3 or DynamoDB as that function would. */
+    credentialsOf(functionName: string): { accessKeyId: string; secretAccessKey: string };
   };
   /** Faults injected at the S3 and DynamoDB fronts, for crash tests over HTTP. */
   faults: {
@@ -163,6 +165,7 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
         used: (name) => iam.used(name),
         denied: () => iam.denied(),
         reset: () => iam.reset(),
+        credentialsOf: (name) => iam.credentialsOf(name),
       },
       faults: {
         inject: (fault) => faults.inject(fault),
