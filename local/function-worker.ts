@@ -12,11 +12,11 @@ export interface InvokeMessage {
 
 export type ReplyMessage = { id: number; result: ApiResult } | { id: number; error: string };
 
-const { entry } = workerData as { entry: string };
+const { handlerUrl } = workerData as { handlerUrl: string };
 const port = parentPort;
 if (!port) throw new Error('local/function-worker.ts runs only as a worker thread');
 
-const { handler } = (await import(`../lambdas/handlers/${entry}.ts`)) as { handler: ApiHandler };
+const { handler } = (await import(handlerUrl)) as { handler: ApiHandler };
 
 port.on('message', ({ id, event }: InvokeMessage) => {
   handler(event).then(

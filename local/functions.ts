@@ -37,7 +37,11 @@ const bootstrap = `import(${JSON.stringify(tsxApi)}).then(({ tsImport }) => tsIm
  * are messages; a worker that dies fails its pending invocations as Lambda would, and the
  * next invocation starts a fresh one (a new cold start).
  */
-export function startLocalFunction(operation: Operation, env: Record<string, string>): LocalFunction {
+export function startLocalFunction(
+  operation: Pick<Operation, 'name' | 'entry'>,
+  env: Record<string, string>,
+  handlerFile = fileURLToPath(new URL(`../lambdas/handlers/${operation.entry}.ts`, import.meta.url)),
+): LocalFunction {
   let worker: Promise<Worker> | undefined;
   let nextId = 1;
   const pending = new Map<number, (result: ApiResult) => void>();
@@ -50,7 +54,7 @@ export function startLocalFunction(operation: Operation, env: Record<string, str
 
   const start = (): Promise<Worker> =>
     new Promise((resolve, reject) => {
-      const thread = new Worker(bootstrap, { eval: true, env, workerData: { entry: operation.entry } });
+      const thread = new Worker(bootstrap, { eval: true, env, workerData: { handlerUrl: pathToFileURL(handlerFile).href } });
       thread.on('message', (message: ReplyMessage | 'ready') => {
         if (message === 'ready') return resolve(thread);
         const answer = pending.get(message.id);
