@@ -7,8 +7,8 @@ import { localAccount } from './iam/principals';
 import { verifySigV4, type SigV4Failure } from './s3/sigv4';
 
 export interface DynamoDbFrontOptions {
-  /** DynamoDB Local's endpoint, which checks no signature and no permission. */
-  target: string;
+  /** DynamoDB Local's endpoint, which checks no signature and no permission; calls wait for it. */
+  target: string | Promise<string>;
   iam: LocalIam;
   faults?: Faults;
   region: string;
@@ -32,7 +32,8 @@ interface IamCheck {
  * Listens on loopback only.
  */
 export async function startDynamoDbFront(options: DynamoDbFrontOptions): Promise<DynamoDbFront> {
-  const target = new URL(options.target);
+  const targetUrl = Promise.resolve(options.target).then((endpoint) => new URL(endpoint));
+  targetUrl.catch(() => undefined); // a stack whose DynamoDB Local fails stops before any call
   const agent = new http.Agent({ keepAlive: true });
   const tableArn = (name: string) => `arn:aws:dynamodb:${options.region}:${localAccount}:table/${name}`;
 
@@ -90,6 +91,7 @@ export async function startDynamoDbFront(options: DynamoDbFrontOptions): Promise
       });
     }
 
+    const target = await targetUrl;
     const upstream = http.request(
       {
         host: target.hostname,

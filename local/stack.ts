@@ -8,7 +8,7 @@ import type { LocalAuth } from './auth';
 import { ensureTable, startLocalDynamoDb } from './dynamodb';
 import { startDynamoDbFront } from './dynamodb-front';
 import { Faults, type FaultSpec, type FrontCall } from './faults';
-import { routesFor, startLocalFunction, type LocalFunction } from './functions';
+import { handlerFileOf, routesFor, startLocalFunctions } from './functions';
 import { LocalIam, localAccount, type Authorization } from './iam/principals';
 import { startLocalS3 } from './s3';
 
@@ -95,8 +95,15 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
   );
   const faults = new Faults();
   try {
-    const [dynamo, s3, auth] = await Promise.all([
-      startLocalDynamoDb({ ...(dataDir ? { directory: join(dataDir, 'dynamodb') } : {}), credentials, region }),
+    // DynamoDB Local (a JVM) is the slowest to start: the fronts, the environment and the
+    // functions' cold starts go ahead meanwhile; the front holds calls until it is up.
+    const dynamoStarting = startLocalDynamoDb({
+      ...(dataDir ? { directory: join(dataDir, 'dynamodb') } : {}),
+      credentials,
+      region,
+    });
+    stops.push(async () => (await dynamoStarting).stop());
+    const [s3, dynamoFront, auth] = await Promise.all([
       startLocalS3({
         ...(dataDir ? { directory: join(dataDir, 's3') } : {}),
         credentials,
@@ -108,15 +115,10 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
         ...(options.tempExpiryMs !== undefined ? { tempExpiryMs: options.tempExpiryMs } : {}),
         ...(options.sweepIntervalMs !== undefined ? { sweepIntervalMs: options.sweepIntervalMs } : {}),
       }),
+      startDynamoDbFront({ target: dynamoStarting.then((dynamo) => dynamo.endpoint), iam, faults, region }),
       createLocalAuth(dataDir ? join(dataDir, 'auth') : undefined),
     ]);
-    stops.push(dynamo.stop, s3.stop);
-    const dynamoFront = await startDynamoDbFront({ target: dynamo.endpoint, iam, faults, region });
-    stops.push(dynamoFront.stop);
-
-    const client = new DynamoDBClient({ endpoint: dynamo.endpoint, region, credentials });
-    await ensureTable(client, localTable);
-    client.destroy();
+    stops.push(s3.stop, dynamoFront.stop);
 
     Object.assign(process.env, {
       TABLE_NAME: localTable,
@@ -131,17 +133,31 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
     delete process.env.AWS_SESSION_TOKEN;
     delete process.env.AWS_PROFILE;
 
-    const functions: LocalFunction[] = operations.map((operation) => {
-      const own = iam.credentialsOf(operation.name);
-      return startLocalFunction(operation, {
-        ...(process.env as Record<string, string>),
-        AWS_ACCESS_KEY_ID: own.accessKeyId,
-        AWS_SECRET_ACCESS_KEY: own.secretAccessKey,
-        AWS_LAMBDA_FUNCTION_NAME: operation.name,
-      });
+    const warming = startLocalFunctions(
+      operations.map((operation) => {
+        const own = iam.credentialsOf(operation.name);
+        return {
+          name: operation.name,
+          handlerFile: handlerFileOf(operation),
+          env: {
+            ...(process.env as Record<string, string>),
+            AWS_ACCESS_KEY_ID: own.accessKeyId,
+            AWS_SECRET_ACCESS_KEY: own.secretAccessKey,
+            AWS_LAMBDA_FUNCTION_NAME: operation.name,
+          },
+        };
+      }),
+    );
+    stops.push(async () => {
+      const functions = await warming.catch(() => []);
+      await Promise.all(functions.map((fn) => fn.stop()));
     });
-    stops.push(async () => void (await Promise.all(functions.map((fn) => fn.stop()))));
-    await Promise.all(functions.map((fn) => fn.warm()));
+
+    const dynamo = await dynamoStarting;
+    const client = new DynamoDBClient({ endpoint: dynamo.endpoint, region, credentials });
+    await ensureTable(client, localTable);
+    client.destroy();
+    const functions = await warming;
 
     const api = await startLocalApi({
       routes: routesFor(operations, functions),

@@ -1,9 +1,9 @@
 import { createServer, type Server } from 'node:net';
 import { fileURLToPath } from 'node:url';
-import { afterAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { ApiEvent } from '../../lambdas/http/handler';
 import { startLocalDynamoDb } from '../../local/dynamodb';
-import { startLocalFunction } from '../../local/functions';
+import { startLocalFunctions, type LocalFunction } from '../../local/functions';
 import { freePort } from '../../local/ports';
 import { putBytes, type Entity, type Ticket } from './support/api';
 import { useLocalStack } from './support/stack';
@@ -12,8 +12,13 @@ const crashing = fileURLToPath(new URL('./support/crashing-handler.ts', import.m
 const eventFor = (rawPath: string) => ({ rawPath }) as ApiEvent;
 
 describe('local functions', () => {
-  const fn = startLocalFunction({ name: 'crashing', entry: 'crashing' }, { ...(process.env as Record<string, string>), AWS_ACCESS_KEY_ID: 'OWNKEY' }, crashing);
-  afterAll(() => fn.stop());
+  let fn: LocalFunction;
+  beforeAll(async () => {
+    [fn] = (await startLocalFunctions([
+      { name: 'crashing', handlerFile: crashing, env: { ...(process.env as Record<string, string>), AWS_ACCESS_KEY_ID: 'OWNKEY' } },
+    ])) as [LocalFunction];
+  });
+  afterAll(() => fn?.stop());
 
   it('runs each function in its own thread with its own credentials', async () => {
     // Act
