@@ -51,6 +51,7 @@ export interface LocalS3 {
 /** Just the part of s3rver (CommonJS, untyped) that is used here. */
 interface S3rverInstance {
   run(): Promise<AddressInfo>;
+  httpServer?: http.Server;
   close(): Promise<void>;
 }
 type S3rverConstructor = new (options: Record<string, unknown>) => S3rverInstance;
@@ -86,6 +87,10 @@ export async function startLocalS3(options: LocalS3Options): Promise<LocalS3> {
     configureBuckets: options.buckets.map((name) => ({ name })),
   });
   const backendPort = (await backend.run()).port;
+  // Only this front connects to s3rver. Its idle connections are closed by the front, never
+  // by s3rver's keep-alive timer, which could close one just as the front reuses it (a reset
+  // the client would see as a 502).
+  if (backend.httpServer) backend.httpServer.keepAliveTimeout = 0;
   const agent = new http.Agent({ keepAlive: true });
 
   const handle = (req: http.IncomingMessage, res: http.ServerResponse, expectsContinue: boolean): void => {
