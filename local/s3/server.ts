@@ -130,7 +130,7 @@ export async function startLocalS3(options: LocalS3Options): Promise<LocalS3> {
     if (denied) {
       log(`local-s3: 403 AccessDenied ${principal.name} may not ${denied.action} on ${denied.resource}`);
       if (hasBody(req)) res.shouldKeepAlive = false;
-      return sendError(res, { status: 403, code: 'AccessDenied', message: 'Access Denied' }, cors, req.method === 'HEAD');
+      return sendError(res, accessDenied, cors, req.method === 'HEAD');
     }
     // Rejected requests never see 100 Continue, so clients do not upload bodies for nothing.
     if (expectsContinue) res.writeContinue();

@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { DynamoDBClient, PutItemCommand } from '@aws-sdk/client-dynamodb';
-import { HeadObjectCommand, S3Client } from '@aws-sdk/client-s3';
+import { CopyObjectCommand, DeleteObjectsCommand, HeadObjectCommand, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
 import { describe, expect, it } from 'vitest';
 import { Policy } from '../../local/iam/policy';
 import type { LocalStack } from '../../local/stack';
@@ -106,6 +106,46 @@ describe('the local stack enforces each function’s own IAM policy', () => {
     expect(statuses).toEqual([403, 404]);
     asFunction.destroy();
     asAdmin.destroy();
+  });
+
+  it('deletes the keys a DeleteObjects may delete and reports each other key as AccessDenied inside the 200', async () => {
+    // Prepare: deleteFile may delete under files/ only.
+    const { stack, storage } = context;
+    const admin = s3As(stack, stack.credentials);
+    const keys = [`files/org-a/${randomUUID()}/a.txt`, `temp/org-a/${randomUUID()}/b.txt`];
+    for (const Key of keys) await admin.send(new PutObjectCommand({ Bucket: stack.bucket, Key, Body: 'x' }));
+    const asDeleteFile = s3As(stack, stack.iam.credentialsOf('deleteFile'));
+
+    // Act
+    const result = await asDeleteFile.send(
+      new DeleteObjectsCommand({ Bucket: stack.bucket, Delete: { Objects: keys.map((Key) => ({ Key })), Quiet: true } }),
+    );
+
+    // Assess
+    expect(result.$metadata.httpStatusCode).toBe(200);
+    expect(result.Errors).toEqual([expect.objectContaining({ Key: keys[1], Code: 'AccessDenied' })]);
+    expect([await storage.exists(keys[0] ?? ''), await storage.exists(keys[1] ?? '')]).toEqual([false, true]);
+    admin.destroy();
+    asDeleteFile.destroy();
+  });
+
+  it('refuses a CopyObject whose caller may write the destination but not read the source', async () => {
+    // Prepare: saveFile may read temp/ and write files/, not read files/.
+    const { stack, storage } = context;
+    const admin = s3As(stack, stack.credentials);
+    const source = `files/org-a/${randomUUID()}/a.txt`;
+    const target = `files/org-a/${randomUUID()}/copy.txt`;
+    await admin.send(new PutObjectCommand({ Bucket: stack.bucket, Key: source, Body: 'x' }));
+    const asSaveFile = s3As(stack, stack.iam.credentialsOf('saveFile'));
+
+    // Act
+    const attempt = asSaveFile.send(new CopyObjectCommand({ Bucket: stack.bucket, Key: target, CopySource: `${stack.bucket}/${source}` }));
+
+    // Assess
+    await expect(attempt).rejects.toMatchObject({ name: 'AccessDenied', $metadata: { httpStatusCode: 403 } });
+    expect(await storage.exists(target)).toBe(false);
+    admin.destroy();
+    asSaveFile.destroy();
   });
 });
 
