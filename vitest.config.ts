@@ -7,8 +7,12 @@ export default defineConfig({
     testTimeout: 60_000,
     hookTimeout: 120_000,
     pool: 'forks',
-    // Request logs are for operators; tests only want to see failures.
+    // Request logs and metrics (EMF lines) are for operators; tests only want to see failures.
     // The SDK warns that Node 20 support ends in 2027; Lambda runs Node 22.
-    env: { LOG_LEVEL: 'warn', AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true' },
+    env: {
+      LOG_LEVEL: 'warn',
+      POWERTOOLS_METRICS_DISABLED: 'true',
+      AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true',
+    },
   },
 });

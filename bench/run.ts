@@ -1,9 +1,12 @@
 /**
  * `npm run bench [-- --quick]`: latency of each operation, save's overhead over the raw
  * calls it cannot avoid, upload throughput against plain presigned PUTs and against tus,
- * and each Lambda bundle's size and cold-load time. Prints a table and writes
- * bench/results.json. Everything runs on loopback and stops by itself; temp dirs and child
- * processes are removed on the way out.
+ * and each Lambda bundle's size and cold-load time beside its SDK floor. Prints a table and
+ * writes bench/results.json. Everything runs on loopback and stops by itself; temp dirs and
+ * child processes are removed on the way out.
+ *
+ * `npm run bench -- --init-only`: only the bundles and their cold loads, printed (results.json
+ * keeps the last full or quick run).
  */
 import { writeFile, rm } from 'node:fs/promises';
 import { loadavg } from 'node:os';
@@ -13,11 +16,12 @@ import { startLocalStack, type LocalStack } from '../local/stack';
 import { createContext, destroyContext, type BenchContext } from './lib/context';
 import { bundleHandlers, constructBundleOptions, measureInit } from './lib/handlers';
 import { measureOps, measureSaveOverhead, pdf, pdfBytes } from './lib/ops';
-import { buildResults, renderReport, type SizeRun } from './lib/report';
+import { buildResults, handlerResults, renderHandlers, renderReport, type SizeRun } from './lib/report';
 import { measureThroughput } from './lib/throughput';
 import { startTusServer, type TusServer } from './lib/tus';
 
 const quick = process.argv.includes('--quick');
+const initOnly = process.argv.includes('--init-only');
 const resultsFile = join(dirname(fileURLToPath(import.meta.url)), 'results.json');
 
 const KiB = 1024;
@@ -53,6 +57,8 @@ const saveObjectSize = 64 * KiB;
 // The handlers log one info line per request; the logger reads this when they are first
 // imported (by startLocalStack), so set it before. Warnings and errors still print.
 process.env.LOG_LEVEL ??= 'warn';
+// Nor metrics: one EMF line per request would bury the report.
+process.env.POWERTOOLS_METRICS_DISABLED ??= 'true';
 // The SDK warns that Node 20 support ends in 2027 (Lambda runs Node 22); noise in the output.
 process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
 
@@ -71,7 +77,19 @@ async function cleanup(): Promise<void> {
   if (bundles) await rm(bundles.dir, { recursive: true, force: true });
 }
 
+/** Bundles and cold loads only, printed; nothing else is started. */
+async function measureInitOnly(): Promise<void> {
+  const bundleOptions = await constructBundleOptions();
+  bundling = bundleHandlers(bundleOptions);
+  const { bundles } = await bundling;
+  log(`handler cold loads (${settings.initRuns} runs each)`);
+  const init = await measureInit(bundles, { nodeOptions: bundleOptions.nodeOptions, runs: settings.initRuns, alsoWithoutNodeOptions: false });
+  await cleanup();
+  console.log(renderHandlers(handlerResults(bundles, init), { nodeOptions: bundleOptions.nodeOptions, initRuns: settings.initRuns, nodeMs: init.node_ms }));
+}
+
 async function main(): Promise<void> {
+  if (initOnly) return measureInitOnly();
   const startedAt = performance.now();
   const loadStart = loadavg()[0] ?? 0;
   const phase = (name: string) => log(`${name} (${((performance.now() - startedAt) / 1000).toFixed(1)} s)`);

@@ -1,9 +1,13 @@
 import { parseArgs } from 'node:util';
 import { join } from 'node:path';
+import { tenantClaim } from '../lambdas/config';
 import { createLocalAuth } from '../local/auth';
 import { localDataDir } from './paths';
 
-/** `npm run token -- --org <org> --user <user> [--ttl <seconds>]`: prints a local token as its last line. */
+/**
+ * `npm run token -- --org <org> --user <user> [--ttl <seconds>]`: prints a local token as its
+ * last line, the org under the claim TENANT_CLAIM names (org_id by default).
+ */
 async function main(): Promise<void> {
   const { values } = parseArgs({
     options: {
@@ -16,7 +20,7 @@ async function main(): Promise<void> {
   if (!Number.isInteger(ttl) || ttl <= 0) throw new Error('--ttl must be a positive number of seconds');
   if (!values.org || !values.user) throw new Error('--org and --user must not be empty');
   const auth = await createLocalAuth(join(localDataDir, 'auth'));
-  console.error(`token for org "${values.org}", user "${values.user}", valid ${ttl} s:`);
+  console.error(`token for org "${values.org}" (claim ${tenantClaim()}), user "${values.user}", valid ${ttl} s:`);
   console.log(await auth.sign({ org: values.org, user: values.user }, ttl));
 }
 

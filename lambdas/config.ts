@@ -16,17 +16,33 @@ export interface Config {
 
 const fiveGiB = 5 * 1024 ** 3;
 
+/**
+ * A presigned URL stops working when the temporary session credentials that signed it
+ * expire, whatever its own expiry says: a Lambda's session lasts hours at most and is
+ * renewed at any time. An hour at most keeps an URL's stated lifetime honest.
+ */
+export const maxUrlTtlSeconds = 3600;
+
 export function readConfig(env: NodeJS.ProcessEnv = process.env): Config {
   return {
     tableName: required(env, 'TABLE_NAME'),
     bucketName: required(env, 'BUCKET_NAME'),
     region: env.AWS_REGION ?? env.AWS_DEFAULT_REGION ?? 'us-east-1',
     maxUploadBytes: positiveInt(env, 'MAX_UPLOAD_BYTES', fiveGiB),
-    uploadUrlTtlSeconds: positiveInt(env, 'UPLOAD_URL_TTL_SECONDS', 900),
-    downloadUrlTtlSeconds: positiveInt(env, 'DOWNLOAD_URL_TTL_SECONDS', 900),
+    uploadUrlTtlSeconds: urlTtl(env, 'UPLOAD_URL_TTL_SECONDS'),
+    downloadUrlTtlSeconds: urlTtl(env, 'DOWNLOAD_URL_TTL_SECONDS'),
     ...(env.S3_ENDPOINT ? { s3Endpoint: env.S3_ENDPOINT } : {}),
     ...(env.DYNAMODB_ENDPOINT ? { dynamoDbEndpoint: env.DYNAMODB_ENDPOINT } : {}),
   };
+}
+
+/**
+ * The JWT claim that names the caller's organization: `org_id` by default; Cognito puts
+ * custom attributes under `custom:<name>`, e.g. TENANT_CLAIM=custom:org_id.
+ */
+export function tenantClaim(env: NodeJS.ProcessEnv = process.env): string {
+  const value = env.TENANT_CLAIM?.trim();
+  return value ? value : 'org_id';
 }
 
 function required(env: NodeJS.ProcessEnv, name: string): string {
@@ -45,3 +61,14 @@ function positiveInt(env: NodeJS.ProcessEnv, name: string, fallback: number): nu
   return value;
 }
 
+function urlTtl(env: NodeJS.ProcessEnv, name: string): number {
+  const value = positiveInt(env, name, 900);
+  if (value > maxUrlTtlSeconds) {
+    throw new Error(
+      `Environment variable ${name} must be at most ${maxUrlTtlSeconds} seconds, got ${value}: presigned URLs ` +
+        'stop working when the temporary credentials that signed them expire, so a longer lifetime would be a promise ' +
+        'the URL cannot keep',
+    );
+  }
+  return value;
+}

@@ -67,6 +67,12 @@ export const operations: readonly Operation[] = [
     permissions: ['table:get', 'table:query'],
   },
   {
+    name: 'listFileVersions',
+    entry: 'list-versions',
+    routes: [{ method: 'GET', path: '/v1/files/{id}/versions' }],
+    permissions: ['table:get', 'table:query'],
+  },
+  {
     name: 'deleteFile',
     entry: 'delete-file',
     routes: [
@@ -99,4 +105,5 @@ export const handlerEnvironment = [
   'MAX_UPLOAD_BYTES',
   'UPLOAD_URL_TTL_SECONDS',
   'DOWNLOAD_URL_TTL_SECONDS',
+  'TENANT_CLAIM',
 ] as const;

@@ -1,38 +1,36 @@
-import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { S3Client } from '@aws-sdk/client-s3';
-import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { createDocumentClient } from './adapters/dynamodb-client';
 import { DynamoFileRepository } from './adapters/dynamo-file-repository';
+import { objectBaseUrl } from './adapters/object-urls';
+import { createS3Client } from './adapters/s3-client';
 import { S3ObjectStore } from './adapters/s3-object-store';
+import { storageBudgets } from './adapters/storage-budget';
+import type { BudgetName } from './adapters/storage-budget';
 import type { Config } from './config';
 import { readConfig } from './config';
 import { FileService } from './core/file-service';
 import type { FileRepository, ObjectStore } from './core/ports';
 
+/**
+ * The service of the functions that reach both the table and the bucket. getFile reaches
+ * only the table and is wired in ./wiring-table-only, so its bundle carries no S3 client:
+ * each function loads only the SDK clients it uses.
+ */
+
 /** The storage adapters and their SDK clients, from configuration. */
-export function createAdapters(config: Config): { repository: FileRepository; store: ObjectStore } {
-  const s3 = new S3Client({
-    region: config.region,
-    ...(config.s3Endpoint ? { endpoint: config.s3Endpoint, forcePathStyle: true } : {}),
-    // Otherwise the SDK signs a checksum of an empty body into every presigned PUT.
-    requestChecksumCalculation: 'WHEN_REQUIRED',
-    responseChecksumValidation: 'WHEN_REQUIRED',
-  });
-  const dynamo = DynamoDBDocumentClient.from(
-    new DynamoDBClient({
-      region: config.region,
-      ...(config.dynamoDbEndpoint ? { endpoint: config.dynamoDbEndpoint } : {}),
-    }),
-    { marshallOptions: { removeUndefinedValues: true } },
-  );
-  const objectBaseUrl = config.s3Endpoint
-    ? `${config.s3Endpoint.replace(/\/$/, '')}/${config.bucketName}`
-    : `https://${config.bucketName}.s3.${config.region}.amazonaws.com`;
+export function createAdapters(
+  config: Config,
+  budget: BudgetName = 'read',
+): { repository: FileRepository; store: ObjectStore } {
+  const limits = storageBudgets[budget];
   return {
-    repository: new DynamoFileRepository(dynamo, config.tableName),
+    repository: new DynamoFileRepository(
+      createDocumentClient({ region: config.region, endpoint: config.dynamoDbEndpoint, budget: limits }),
+      config.tableName,
+    ),
     store: new S3ObjectStore({
       bucket: config.bucketName,
-      client: s3,
-      objectBaseUrl,
+      client: createS3Client({ region: config.region, endpoint: config.s3Endpoint, budget: limits }),
+      objectBaseUrl: objectBaseUrl({ bucket: config.bucketName, region: config.region, endpoint: config.s3Endpoint }),
       uploadUrlTtlSeconds: config.uploadUrlTtlSeconds,
       downloadUrlTtlSeconds: config.downloadUrlTtlSeconds,
     }),
@@ -40,13 +38,22 @@ export function createAdapters(config: Config): { repository: FileRepository; st
 }
 
 /** Builds the service and its SDK clients from configuration. */
-export function createFileService(config: Config): FileService {
-  return new FileService({ ...createAdapters(config), limits: { maxUploadBytes: config.maxUploadBytes } });
+export function createFileService(config: Config, budget: BudgetName = 'read'): FileService {
+  return new FileService({ ...createAdapters(config, budget), limits: { maxUploadBytes: config.maxUploadBytes } });
 }
 
-let service: FileService | undefined;
+const services = new Map<BudgetName, FileService>();
 
-/** The service for this process, created on first use and reused by later invocations. */
-export function fileService(): FileService {
-  return (service ??= createFileService(readConfig()));
+/**
+ * The service for this process, created on first use and reused by later invocations.
+ * `budget` bounds each storage call to fit the function's timeout: `write` for saveFile
+ * and deleteFile (29 s), `read` for the others (10 s).
+ */
+export function fileService(budget: BudgetName = 'read'): FileService {
+  let service = services.get(budget);
+  if (!service) {
+    service = createFileService(readConfig(), budget);
+    services.set(budget, service);
+  }
+  return service;
 }

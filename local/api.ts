@@ -1,4 +1,4 @@
-import { randomUUID } from 'node:crypto';
+import { randomBytes } from 'node:crypto';
 import { createServer } from 'node:http';
 import type { IncomingMessage, Server, ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -8,6 +8,28 @@ import type { LocalAuth, TokenClaims } from './auth';
 
 /** API Gateway refuses request bodies above 10 MB. */
 const maxRequestBytes = 10 * 1024 * 1024;
+/** Lambda refuses to return a response payload above 6 MB (the function then errors). */
+const maxResponseBytes = 6 * 1024 * 1024;
+/** An HTTP API stops waiting for its integration after 30 s. */
+const integrationTimeoutMs = 30_000;
+
+/**
+ * The answers API Gateway gives by itself, before or instead of the integration's. Their
+ * bodies are `{"message": ...}`, not the handlers' `{status, error}`: clients meet both.
+ */
+export const gatewayAnswers = {
+  /** No route for the path and method (HTTP APIs answer this for a wrong method too). */
+  notFound: { status: 404, message: 'Not Found' },
+  /** The JWT authorizer found no token, or one it could not verify. */
+  unauthorized: { status: 401, message: 'Unauthorized' },
+  /** The request body is over 10 MB. */
+  tooLarge: { status: 413, message: 'Request Entity Too Large' },
+  /** The integration threw, crashed, returned over 6 MB or a result API Gateway cannot read. */
+  internalError: { status: 500, message: 'Internal Server Error' },
+  /** The integration did not answer within the 30 s integration timeout. */
+  timeout: { status: 503, message: 'Service Unavailable' },
+} as const;
+export type GatewayAnswer = keyof typeof gatewayAnswers;
 
 export interface LocalRoute {
   method: HttpMethod;
@@ -27,6 +49,8 @@ export interface LocalApiOptions {
   host?: string;
   /** Origins allowed to call the API from a browser. */
   corsOrigins?: string[];
+  /** How long to wait for a handler before answering 503 as API Gateway does (default 30 s). */
+  integrationTimeoutMs?: number;
 }
 
 export interface LocalApi {
@@ -35,42 +59,48 @@ export interface LocalApi {
 }
 
 /**
- * What API Gateway does in front of the Lambdas: match the route, verify the JWT (as the
- * HTTP API's JWT authorizer), build a payload v2 event and write the handler's result.
+ * What API Gateway (HTTP API, payload v2, JWT authorizer, CORS configuration) does in front
+ * of the Lambdas: answer CORS preflights, match the route, verify the JWT, build a payload v2
+ * event, call the handler and write its result. Where API Gateway answers by itself (no
+ * route, bad token, oversized body, integration timeout, crashed or malformed integration),
+ * the local API answers with the same status, body and headers, so clients meet those
+ * shapes on `npm start` before they meet them on AWS.
  */
 export async function startLocalApi(options: LocalApiOptions): Promise<LocalApi> {
   const routes = options.routes.map(compile);
-  const corsOrigins = options.corsOrigins ?? ['*'];
+  const cors = corsPolicy(options.corsOrigins ?? ['*']);
+  const timeoutMs = options.integrationTimeoutMs ?? integrationTimeoutMs;
   const server = createServer((request, response) => {
     handle(request, response).catch((error: unknown) => {
-      if (!response.headersSent) send(response, 500, { status: 500, error: 'Internal server error' });
+      if (!response.headersSent) answer(response, 'internalError');
       else response.destroy(error instanceof Error ? error : undefined);
     });
   });
 
   async function handle(request: IncomingMessage, response: ServerResponse): Promise<void> {
-    applyCors(request, response, corsOrigins);
+    const requestId = newRequestId();
+    // API Gateway names every answer, its own and the integration's, with this header.
+    response.setHeader('apigw-requestid', requestId);
     const url = new URL(request.url ?? '/', 'http://localhost');
     const method = (request.method ?? 'GET').toUpperCase();
-    if (method === 'OPTIONS') {
-      response.writeHead(204).end();
-      return;
-    }
-    const matches = routes.filter((route) => route.pattern.test(url.pathname));
-    if (matches.length === 0) return send(response, 404, { status: 404, error: `No route for ${url.pathname}` });
-    const route = matches.find((candidate) => candidate.method === method);
-    if (!route) {
-      response.setHeader('allow', [...new Set(matches.map((match) => match.method))].join(', '));
-      return send(response, 405, { status: 405, error: `${method} is not allowed on ${url.pathname}` });
-    }
+    if (method === 'OPTIONS' && isPreflight(request)) return preflight(request, response, cors);
+    applyCors(request, response, cors);
+
+    // HTTP APIs have no 405: a known path with a method that has no route is "Not Found" too.
+    const route = routes.find((candidate) => candidate.method === method && candidate.pattern.test(url.pathname));
+    if (!route) return answer(response, 'notFound', request);
     const claims = await authorize(request, options.auth);
-    if (!claims) return send(response, 401, { status: 401, error: 'Unauthorized: missing or invalid token' });
+    if (!claims) return answer(response, 'unauthorized', request);
     const body = await readBody(request);
-    if (body === undefined) {
-      return send(response, 413, { status: 413, error: `Request body is larger than ${maxRequestBytes} bytes` });
+    if (body === undefined) return answer(response, 'tooLarge');
+
+    const outcome = await invoke(route.handler, toEvent(request, url, route, claims, body, requestId), timeoutMs);
+    if (outcome.kind === 'timeout') return answer(response, 'timeout');
+    if (outcome.kind === 'crashed') {
+      console.error(`local API: ${route.method} ${route.path} failed: ${outcome.reason}`);
+      return answer(response, 'internalError');
     }
-    const result = await route.handler(toEvent(request, url, route, claims, body));
-    write(response, result);
+    write(response, outcome.result);
   }
 
   server.listen(options.port ?? 0, options.host ?? '127.0.0.1');
@@ -81,6 +111,64 @@ export async function startLocalApi(options: LocalApiOptions): Promise<LocalApi>
   const { port } = server.address() as AddressInfo;
   const host = options.host && options.host !== '0.0.0.0' ? options.host : '127.0.0.1';
   return { url: `http://${host}:${port}`, stop: () => close(server) };
+}
+
+type Outcome =
+  | { kind: 'answered'; result: StructuredResult }
+  | { kind: 'timeout' }
+  | { kind: 'crashed'; reason: string };
+
+type StructuredResult = Required<Pick<ApiResult, 'statusCode'>> & ApiResult;
+
+/**
+ * Calls the handler as the Lambda integration would: an answer, or a timeout once the
+ * integration limit passes (the handler keeps running, as a Lambda does after API Gateway
+ * gave up), or a crash for a throw or a result API Gateway cannot read.
+ */
+async function invoke(handler: ApiHandler, event: ApiEvent, timeoutMs: number): Promise<Outcome> {
+  let timer: NodeJS.Timeout | undefined;
+  const timedOut = new Promise<Outcome>((resolve) => {
+    timer = setTimeout(() => resolve({ kind: 'timeout' }), timeoutMs);
+  });
+  const ran = (async (): Promise<Outcome> => {
+    try {
+      const returned = await handler(event);
+      if (Buffer.byteLength(JSON.stringify(returned) ?? '') > maxResponseBytes) {
+        return { kind: 'crashed', reason: `the response payload is over Lambda's ${maxResponseBytes} bytes` };
+      }
+      const result = readResult(returned);
+      return result ? { kind: 'answered', result } : { kind: 'crashed', reason: 'the handler returned a malformed result' };
+    } catch (error) {
+      return { kind: 'crashed', reason: error instanceof Error ? (error.stack ?? error.message) : String(error) };
+    }
+  })();
+  try {
+    return await Promise.race([ran, timedOut]);
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
+/**
+ * The handler's result as payload format 2.0 reads it: a structured result with a valid
+ * status, or any other JSON object, which API Gateway sends as a 200 JSON body. Undefined
+ * for what API Gateway cannot read.
+ */
+export function readResult(result: unknown): StructuredResult | undefined {
+  if (typeof result !== 'object' || result === null) return undefined;
+  const candidate = result as Record<string, unknown>;
+  if (!('statusCode' in candidate)) {
+    return { statusCode: 200, headers: { 'content-type': 'application/json' }, body: JSON.stringify(result) };
+  }
+  const { statusCode, body, headers, isBase64Encoded } = candidate;
+  const validStatus = typeof statusCode === 'number' && Number.isInteger(statusCode) && statusCode >= 100 && statusCode <= 599;
+  const validBody = body === undefined || typeof body === 'string';
+  const validHeaders =
+    headers === undefined ||
+    (typeof headers === 'object' && headers !== null &&
+      Object.values(headers).every((value) => ['string', 'number', 'boolean'].includes(typeof value)));
+  const validFlag = isBase64Encoded === undefined || typeof isBase64Encoded === 'boolean';
+  return validStatus && validBody && validHeaders && validFlag ? (result as StructuredResult) : undefined;
 }
 
 function compile(route: LocalRoute): CompiledRoute {
@@ -122,6 +210,7 @@ function toEvent(
   route: CompiledRoute,
   claims: TokenClaims,
   body: Buffer,
+  requestId: string,
 ): ApiEvent {
   const values = route.pattern.exec(url.pathname)?.slice(1) ?? [];
   const pathParameters = Object.fromEntries(route.params.map((name, index) => [name, safeDecode(values[index] ?? '')]));
@@ -159,7 +248,7 @@ function toEvent(
         sourceIp: request.socket.remoteAddress ?? '127.0.0.1',
         userAgent: headers['user-agent'] ?? '',
       },
-      requestId: randomUUID(),
+      requestId,
       routeKey,
       stage: '$default',
       time: now.toUTCString(),
@@ -185,14 +274,52 @@ function isText(contentType: string | undefined): boolean {
   return !contentType || /^(text\/|application\/(json|xml|x-www-form-urlencoded)|[^;]*\+json)/i.test(contentType);
 }
 
-function applyCors(request: IncomingMessage, response: ServerResponse, origins: string[]): void {
+/** The CORS configuration the CDK stack gives the HTTP API, for the given origins. */
+interface CorsPolicy {
+  origins: string[];
+  methods: string;
+  headers: string;
+  maxAgeSeconds: number;
+}
+
+function corsPolicy(origins: string[]): CorsPolicy {
+  return { origins, methods: 'GET,POST,DELETE', headers: 'authorization,content-type', maxAgeSeconds: 3600 };
+}
+
+function allowedOrigin(request: IncomingMessage, policy: CorsPolicy): string | undefined {
   const origin = request.headers.origin;
-  if (!origin || !(origins.includes('*') || origins.includes(origin))) return;
-  response.setHeader('access-control-allow-origin', origins.includes('*') ? '*' : origin);
-  response.setHeader('access-control-allow-methods', 'GET, POST, DELETE, OPTIONS');
-  response.setHeader('access-control-allow-headers', 'authorization, content-type');
-  response.setHeader('access-control-max-age', '600');
-  response.setHeader('vary', 'origin');
+  if (!origin) return undefined;
+  if (policy.origins.includes('*')) return '*';
+  return policy.origins.includes(origin) ? origin : undefined;
+}
+
+/** A CORS preflight carries Origin and Access-Control-Request-Method; other OPTIONS are routed. */
+function isPreflight(request: IncomingMessage): boolean {
+  return request.headers.origin !== undefined && request.headers['access-control-request-method'] !== undefined;
+}
+
+/**
+ * API Gateway answers preflights itself, without a route or a token, and only names the
+ * CORS headers for an allowed origin.
+ */
+function preflight(request: IncomingMessage, response: ServerResponse, policy: CorsPolicy): void {
+  const origin = allowedOrigin(request, policy);
+  if (origin) {
+    response.setHeader('access-control-allow-origin', origin);
+    response.setHeader('access-control-allow-methods', policy.methods);
+    response.setHeader('access-control-allow-headers', policy.headers);
+    response.setHeader('access-control-max-age', String(policy.maxAgeSeconds));
+    if (origin !== '*') response.setHeader('vary', 'origin');
+  }
+  request.resume();
+  response.writeHead(204).end();
+}
+
+function applyCors(request: IncomingMessage, response: ServerResponse, policy: CorsPolicy): void {
+  const origin = allowedOrigin(request, policy);
+  if (!origin) return;
+  response.setHeader('access-control-allow-origin', origin);
+  if (origin !== '*') response.setHeader('vary', 'origin');
 }
 
 function write(response: ServerResponse, result: ApiResult): void {
@@ -202,9 +329,25 @@ function write(response: ServerResponse, result: ApiResult): void {
   response.end(result.isBase64Encoded ? Buffer.from(body, 'base64') : body);
 }
 
-function send(response: ServerResponse, status: number, body: unknown): void {
+/**
+ * One of API Gateway's own answers. A body the client is still sending is read and dropped,
+ * so the connection stays usable.
+ */
+function answer(response: ServerResponse, which: GatewayAnswer, request?: IncomingMessage): void {
+  const { status, message } = gatewayAnswers[which];
+  request?.resume();
+  if (which === 'unauthorized') {
+    // The JWT authorizer says why in this header; a request without a token gets none.
+    const sent = request?.headers.authorization !== undefined;
+    if (sent) response.setHeader('www-authenticate', 'Bearer scope="" error="invalid_token" error_description="the token is not valid"');
+  }
   response.writeHead(status, { 'content-type': 'application/json' });
-  response.end(JSON.stringify(body));
+  response.end(JSON.stringify({ message }));
+}
+
+/** API Gateway's request ids look like `Mc7UVioPPHcEKPA=`. */
+function newRequestId(): string {
+  return randomBytes(11).toString('base64');
 }
 
 function close(server: Server): Promise<void> {

@@ -2,13 +2,14 @@ import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { SignJWT, exportJWK, generateKeyPair, importJWK, jwtVerify } from 'jose';
 import type { JWK, JWTPayload } from 'jose';
+import { tenantClaim } from '../lambdas/config';
 
 /** The issuer and audience of local tokens; on AWS they come from the stack's context. */
 export const localIssuer = 'urn:file-service:local';
 export const localAudience = 'file-service';
 
+/** Verified claims: `sub`, and the org under the tenant claim (TENANT_CLAIM, default `org_id`). */
 export interface TokenClaims extends JWTPayload {
-  org_id: string;
   sub: string;
 }
 
@@ -18,6 +19,11 @@ export interface TokenClaims extends JWTPayload {
  */
 export interface LocalAuth {
   sign(claims: { org: string; user: string }, ttlSeconds?: number): Promise<string>;
+  /**
+   * Signs exactly the given claims, adding only issuer, audience, issued-at and expiry: for
+   * tests of tokens an identity provider may issue without the claims the service needs.
+   */
+  signClaims(claims: JWTPayload, ttlSeconds?: number): Promise<string>;
   /** The verified claims, or undefined for a missing, forged, expired or foreign token. */
   verify(token: string): Promise<TokenClaims | undefined>;
 }
@@ -30,9 +36,19 @@ export async function createLocalAuth(dir?: string): Promise<LocalAuth> {
   const { privateKey, publicKey } = await loadOrCreateKeys(dir);
   return {
     async sign({ org, user }, ttlSeconds = 3600) {
-      return new SignJWT({ org_id: org })
+      // The claim the handlers read the org from, as the identity provider would set it.
+      return new SignJWT({ [tenantClaim()]: org })
         .setProtectedHeader({ alg: algorithm })
         .setSubject(user)
+        .setIssuer(localIssuer)
+        .setAudience(localAudience)
+        .setIssuedAt()
+        .setExpirationTime(`${ttlSeconds}s`)
+        .sign(privateKey);
+    },
+    async signClaims(claims, ttlSeconds = 3600) {
+      return new SignJWT(claims)
+        .setProtectedHeader({ alg: algorithm })
         .setIssuer(localIssuer)
         .setAudience(localAudience)
         .setIssuedAt()

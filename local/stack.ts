@@ -11,6 +11,8 @@ import { Faults, type FaultSpec, type FrontCall } from './faults';
 import { handlerFileOf, routesFor, startLocalFunctions } from './functions';
 import { LocalIam, localAccount, type Authorization } from './iam/principals';
 import { startLocalS3 } from './s3';
+import { startLocalTtl } from './ttl';
+import type { ExpiredItemsListener, LocalTtl } from './ttl';
 
 export interface LocalStackOptions {
   /** API port; 0 or undefined picks a free one. */
@@ -19,10 +21,17 @@ export interface LocalStackOptions {
   /** Keeps table, objects and signing keys here across restarts; undefined = throwaway. */
   dataDir?: string;
   corsOrigins?: string[];
-  /** How old an unsaved upload must be before the sweeper removes it (default 24 h). */
-  tempExpiryMs?: number;
+  /**
+   * Days after which the temp/ lifecycle rule expires an unsaved upload (default 1, the CDK
+   * prop `tempExpiration`), rounded up to midnight UTC as S3 does.
+   */
+  tempExpirationDays?: number;
   sweepIntervalMs?: number;
   maxUploadBytes?: number;
+  /** How often DynamoDB TTL is emulated (default 60 s; 0 = only through `expireItems`). */
+  ttlIntervalMs?: number;
+  /** Receives TTL deletions as the DynamoDB Streams events a stream consumer Lambda gets. */
+  onExpired?: ExpiredItemsListener;
   /**
    * Tests only: replaces the permissions of these operations, to prove that the local stack
    * refuses what their IAM policy would not allow.
@@ -55,8 +64,12 @@ export interface LocalStack {
     /** The calls since the last clear(), one per SDK invocation, in order. */
     calls(): FrontCall[];
   };
-  /** Runs the temp/ expiry now; returns how many uploads it removed. */
-  sweep(): Promise<number>;
+  /** Runs the temp/ expiry as of `at` (default now); returns how many uploads it removed. */
+  sweep(at?: Date): Promise<number>;
+  /** Runs DynamoDB TTL as of `at` (default now); returns how many items it deleted. */
+  expireItems(at?: Date): Promise<number>;
+  /** Subscribe to TTL deletions (DynamoDB Streams REMOVE records by the service). */
+  ttl: Pick<LocalTtl, 'subscribe'>;
   stop(): Promise<void>;
 }
 
@@ -112,7 +125,7 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
         region,
         buckets: [localBucket],
         ...(options.corsOrigins ? { corsOrigins: options.corsOrigins } : {}),
-        ...(options.tempExpiryMs !== undefined ? { tempExpiryMs: options.tempExpiryMs } : {}),
+        ...(options.tempExpirationDays !== undefined ? { tempExpirationDays: options.tempExpirationDays } : {}),
         ...(options.sweepIntervalMs !== undefined ? { sweepIntervalMs: options.sweepIntervalMs } : {}),
       }),
       startDynamoDbFront({ target: dynamoStarting.then((dynamo) => dynamo.endpoint), iam, faults, region }),
@@ -155,8 +168,17 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
 
     const dynamo = await dynamoStarting;
     const client = new DynamoDBClient({ endpoint: dynamo.endpoint, region, credentials });
+    stops.push(async () => client.destroy());
     await ensureTable(client, localTable);
-    client.destroy();
+    const ttl = await startLocalTtl({
+      client,
+      table: localTable,
+      region,
+      ...(options.ttlIntervalMs !== undefined ? { intervalMs: options.ttlIntervalMs } : {}),
+      log: (line) => console.error(line),
+    });
+    stops.push(ttl.stop);
+    if (options.onExpired) ttl.subscribe(options.onExpired);
     const functions = await warming;
 
     const api = await startLocalApi({
@@ -188,7 +210,9 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
         clear: () => faults.clear(),
         calls: () => faults.calls(),
       },
-      sweep: () => s3.sweep(),
+      sweep: (at) => s3.sweep(at),
+      expireItems: (at) => ttl.expire(at),
+      ttl: { subscribe: (listener) => ttl.subscribe(listener) },
       stop,
     };
   } catch (error) {

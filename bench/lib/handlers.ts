@@ -5,6 +5,7 @@ import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { gzipSync } from 'node:zlib';
 import { build } from 'esbuild';
+import type { BuildOptions } from 'esbuild';
 import { operations } from '../../lambdas/operations';
 import { median, round } from './stats';
 
@@ -41,6 +42,10 @@ export async function constructBundleOptions(): Promise<BundleOptions> {
 export interface Bundle {
   entry: string;
   file: string;
+  /** A bundle that only imports and constructs the SDK clients this handler bundles. */
+  floorFile: string;
+  /** The SDK packages of the handler bundle that the floor imports. */
+  sdkClients: string[];
   bytes: number;
   gzipBytes: number;
   mapBytes: number;
@@ -58,10 +63,7 @@ export async function bundleHandlers(options: BundleOptions): Promise<{ dir: str
   try {
     // Without code splitting every entry point is still its own self-contained bundle, as
     // NodejsFunction builds them one by one; one build just parses the shared modules once.
-    const { metafile } = await build({
-      entryPoints: Object.fromEntries(operations.map(({ entry }) => [`${entry}/index`, join(handlersDir, `${entry}.ts`)])),
-      outdir: dir,
-      outExtension: { '.js': '.mjs' },
+    const common: BuildOptions = {
       bundle: true,
       platform: 'node',
       format: 'esm',
@@ -71,21 +73,34 @@ export async function bundleHandlers(options: BundleOptions): Promise<{ dir: str
       sourcesContent: false,
       mainFields: ['module', 'main'],
       banner: { js: options.banner },
-      metafile: true,
       logLevel: 'error',
+    };
+    const { metafile } = await build({
+      ...common,
+      entryPoints: Object.fromEntries(operations.map(({ entry }) => [`${entry}/index`, join(handlersDir, `${entry}.ts`)])),
+      outdir: dir,
+      outExtension: { '.js': '.mjs' },
+      metafile: true,
     });
+    if (!metafile) throw new Error('esbuild returned no metafile');
     const bundles = await Promise.all(
       operations.map(async ({ entry }): Promise<Bundle> => {
         const file = join(dir, entry, 'index.mjs');
         const code = await readFile(file);
         const output = Object.entries(metafile.outputs).find(([path]) => resolve(path) === file)?.[1];
+        const packages = packageSizes(output?.inputs ?? {});
+        const sdkClients = floorClients.filter((client) => packages.some(({ name }) => name === client.package));
+        const floorFile = join(dir, `${entry}-sdk-floor`, 'index.mjs');
+        await build({ ...common, stdin: { contents: floorSource(sdkClients), resolveDir: root, loader: 'js' }, outfile: floorFile });
         return {
           entry,
           file,
+          floorFile,
+          sdkClients: sdkClients.map((client) => client.package),
           bytes: code.length,
           gzipBytes: gzipSync(code).length,
           mapBytes: (await stat(`${file}.map`)).size,
-          packages: packageSizes(output?.inputs ?? {}),
+          packages,
         };
       }),
     );
@@ -94,6 +109,39 @@ export async function bundleHandlers(options: BundleOptions): Promise<{ dir: str
     await rm(dir, { recursive: true, force: true });
     throw error;
   }
+}
+
+/**
+ * The SDK clients a handler can bundle and how the floor constructs each: the floor is what
+ * loading these clients costs by itself, the least any handler using them can take.
+ */
+export const floorClients = [
+  {
+    package: '@aws-sdk/client-dynamodb',
+    source: "import { DynamoDBClient } from '@aws-sdk/client-dynamodb';\nconst dynamodb = new DynamoDBClient({ region: 'us-east-1' });",
+    value: 'dynamodb',
+  },
+  {
+    package: '@aws-sdk/lib-dynamodb',
+    source: "import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';\nconst document = DynamoDBDocumentClient.from(dynamodb);",
+    value: 'document',
+  },
+  {
+    package: '@aws-sdk/client-s3',
+    source: "import { S3Client } from '@aws-sdk/client-s3';\nconst s3 = new S3Client({ region: 'us-east-1' });",
+    value: 's3',
+  },
+  {
+    package: '@aws-sdk/s3-request-presigner',
+    source: "import { getSignedUrl } from '@aws-sdk/s3-request-presigner';",
+    value: 'getSignedUrl',
+  },
+] as const;
+
+/** The floor's source: the clients' imports and constructors, kept alive so nothing is dropped. */
+export function floorSource(clients: ReadonlyArray<(typeof floorClients)[number]>): string {
+  const lines = clients.map((client) => client.source);
+  return `${lines.join('\n')}\nglobalThis.sdkFloor = [${clients.map((client) => client.value).join(', ')}];\n`;
 }
 
 /** Minified bytes each package contributes to a bundle, largest first; the project's own code is "(project)". */
@@ -131,24 +179,35 @@ export function processWallMs(args: string[], env: NodeJS.ProcessEnv, timeoutMs 
 
 export interface InitTimes {
   node_ms: number;
-  /** Per entry: median wall ms with the function's NODE_OPTIONS, and without any. */
-  handlers: Record<string, { init_ms: number; init_ms_no_node_options?: number }>;
+  /**
+   * Per entry: median wall ms with the function's NODE_OPTIONS, and without any; and its SDK
+   * floor's, with the same NODE_OPTIONS.
+   */
+  handlers: Record<string, { init_ms: number; sdk_floor_ms: number; init_ms_no_node_options?: number }>;
 }
 
 /**
- * Median of `runs` fresh processes each: `node -e 0`, and `node <bundle>` (load the bundle,
+ * Median of `runs` fresh processes each: `node -e 0`, `node <bundle>` (load the bundle,
  * which runs its top level as Lambda's init phase does, then exit) with and without the
- * function's NODE_OPTIONS. Runs interleave so drift hits all alike; none run in parallel.
+ * function's NODE_OPTIONS, and `node <floor bundle>` with them. Runs interleave so drift
+ * hits all alike; none run in parallel.
  */
 export async function measureInit(
   bundles: Bundle[],
   options: { nodeOptions: string; runs: number; alsoWithoutNodeOptions: boolean },
 ): Promise<InitTimes> {
   const { nodeOptions, runs } = options;
-  const base: NodeJS.ProcessEnv = { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '' };
+  // Lambda runs Node 22, where the SDK prints no Node 20 support notice when a client is made.
+  const base: NodeJS.ProcessEnv = {
+    PATH: process.env.PATH ?? '',
+    HOME: process.env.HOME ?? '',
+    AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true',
+  };
   const withOptions: NodeJS.ProcessEnv = { ...base, ...(nodeOptions ? { NODE_OPTIONS: nodeOptions } : {}) };
   const nodeSamples: number[] = [];
-  const samples = new Map(bundles.map((bundle) => [bundle.entry, { lambda: [] as number[], bare: [] as number[] }]));
+  const samples = new Map(
+    bundles.map((bundle) => [bundle.entry, { lambda: [] as number[], bare: [] as number[], floor: [] as number[] }]),
+  );
   // Unrecorded: the first spawns pay for paging in the node binary.
   await processWallMs(['-e', '0'], base);
   if (bundles[0]) await processWallMs([bundles[0].file], withOptions);
@@ -158,16 +217,18 @@ export async function measureInit(
       const entry = samples.get(bundle.entry);
       if (!entry) continue;
       entry.lambda.push(await processWallMs([bundle.file], withOptions));
+      entry.floor.push(await processWallMs([bundle.floorFile], withOptions));
       if (options.alsoWithoutNodeOptions) entry.bare.push(await processWallMs([bundle.file], base));
     }
   }
   return {
     node_ms: round(median(nodeSamples), 1),
     handlers: Object.fromEntries(
-      [...samples].map(([entry, { lambda, bare }]) => [
+      [...samples].map(([entry, { lambda, bare, floor }]) => [
         entry,
         {
           init_ms: round(median(lambda), 1),
+          sdk_floor_ms: round(median(floor), 1),
           ...(bare.length > 0 ? { init_ms_no_node_options: round(median(bare), 1) } : {}),
         },
       ]),

@@ -76,6 +76,28 @@ export class DynamoFileRepository implements FileRepository {
     return versions;
   }
 
+  async listVersionPage(
+    org: string,
+    id: string,
+    page: { limit: number; olderThan?: number },
+  ): Promise<{ versions: FileVersion[]; more: boolean }> {
+    const result = await this.client.send(
+      new QueryCommand({
+        TableName: this.tableName,
+        KeyConditionExpression: 'pk = :pk AND begins_with(sk, :prefix)',
+        ExpressionAttributeValues: { ':pk': pk(org, id), ':prefix': versionPrefix },
+        ScanIndexForward: false,
+        ConsistentRead: true,
+        Limit: page.limit,
+        ...(page.olderThan !== undefined
+          ? { ExclusiveStartKey: { pk: pk(org, id), sk: versionSk(page.olderThan) } }
+          : {}),
+      }),
+    );
+    const versions = (result.Items ?? []).map((item) => withoutKeys<FileVersion>(item));
+    return { versions, more: result.LastEvaluatedKey !== undefined };
+  }
+
   async getClaim(org: string, uploadId: string): Promise<UploadClaim | undefined> {
     const { Item } = await this.client.send(
       new GetCommand({ TableName: this.tableName, Key: { pk: claimPk(org, uploadId), sk: claimSk }, ConsistentRead: true }),

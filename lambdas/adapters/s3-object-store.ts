@@ -12,6 +12,7 @@ import {
 } from '@aws-sdk/client-s3';
 import { getSignedUrl } from '@aws-sdk/s3-request-presigner';
 import type { ObjectStore, StoredObject } from '../core/ports';
+import { objectUrl } from './object-urls';
 
 export interface S3ObjectStoreOptions {
   bucket: string;
@@ -38,15 +39,17 @@ export class S3ObjectStore implements ObjectStore {
     this.client = options.client;
   }
 
-  presignUpload(key: string, options: { contentType: string; contentLength?: number }): Promise<string> {
+  presignUpload(key: string, options: { contentType?: string; contentLength?: number }): Promise<string> {
     const command = new PutObjectCommand({
       Bucket: this.bucket,
       Key: key,
-      ContentType: options.contentType,
+      ...(options.contentType !== undefined ? { ContentType: options.contentType } : {}),
       ...(options.contentLength !== undefined ? { ContentLength: options.contentLength } : {}),
     });
-    // Signing these headers makes S3 itself refuse bytes of another type or size.
-    const signableHeaders = new Set(['content-type']);
+    // Signing these headers makes S3 itself refuse bytes of another type or size. An untyped
+    // upload signs no type: the browser may send any Content-Type or none.
+    const signableHeaders = new Set<string>();
+    if (options.contentType !== undefined) signableHeaders.add('content-type');
     if (options.contentLength !== undefined) signableHeaders.add('content-length');
     return getSignedUrl(this.client, command, {
       expiresIn: this.options.uploadUrlTtlSeconds,
@@ -61,7 +64,8 @@ export class S3ObjectStore implements ObjectStore {
     const command = new GetObjectCommand({
       Bucket: this.bucket,
       Key: key,
-      ResponseContentType: options.contentType,
+      // Pinned, so the response never carries a type the object was stored with instead.
+      ResponseContentType: options.contentType || 'application/octet-stream',
       ResponseContentDisposition: contentDisposition(options.filename, options.attachment),
     });
     return getSignedUrl(this.client, command, { expiresIn: this.options.downloadUrlTtlSeconds });
@@ -140,7 +144,7 @@ export class S3ObjectStore implements ObjectStore {
   }
 
   urlOf(key: string): string {
-    return `${this.options.objectBaseUrl}/${key.split('/').map(encodeURIComponent).join('/')}`;
+    return objectUrl(this.options.objectBaseUrl, key);
   }
 }
 

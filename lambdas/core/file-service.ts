@@ -9,17 +9,20 @@ import {
   ServiceUnavailableError,
   UnsupportedMediaTypeError,
 } from './errors';
-import { contentMatchesType, fileTypeOf, mimeEssence, sniffLength } from './file-types';
+import { contentMatchesType, fileTypeOf, mimeEssence, rendersSafelyInline, resolveMimeType, sniffLength } from './file-types';
 import type { FileType } from './file-types';
 import { isUuid, parseTempKey, permanentKey, tempKey, tempPrefixOf } from './keys';
 import type { AccessControl, Caller, FileEntity, FileRecord, FileVersion, Relation, S3Ref } from './model';
-import { toFileEntity } from './model';
+import { entityVersionLimit, toFileEntity } from './model';
 import type { FileRepository, ObjectStore, UploadClaim } from './ports';
 import { StaleWriteError } from './ports';
+import { versionPage } from './versions';
+import type { VersionPage, VersionPageRequest } from './versions';
 
 export interface UploadRequest {
   filename: string;
-  mime_type: string;
+  /** Signed into the upload URL; without it the upload is untyped and save types it. */
+  mime_type?: string;
   size_bytes?: number;
   /** Upload the bytes of a new version of this file. */
   file_entity_id?: string;
@@ -103,7 +106,7 @@ export class FileService {
       : undefined;
     const key = tempKey(caller.org, this.newId(), request.filename);
     const upload_url = await this.store.presignUpload(key, {
-      contentType: request.mime_type,
+      ...(request.mime_type !== undefined ? { contentType: request.mime_type } : {}),
       ...(request.size_bytes !== undefined ? { contentLength: request.size_bytes } : {}),
     });
     return {
@@ -132,7 +135,7 @@ export class FileService {
         throw new NotFoundError('Uploaded object not found: upload the bytes to upload_url first (uploads expire after 24 hours)');
       }
       this.assertSizeAllowed(object.size);
-      const mimeType = object.contentType ?? request.mime_type ?? 'application/octet-stream';
+      const mimeType = await resolveMimeType({ stored: object.contentType, declared: request.mime_type, filename: request.filename ?? upload.name, head: object.start });
       if (!contentMatchesType(mimeType, object.start)) {
         throw new UnsupportedMediaTypeError(`The uploaded bytes are not ${mimeEssence(mimeType)}`);
       }
@@ -175,6 +178,11 @@ export class FileService {
     return this.render(await this.activeRecord(caller, id));
   }
 
+  /** Every version of the file, newest first, a page at a time. */
+  async listVersions(caller: Caller, id: string, request: VersionPageRequest): Promise<VersionPage> {
+    return versionPage(this.repository, await this.activeRecord(caller, id), request);
+  }
+
   /** Deletes the file and the bytes of every version. Retrying finishes a delete cut short. */
   async delete(caller: Caller, id: string): Promise<FileEntity> {
     assertFileId(id);
@@ -198,7 +206,8 @@ export class FileService {
     const download_url = await this.store.presignDownload(version.s3ref.key, {
       filename: version.filename,
       contentType: version.mime_type,
-      attachment: request.attachment,
+      // Shown inline, HTML or SVG would run its script on the bucket's origin: only safe types are.
+      attachment: request.attachment || !rendersSafelyInline(version.mime_type),
     });
     return { download_url };
   }
@@ -328,8 +337,16 @@ export class FileService {
     await this.store.delete([key]).catch(() => undefined);
   }
 
+  /**
+   * The entity with its newest versions only: a response must stay small however many there
+   * are. Up to the limit, reading them all is reading exactly that, and it avoids a Query with
+   * Limit, which DynamoDB Local serves far slower while concurrent saves write the same file.
+   */
   private async render(record: FileRecord): Promise<FileEntity> {
-    const versions = await this.repository.listVersions(record.org, record.id);
+    const versions =
+      record.latest_version > entityVersionLimit
+        ? (await this.repository.listVersionPage(record.org, record.id, { limit: entityVersionLimit })).versions
+        : await this.repository.listVersions(record.org, record.id);
     return toFileEntity(record, versions, this.store.urlOf(record.s3ref.key));
   }
 

@@ -91,7 +91,8 @@ const signatures: Record<string, ReadonlyArray<ReadonlyArray<number | null>>> = 
     [0x50, 0x4b, 0x03, 0x04],
     [0x50, 0x4b, 0x05, 0x06],
   ],
-  'application/gzip': [[0x1f, 0x8b]],
+  // Magic number and compression method: every gzip member is deflate (8).
+  'application/gzip': [[0x1f, 0x8b, 0x08]],
 };
 
 /** How many leading bytes `contentMatchesType` needs to see. */
@@ -106,5 +107,95 @@ export function contentMatchesType(mimeType: string, head: Uint8Array): boolean 
   if (!expected) return true;
   return expected.some((signature) =>
     signature.every((byte, index) => byte === null || head[index] === byte),
+  );
+}
+
+/** The first type whose signature the bytes carry, if any. */
+export function sniffMimeType(head: Uint8Array): string | undefined {
+  return Object.keys(signatures).find((type) => contentMatchesType(type, head));
+}
+
+/**
+ * Types that say nothing about the bytes. A PUT without Content-Type makes S3 store
+ * `binary/octet-stream`; browsers send `application/octet-stream` for files they cannot type.
+ */
+const genericTypes = new Set(['', 'application/octet-stream', 'binary/octet-stream']);
+
+/** A type that says what the bytes are: given, and not generic. */
+export function isSpecificType(mimeType: string | undefined): mimeType is string {
+  return mimeType !== undefined && !genericTypes.has(mimeEssence(mimeType));
+}
+
+/** Formats whose extension names them more precisely than their signature (docx, xlsx, odt, epub are zips). */
+const containerTypes = new Set(['application/zip']);
+
+let registry: Promise<{ getType(extension: string): string | null }> | undefined;
+
+/**
+ * The `mime` package's registry, loaded on first use: building its tables costs tens of
+ * milliseconds, and only saves of untyped uploads need it, so no other cold start pays.
+ */
+function mimeRegistry() {
+  return (registry ??= import('mime').then((module) => module.default));
+}
+
+/** The type the extension names (a maintained registry, not a table of ours), if the name has one. */
+export async function typeOfFilename(filename: string): Promise<string | undefined> {
+  const dot = filename.lastIndexOf('.');
+  if (dot <= 0 || dot === filename.length - 1) return undefined;
+  return (await mimeRegistry()).getType(filename.slice(dot + 1)) ?? undefined;
+}
+
+/**
+ * The type a saved version gets. The stored object's type (signed into the upload URL, or
+ * sent on an untyped PUT) wins, then the type given at save; generic types count as none.
+ * An untyped file is typed by its bytes, else by its extension unless the bytes refute it,
+ * else it stays application/octet-stream.
+ */
+export async function resolveMimeType(input: {
+  stored: string | undefined;
+  declared: string | undefined;
+  filename: string;
+  head: Uint8Array;
+}): Promise<string> {
+  if (isSpecificType(input.stored)) return input.stored;
+  if (isSpecificType(input.declared)) return input.declared;
+  const sniffed = sniffMimeType(input.head);
+  const named = await typeOfFilename(input.filename);
+  if (named && contentMatchesType(named, input.head) && (!sniffed || containerTypes.has(sniffed))) return named;
+  return sniffed ?? 'application/octet-stream';
+}
+
+/** Raster image types: browsers only ever draw them. SVG is not one: it is a document that runs script. */
+const rasterImages = new Set([
+  'image/apng',
+  'image/avif',
+  'image/bmp',
+  'image/gif',
+  'image/heic',
+  'image/heif',
+  'image/jpeg',
+  'image/jxl',
+  'image/png',
+  'image/tiff',
+  'image/vnd.microsoft.icon',
+  'image/webp',
+  'image/x-icon',
+  'image/x-ms-bmp',
+]);
+
+/**
+ * Whether a browser can show the type inline, on the bucket's origin, without running anything
+ * in it: raster images, PDF, plain text, audio and video. Everything else (HTML, SVG, XML,
+ * JavaScript, unknown types) is served as an attachment even when asked for inline.
+ */
+export function rendersSafelyInline(mimeType: string): boolean {
+  const essence = mimeEssence(mimeType);
+  if (essence.includes('xml')) return false;
+  return (
+    rasterImages.has(essence) ||
+    essence === 'application/pdf' ||
+    essence === 'text/plain' ||
+    /^(audio|video)\/[\w.+-]+$/.test(essence)
   );
 }

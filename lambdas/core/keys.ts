@@ -20,22 +20,37 @@ export function isUuid(value: string): boolean {
  * Turns a user's filename into one safe key segment: no path separators, no `..`, no control
  * or invisible characters, bounded length, extension kept. The name itself stays verbatim in
  * the entity; this is only for the key.
+ *
+ * Idempotent (`safeKeySegment(safeKeySegment(x)) === safeKeySegment(x)`): save recognises a
+ * temp key by re-deriving its last segment, so a segment that changed again would refuse an
+ * upload this service handed out. Each step below keeps what the steps before it ensured.
  */
 export function safeKeySegment(filename: string): string {
-  const cleaned = filename
+  const visible = filename
     .normalize('NFC')
     // eslint-disable-next-line no-control-regex
     .replace(/[\u0000-\u001f\u007f-\u009f\u200b-\u200f\u202a-\u202e\u2066-\u2069\ufeff]/g, '')
     // Lone surrogates cannot be encoded into a URL.
     .replace(/[\ud800-\udfff]/gu, '')
-    .replace(/[/\\]/g, '_')
-    .replace(/[<>:"|?*#%{}^~[\]`]/g, '_')
-    .replace(/\s+/g, ' ')
-    .replace(/\.{2,}/g, '.')
-    .trim()
-    .replace(/^\.+/, '');
-  const bounded = truncateKeepingExtension(cleaned, maxNameLength);
+    // Removing a character can join a letter and a combining mark that now compose.
+    .normalize('NFC');
+  const cleaned = tidy(
+    visible
+      .replace(/[/\\]/g, '_')
+      .replace(/[<>:"|?*#%{}^~[\]`]/g, '_')
+      .replace(/\s+/g, ' '),
+  );
+  // Cutting can put a dot next to the extension's dot or end the name on a space.
+  const bounded = tidy(truncateKeepingExtension(cleaned, maxNameLength));
   return bounded.length > 0 ? bounded : 'file';
+}
+
+/** No `..`, no leading dots or spaces (hidden or relative names), no trailing spaces. */
+function tidy(name: string): string {
+  return name
+    .replace(/\.{2,}/g, '.')
+    .replace(/^[.\s]+/, '')
+    .trimEnd();
 }
 
 function truncateKeepingExtension(name: string, max: number): string {

@@ -1,6 +1,9 @@
 import type { FileType } from './file-types';
 import { readableSize } from './file-types';
 
+/** How many of the newest versions an entity carries; `GET /v1/files/{id}/versions` lists all. */
+export const entityVersionLimit = 100;
+
 export type AccessControl = 'private' | 'public-read';
 
 export interface S3Ref {
@@ -83,7 +86,10 @@ export interface FileEntity {
   s3ref: S3Ref;
   relations: Relation[];
   custom_download_url?: string;
-  /** Newest first: index 0 is the latest version, as `downloadFile?version=` counts. */
+  /**
+   * Newest first: index 0 is the latest version, as `downloadFile?version=` counts. At most
+   * the 100 newest; `GET /v1/files/{id}/versions` pages through all of them.
+   */
   versions: FileItem[];
 }
 
@@ -119,6 +125,6 @@ export function toFileEntity(record: FileRecord, versions: FileVersion[], public
     s3ref: record.s3ref,
     relations: record.relations,
     ...(record.custom_download_url ? { custom_download_url: record.custom_download_url } : {}),
-    versions: versions.map(toFileItem),
+    versions: versions.slice(0, entityVersionLimit).map(toFileItem),
   };
 }

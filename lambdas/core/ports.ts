@@ -10,7 +10,9 @@ export interface StoredObject {
 /** The object storage the service needs; S3 in production and locally. */
 export interface ObjectStore {
   readonly bucket: string;
-  presignUpload(key: string, options: { contentType: string; contentLength?: number }): Promise<string>;
+  /** Signs the content type when given, so the PUT must send exactly it; else any or none goes. */
+  presignUpload(key: string, options: { contentType?: string; contentLength?: number }): Promise<string>;
+  /** The URL's response always carries `contentType`, whatever the object was stored with. */
   presignDownload(
     key: string,
     options: { filename: string; contentType: string; attachment: boolean },
@@ -61,6 +63,15 @@ export interface FileRepository {
   getVersion(org: string, id: string, version: number): Promise<FileVersion | undefined>;
   /** Every version, newest first. */
   listVersions(org: string, id: string): Promise<FileVersion[]>;
+  /**
+   * At most `limit` versions, newest first, numbered below `olderThan` when given; reads no
+   * more than that. `more` is false when no older version can follow.
+   */
+  listVersionPage(
+    org: string,
+    id: string,
+    page: { limit: number; olderThan?: number },
+  ): Promise<{ versions: FileVersion[]; more: boolean }>;
   /**
    * Writes a new entity, its first version and the upload's claim in one transaction.
    * AlreadySavedError if the upload was claimed, StaleWriteError if the id exists.

@@ -15,7 +15,7 @@ export const handler = httpHandler('saveFile', async (request) => {
     );
   }
   const id = body._id || body.file_entity_id || undefined;
-  const { entity, created } = await fileService().save(
+  const { entity, created } = await fileService('write').save(
     request.caller,
     {
       s3ref: body.s3ref,
@@ -31,5 +31,8 @@ export const handler = httpHandler('saveFile', async (request) => {
     },
     { deleteTempFile: query.delete_temp_file, versionOnly: query.version_only },
   );
+  request.metric('saves', 'Count', 1);
+  // The saved bytes are the newest version (the entity's own size stays with version_only).
+  request.metric('bytesSaved', 'Bytes', entity.versions[0]?.size_bytes ?? entity.size_bytes);
   return { status: created ? 201 : 200, body: entity };
 });

@@ -2,15 +2,16 @@ import { httpHandler } from '../http/handler';
 import { uploadBody, uploadQuery } from '../http/schemas';
 import { fileService } from '../wiring';
 
-/** uploadFile / uploadFileV2: a presigned PUT URL for a new temp object. */
+/** uploadFile / uploadFileV2: a presigned PUT URL for a new temp object, typed or untyped. */
 export const handler = httpHandler('uploadFile', async (request) => {
   const body = request.body(uploadBody);
   const { file_entity_id } = request.query(uploadQuery);
   const ticket = await fileService().createUpload(request.caller, {
     filename: body.filename,
-    mime_type: body.mime_type,
+    ...(body.mime_type ? { mime_type: body.mime_type } : {}),
     ...(body.size_bytes !== undefined ? { size_bytes: body.size_bytes } : {}),
     ...(file_entity_id ? { file_entity_id } : {}),
   });
+  request.metric('uploads', 'Count', 1);
   return { status: 201, body: ticket };
 });

@@ -1,18 +1,17 @@
-import type {
-  APIGatewayProxyEventV2WithJWTAuthorizer,
-  APIGatewayProxyStructuredResultV2,
-  Context,
-} from 'aws-lambda';
+import middy from '@middy/core';
+import type { Context } from 'aws-lambda';
 import { safeParse } from 'zod/mini';
 import type { core, output } from 'zod/mini';
-import { BadRequestError, ForbiddenError, HttpError, PayloadTooLargeError, UnauthorizedError } from '../core/errors';
+import { BadRequestError, ServiceUnavailableError } from '../core/errors';
 import type { Caller } from '../core/model';
 import { createLogger } from './logger';
 import type { Logger } from './logger';
+import { createMetrics } from './metrics';
+import type { BusinessMetric, Metrics, RecordedMetric } from './metrics';
+import { callerFromClaims, exchangeOf, json, jsonBody, observe, renderErrors } from './middlewares';
+import type { ApiEvent, ApiHandler, ApiResult } from './types';
 
-export type ApiEvent = APIGatewayProxyEventV2WithJWTAuthorizer;
-export type ApiResult = APIGatewayProxyStructuredResultV2;
-export type ApiHandler = (event: ApiEvent, context?: Partial<Context>) => Promise<ApiResult>;
+export type { ApiEvent, ApiHandler, ApiResult } from './types';
 
 /** What a handler reads from a request; every part is validated by a schema on the way in. */
 export interface ApiRequest {
@@ -20,6 +19,8 @@ export interface ApiRequest {
   body<S extends core.$ZodType>(schema: S): output<S>;
   query<S extends core.$ZodType>(schema: S): output<S>;
   path<S extends core.$ZodType>(schema: S): output<S>;
+  /** Counts something the operation did, published as a metric with the request's answer. */
+  metric(name: BusinessMetric, unit: RecordedMetric['unit'], value: number): void;
 }
 
 export interface Reply {
@@ -27,84 +28,60 @@ export interface Reply {
   body: unknown;
 }
 
-/** JSON bodies of this API are small; anything larger is not a valid request. */
-const maxBodyBytes = 1024 * 1024;
+/**
+ * Lambda stops a function at its timeout and API Gateway answers for it. Shortly before,
+ * the pipeline answers itself: every operation is safe to repeat, so a 503 says retry.
+ */
+const answerBeforeTimeoutMs = 500;
 
 let defaultLogger: Logger | undefined;
+let defaultMetrics: Metrics | undefined;
 
 /**
- * Wraps one operation as a Lambda handler for API Gateway HTTP API (payload v2) events:
- * caller from the verified JWT claims, validated input, JSON output, and every failure
- * rendered as epilot's ErrorObject. Internal errors are logged, never shown.
+ * Wraps one operation as a Lambda handler for API Gateway HTTP API (payload v2) events, a
+ * middy pipeline: caller from the verified JWT claims, JSON body, validated input, JSON
+ * output, every failure rendered as epilot's ErrorObject, one log line and the metrics
+ * of each request. Internal errors are logged, never shown.
  */
 export function httpHandler(
   operation: string,
   handle: (request: ApiRequest) => Promise<Reply>,
   logger: Logger = (defaultLogger ??= createLogger()),
+  metrics: Metrics = (defaultMetrics ??= createMetrics()),
 ): ApiHandler {
-  return async (event, context) => {
-    const started = performance.now();
-    let reply: Reply;
-    let caller: Caller | undefined;
-    try {
-      caller = callerOf(event);
-      reply = await handle(requestOf(event, caller));
-    } catch (error) {
-      reply = errorReply(error);
-      if (reply.status >= 500) {
-        logger.log('error', 'request failed', {
-          operation,
-          error: error instanceof Error ? { name: error.name, message: error.message, stack: error.stack } : String(error),
-        });
-      }
-    }
-    logger.log('info', 'request', {
-      operation,
-      route: event.routeKey,
-      status: reply.status,
-      duration_ms: Math.round(performance.now() - started),
-      org: caller?.org,
-      request_id: context?.awsRequestId ?? event.requestContext?.requestId,
-    });
-    return json(reply);
+  const run = async (event: ApiEvent): Promise<ApiResult> => {
+    const reply = await handle(requestOf(event));
+    return json(reply.status, reply.body);
   };
+  return middy<ApiEvent, ApiResult, Error, Context>(run, {
+    timeoutEarlyInMillis: answerBeforeTimeoutMs,
+    timeoutEarlyResponse: () => {
+      throw new ServiceUnavailableError('The request took too long; retry the same request');
+    },
+  })
+    .use(observe({ operation, logger, metrics }))
+    .use(renderErrors())
+    .use(callerFromClaims())
+    .use(jsonBody()) as unknown as ApiHandler;
 }
 
-function callerOf(event: ApiEvent): Caller {
-  const claims = event.requestContext?.authorizer?.jwt?.claims;
-  if (!claims) throw new UnauthorizedError();
-  const org = claims.org_id;
-  const userId = claims.sub;
-  if ((typeof org !== 'string' && typeof org !== 'number') || String(org) === '') {
-    throw new ForbiddenError('Forbidden: the token carries no org_id claim');
-  }
-  if (typeof userId !== 'string' || userId === '') {
-    throw new ForbiddenError('Forbidden: the token carries no sub claim');
-  }
-  return { org: String(org), userId };
-}
-
-function requestOf(event: ApiEvent, caller: Caller): ApiRequest {
+function requestOf(event: ApiEvent): ApiRequest {
+  const exchange = exchangeOf(event);
+  const { caller } = exchange;
+  // callerFromClaims runs first and refuses a request without one.
+  if (!caller) throw new Error('the request reached its operation without a caller');
   return {
     caller,
-    body: (schema) => validate(schema, parseJsonBody(event), 'body'),
+    body: (schema) => {
+      if (exchange.body === undefined) throw new BadRequestError('Request body is required: send a JSON document');
+      return validate(schema, exchange.body, 'body');
+    },
     query: (schema) => validate(schema, event.queryStringParameters ?? {}, 'query'),
     path: (schema) => validate(schema, event.pathParameters ?? {}, 'path'),
+    metric: (name, unit, value) => {
+      exchange.metrics.push({ name, unit, value });
+    },
   };
-}
-
-function parseJsonBody(event: ApiEvent): unknown {
-  const raw = event.body ?? '';
-  const text = event.isBase64Encoded ? Buffer.from(raw, 'base64').toString('utf8') : raw;
-  if (Buffer.byteLength(text) > maxBodyBytes) {
-    throw new PayloadTooLargeError(`Request body is larger than ${maxBodyBytes} bytes`);
-  }
-  if (text.trim() === '') throw new BadRequestError('Request body is required: send a JSON document');
-  try {
-    return JSON.parse(text);
-  } catch {
-    throw new BadRequestError('Request body is not valid JSON');
-  }
 }
 
 /** Any zod schema (zod/mini's, as in ./schemas, or classic zod's): both share zod's core. */
@@ -116,17 +93,4 @@ function validate<S extends core.$ZodType>(schema: S, input: unknown, where: str
     return `${path}: ${issue.message}`;
   });
   throw new BadRequestError(`Invalid ${where}: ${problems.join('; ')}`);
-}
-
-function errorReply(error: unknown): Reply {
-  if (error instanceof HttpError) return { status: error.status, body: error.toJSON() };
-  return { status: 500, body: { status: 500, error: 'Internal server error' } };
-}
-
-function json(reply: Reply): ApiResult {
-  return {
-    statusCode: reply.status,
-    headers: { 'content-type': 'application/json' },
-    body: JSON.stringify(reply.body),
-  };
 }

@@ -2,6 +2,7 @@ import * as z from 'zod/mini';
 import { en } from 'zod/locales';
 import { fileTypes } from '../core/file-types';
 import { isUuid } from '../core/keys';
+import { defaultVersionPageSize, maxVersionPageSize } from '../core/versions';
 
 /**
  * Request schemas (epilot's UploadFilePayload, SaveFilePayloadV2, DownloadFilesPayload and
@@ -41,7 +42,12 @@ const nonnegativeInt = () => z.number().check(z.int(), z.nonnegative());
 
 export const uploadBody = z.object({
   filename,
-  mime_type: z._default(mimeType, 'application/octet-stream'),
+  // Browsers give `File.type === ""` for files they cannot type: such uploads are untyped,
+  // and save types them from their bytes or name.
+  mime_type: z.pipe(
+    z.optional(z.union([z.literal(''), mimeType])),
+    z.transform((value: string | undefined) => value || undefined),
+  ),
   size_bytes: z.optional(nonnegativeInt()),
   index_tag: z.optional(z.string().check(z.maxLength(64))),
   metadata: z.optional(z.record(z.string(), z.string())),
@@ -92,6 +98,21 @@ export const downloadQuery = z.object({
     z.transform((value: string | undefined) => Number(value ?? 0)),
   ),
   attachment: booleanFlag(true),
+});
+
+/** listFileVersions: `limit` from 1 to 100 (default 50), `cursor` as the previous page returned. */
+export const versionsQuery = z.object({
+  limit: z.pipe(
+    z.optional(
+      z.string().check(
+        z.refine((value) => /^\d{1,3}$/.test(value) && Number(value) >= 1 && Number(value) <= maxVersionPageSize, {
+          message: `must be a whole number from 1 to ${maxVersionPageSize}`,
+        }),
+      ),
+    ),
+    z.transform((value: string | undefined) => Number(value ?? defaultVersionPageSize)),
+  ),
+  cursor: z.optional(z.string().check(z.minLength(1, 'must not be empty'), z.maxLength(512, 'is not a cursor this API returned'))),
 });
 
 export const downloadFilesBody = z.array(

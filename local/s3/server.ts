@@ -32,8 +32,11 @@ export interface LocalS3Options {
   buckets: string[];
   /** Defaults to ['*']: browsers PUT/GET/HEAD straight to presigned URLs. */
   corsOrigins?: string[];
-  /** Defaults to 24h: objects under temp/ older than this are swept. */
-  tempExpiryMs?: number;
+  /**
+   * The temp/ lifecycle rule's `Expiration: { Days }` (default 1, like the CDK prop
+   * `tempExpiration`): objects expire at creation + days, rounded up to midnight UTC.
+   */
+  tempExpirationDays?: number;
   /** Defaults to 60s; 0 disables the timer (tests call sweep() directly). */
   sweepIntervalMs?: number;
   log?: (line: string) => void;
@@ -43,8 +46,11 @@ export interface LocalS3 {
   /** e.g. http://127.0.0.1:PORT */
   endpoint: string;
   port: number;
-  /** Applies the temp/ lifecycle rule once; resolves to the number of objects deleted. */
-  sweep(): Promise<number>;
+  /**
+   * Applies the temp/ lifecycle rule once, as of `at` (default now: tests pass a later time
+   * instead of waiting days); resolves to the number of objects deleted.
+   */
+  sweep(at?: Date): Promise<number>;
   stop(): Promise<void>;
 }
 
@@ -175,9 +181,9 @@ export async function startLocalS3(options: LocalS3Options): Promise<LocalS3> {
     requestChecksumCalculation: 'WHEN_REQUIRED',
     responseChecksumValidation: 'WHEN_REQUIRED',
   });
-  const expiryMs = options.tempExpiryMs ?? 24 * 60 * 60 * 1000;
-  const sweep = async (): Promise<number> => {
-    const deleted = await sweepExpired(client, options.buckets, tempPrefix, expiryMs);
+  const expirationDays = options.tempExpirationDays ?? 1;
+  const sweep = async (at?: Date): Promise<number> => {
+    const deleted = await sweepExpired(client, options.buckets, tempPrefix, expirationDays, at);
     if (deleted > 0) log(`local-s3: swept ${deleted} expired object(s) under ${tempPrefix}`);
     return deleted;
   };
@@ -188,7 +194,7 @@ export async function startLocalS3(options: LocalS3Options): Promise<LocalS3> {
     interval > 0
       ? setInterval(() => {
           // Chained so a slow sweep never overlaps the next one.
-          sweeping = sweeping.then(sweep).catch((error: Error) => log(`local-s3: sweep failed: ${error.message}`));
+          sweeping = sweeping.then(() => sweep()).catch((error: Error) => log(`local-s3: sweep failed: ${error.message}`));
         }, interval)
       : undefined;
   timer?.unref();

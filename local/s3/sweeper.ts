@@ -2,17 +2,31 @@ import { DeleteObjectsCommand, ListObjectsV2Command, type S3Client } from '@aws-
 
 /** DeleteObjects accepts at most this many keys per call. */
 const DELETE_BATCH = 1000;
+const DAY_MS = 24 * 60 * 60 * 1000;
 
 /**
- * The bucket's lifecycle rule, applied by hand: deletes objects under `prefix` whose
- * LastModified is more than `maxAgeMs` before `now`. Returns how many were deleted.
+ * When S3's lifecycle rule `Expiration: { Days: days }` expires an object created at
+ * `created`: creation plus the days, rounded up to the next midnight UTC. So an object
+ * created at 10:30 UTC with one day expires at 00:00 UTC two days later, and one created at
+ * 23:59:59 UTC expires 24 h and one second later. S3 then deletes it asynchronously, so an
+ * expired object can still be there for a while; never rely on the moment it goes.
+ */
+export function lifecycleExpiry(created: Date, days: number): Date {
+  if (!Number.isInteger(days) || days < 1) throw new Error(`lifecycle expiry needs a whole number of days >= 1, got ${days}`);
+  const startOfCreationDay = Math.floor(created.getTime() / DAY_MS) * DAY_MS;
+  return new Date(startOfCreationDay + (days + 1) * DAY_MS);
+}
+
+/**
+ * The bucket's lifecycle rule, applied by hand: deletes the objects under `prefix` that the
+ * rule `Expiration: { Days: days }` has expired as of `at`. Returns how many were deleted.
  */
 export async function sweepExpired(
   client: S3Client,
   buckets: string[],
   prefix: string,
-  maxAgeMs: number,
-  now: number = Date.now(),
+  days: number,
+  at: Date = new Date(),
 ): Promise<number> {
   let deleted = 0;
   for (const bucket of buckets) {
@@ -23,7 +37,8 @@ export async function sweepExpired(
         new ListObjectsV2Command({ Bucket: bucket, Prefix: prefix, ContinuationToken: token }),
       );
       for (const object of page.Contents ?? []) {
-        if (object.Key && object.LastModified && now - object.LastModified.getTime() > maxAgeMs) {
+        // LastModified is the creation time of an object that is never overwritten in place.
+        if (object.Key && object.LastModified && lifecycleExpiry(object.LastModified, days) <= at) {
           expired.push(object.Key);
         }
       }

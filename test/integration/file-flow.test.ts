@@ -8,9 +8,10 @@ import { useLocalStack } from './support/stack';
 import { expectWholeFile } from './support/versions';
 
 const maxUploadBytes = 1024 * 1024;
-const tempExpiryMs = 1500;
+const tempExpirationDays = 1;
+const dayMs = 24 * 60 * 60 * 1000;
 
-const context = useLocalStack({ maxUploadBytes, tempExpiryMs, sweepIntervalMs: 0 });
+const context = useLocalStack({ maxUploadBytes, tempExpirationDays, sweepIntervalMs: 0 });
 
 describe('the three-step upload', () => {
   it('saves an upload as a file whose downloaded bytes equal the uploaded bytes', async () => {
@@ -295,10 +296,11 @@ describe('the temp/ lifecycle', () => {
     const ticket = await context.api.post<Ticket>('/v2/files/upload', { filename: 'forgotten.txt', mime_type: 'text/plain' });
     await putBytes(ticket.body.upload_url, Buffer.from('bye'), 'text/plain');
     const saved = await uploadFile(context.api, { filename: 'kept.txt', mimeType: 'text/plain', bytes: Buffer.from('kept') });
-    await new Promise((resolve) => setTimeout(resolve, tempExpiryMs + 200));
+    // Creation + 1 day, rounded up to midnight UTC, has passed two days on.
+    const twoDaysOn = new Date(Date.now() + (tempExpirationDays + 1) * dayMs);
 
     // Act
-    const removed = await context.stack.sweep();
+    const removed = await context.stack.sweep(twoDaysOn);
 
     // Assess
     expect(removed).toBeGreaterThanOrEqual(1);

@@ -54,7 +54,8 @@ interface Case {
   path: string;
   status: number;
   body?: Body;
-  allow?: string;
+  /** API Gateway answers this case itself, with `{"message": ...}` instead of `{status, error}`. */
+  gatewayMessage?: string;
   /** The declared type of the fresh upload (default text/plain). */
   uploadAs?: string;
 }
@@ -63,8 +64,14 @@ const MiB = 1024 * 1024;
 const unknownId = '00000000-0000-4000-8000-000000000000';
 const raw = (text: string | Buffer, contentType?: string) => new Raw(text, contentType);
 const c = (name: string, method: string, path: string, status: number, body?: Body): Case => ({ name, method, path, status, body });
-const notAllowed = (method: string, path: string, allow: string): Case => ({
-  name: `${method} ${path}, where only ${allow} is routed`, method, path, status: 405, allow,
+/** No route for the path and method: HTTP APIs answer 404 for a wrong method too (no 405). */
+const noRoute = (name: string, method: string, path: string, body?: Body): Case => ({
+  name, method, path, status: 404, body, gatewayMessage: 'Not Found',
+});
+const wrongMethod = (method: string, path: string, routed: string) => noRoute(`${method} ${path}, where only ${routed} is routed`, method, path);
+const overGatewayLimit = (path: string): Case => ({
+  name: 'a body over 10 MB', method: 'POST', path, status: 413,
+  body: raw(Buffer.alloc(10 * MiB + 1, 0x20)), gatewayMessage: 'Request Entity Too Large',
 });
 const nestedObjects = (levels: number) => `${'{"a":'.repeat(levels)}1${'}'.repeat(levels)}`;
 const nestedArrays = (levels: number) => `${'['.repeat(levels)}${']'.repeat(levels)}`;
@@ -116,7 +123,7 @@ const groups: Record<string, Case[]> = {
     c('an unknown file_entity_id', 'POST', `/v2/files/upload?file_entity_id=${unknownId}`, 404, { filename: 'a.txt' }),
     c("another org's file_entity_id", 'POST', '/v1/files/upload?file_entity_id={foreign}', 404, { filename: 'a.txt' }),
     c('a JSON body over 1 MiB', 'POST', '/v2/files/upload', 413, { filename: 'a.txt', padding: overMiB }),
-    c('a body over 10 MB', 'POST', '/v2/files/upload', 413, raw(Buffer.alloc(10 * MiB + 1, 0x20))),
+    overGatewayLimit('/v2/files/upload'),
   ],
   'POST /v1|v2/files (saveFile)': [
     c('truncated JSON', 'POST', '/v2/files', 400, raw('{"s3ref":{"bucket":')),
@@ -162,7 +169,7 @@ const groups: Record<string, Case[]> = {
     c('version_only given twice', 'POST', '/v2/files?version_only=true&version_only=false', 400, save({})),
     { ...c('bytes that are not the PNG they were uploaded as', 'POST', '/v2/files', 415, save({})), uploadAs: 'image/png' },
     c('a JSON body over 1 MiB', 'POST', '/v2/files', 413, save({ filename: 'a.txt', padding: overMiB })),
-    c('a body over 10 MB', 'POST', '/v1/files', 413, raw(Buffer.alloc(10 * MiB + 1, 0x20))),
+    overGatewayLimit('/v1/files'),
   ],
   'GET /v1|v2/files/{id} (getFile)': [
     c('an id that is not a UUID', 'GET', '/v2/files/not-a-uuid', 400),
@@ -224,31 +231,31 @@ const groups: Record<string, Case[]> = {
     c('a JSON body over 1 MiB', 'POST', '/v1/files:downloadFiles', 413, [{ id: unknownId, padding: overMiB }]),
   ],
   'the router': [
-    notAllowed('PUT', '/v2/files/upload', 'POST, GET, DELETE'),
-    notAllowed('PATCH', '/v1/files/upload', 'POST, GET, DELETE'),
-    notAllowed('GET', '/v2/files', 'POST'),
-    notAllowed('PUT', '/v1/files', 'POST'),
-    notAllowed('DELETE', '/v2/files', 'POST'),
-    notAllowed('POST', '/v2/files/{id}', 'GET, DELETE'),
-    notAllowed('PATCH', '/v1/files/{id}', 'GET, DELETE'),
-    notAllowed('POST', '/v1/files/{id}/download', 'GET'),
-    notAllowed('DELETE', '/v1/files/{id}/download', 'GET'),
-    notAllowed('GET', '/v1/files:downloadFiles', 'POST'),
-    notAllowed('PUT', '/v1/files:downloadFiles', 'POST'),
-    c('an unknown version of the API', 'GET', '/v3/files/{id}', 404),
-    c('a download route that only exists in v1', 'GET', '/v2/files/{id}/download', 404),
-    c('a bulk download route that only exists in v1', 'POST', '/v2/files:downloadFiles', 404, [{ id: unknownId }]),
-    c('an unknown sub-resource', 'GET', '/v1/files/{id}/versions', 404),
-    c('a trailing slash', 'GET', '/v1/files/{id}/download/', 404),
-    c('an empty id segment', 'GET', '/v2/files//download', 404),
-    c('an upper-case path', 'GET', '/V2/FILES/{id}', 404),
-    c('the root', 'GET', '/', 404),
+    wrongMethod('PUT', '/v2/files/upload', 'POST, GET, DELETE'),
+    wrongMethod('PATCH', '/v1/files/upload', 'POST, GET, DELETE'),
+    wrongMethod('GET', '/v2/files', 'POST'),
+    wrongMethod('PUT', '/v1/files', 'POST'),
+    wrongMethod('DELETE', '/v2/files', 'POST'),
+    wrongMethod('POST', '/v2/files/{id}', 'GET, DELETE'),
+    wrongMethod('PATCH', '/v1/files/{id}', 'GET, DELETE'),
+    wrongMethod('POST', '/v1/files/{id}/download', 'GET'),
+    wrongMethod('DELETE', '/v1/files/{id}/download', 'GET'),
+    wrongMethod('GET', '/v1/files:downloadFiles', 'POST'),
+    wrongMethod('PUT', '/v1/files:downloadFiles', 'POST'),
+    noRoute('an unknown version of the API', 'GET', '/v3/files/{id}'),
+    noRoute('a download route that only exists in v1', 'GET', '/v2/files/{id}/download'),
+    noRoute('a bulk download route that only exists in v1', 'POST', '/v2/files:downloadFiles', [{ id: unknownId }]),
+    noRoute('an unknown sub-resource', 'GET', '/v1/files/{id}/history'),
+    noRoute('a trailing slash', 'GET', '/v1/files/{id}/download/'),
+    noRoute('an empty id segment', 'GET', '/v2/files//download'),
+    noRoute('an upper-case path', 'GET', '/V2/FILES/{id}'),
+    noRoute('the root', 'GET', '/'),
   ],
 };
 
 for (const [group, cases] of Object.entries(groups)) {
   describe(group, () => {
-    for (const { name, method, path, status, body, allow, uploadAs } of cases) {
+    for (const { name, method, path, status, body, gatewayMessage, uploadAs } of cases) {
       it(`refuses ${name} with ${status}, and stores, changes and deletes nothing`, async () => {
         // Prepare
         const upload = typeof body === 'function'
@@ -268,8 +275,12 @@ for (const [group, cases] of Object.entries(groups)) {
         });
 
         // Assess
-        expectRefusal(response, status);
-        if (allow) expect(response.headers.get('allow')).toBe(allow);
+        if (gatewayMessage) {
+          expect({ status: response.status, body: response.body }).toEqual({ status, body: { message: gatewayMessage } });
+          expect(response.headers.get('content-type')).toBe('application/json');
+        } else {
+          expectRefusal(response, status);
+        }
         expect(await storage.snapshot()).toEqual(before);
       });
     }

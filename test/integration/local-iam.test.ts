@@ -31,6 +31,7 @@ describe('the local stack enforces each function’s own IAM policy', () => {
     expect([second.versions.length, third.status, repeated.status, repeated.body.versions.length]).toEqual([2, 200, 200, 3]);
 
     expect((await api.get(`/v2/files/${file._id}`)).status).toBe(200);
+    expect((await api.get(`/v1/files/${file._id}/versions?limit=1`)).status).toBe(200);
     const link = await api.get<{ download_url: string }>(`/v1/files/${file._id}/download?version=1`);
     expect((await fetch(link.body.download_url)).status).toBe(200);
     const links = await api.post<Array<{ download_url: string }>>('/v1/files:downloadFiles', [{ id: file._id, version: 0 }]);

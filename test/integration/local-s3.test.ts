@@ -63,7 +63,7 @@ describe('local S3 stand-in', () => {
   let client: S3Client;
 
   beforeAll(async () => {
-    s3 = await startLocalS3({ credentials, region, buckets: [bucket], sweepIntervalMs: 0, tempExpiryMs: 1 });
+    s3 = await startLocalS3({ credentials, region, buckets: [bucket], sweepIntervalMs: 0 });
     client = clientFor(s3.endpoint);
   });
 
@@ -221,10 +221,9 @@ describe('local S3 stand-in', () => {
     // Prepare
     await client.send(new PutObjectCommand({ Bucket: bucket, Key: 'temp/old.txt', Body: 'old' }));
     await client.send(new PutObjectCommand({ Bucket: bucket, Key: 'files/kept.txt', Body: 'kept' }));
-    await new Promise((resolve) => setTimeout(resolve, 50));
 
-    // Act
-    const deleted = await s3.sweep();
+    // Act: two days on, past creation + 1 day rounded up to midnight UTC
+    const deleted = await s3.sweep(new Date(Date.now() + 2 * 24 * 60 * 60 * 1000));
 
     // Assess
     expect(deleted).toBeGreaterThanOrEqual(1);

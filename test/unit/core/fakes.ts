@@ -112,6 +112,20 @@ export class FakeFileRepository implements FileRepository {
     return structuredClone(all.sort((a, b) => b.version - a.version));
   }
 
+  /** Counts the versions each page read, to show that reads stay bounded. */
+  versionsRead = 0;
+
+  async listVersionPage(
+    org: string,
+    id: string,
+    page: { limit: number; olderThan?: number },
+  ): Promise<{ versions: FileVersion[]; more: boolean }> {
+    const older = (await this.listVersions(org, id)).filter((version) => version.version < (page.olderThan ?? Infinity));
+    const versions = older.slice(0, page.limit);
+    this.versionsRead += versions.length;
+    return { versions, more: older.length > page.limit };
+  }
+
   async getClaim(org: string, uploadId: string): Promise<UploadClaim | undefined> {
     await yieldToOthers();
     const claim = this.claims.get(slot(org, uploadId));

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { contentMatchesType, fileTypeOf, readableSize } from '../../../lambdas/core/file-types';
+import { contentMatchesType, fileTypeOf, readableSize, rendersSafelyInline, resolveMimeType } from '../../../lambdas/core/file-types';
 
 const bytes = (...values: number[]) => Uint8Array.from(values);
 const ascii = (text: string) => new TextEncoder().encode(text);
@@ -115,6 +115,74 @@ describe('contentMatchesType', () => {
 
       // Assess
       expect(matches).toEqual([true, true]);
+    },
+  );
+});
+
+describe('resolveMimeType', () => {
+  const png = Uint8Array.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a, 0, 0, 0, 13]);
+  const zip = Uint8Array.from([0x50, 0x4b, 0x03, 0x04, 20, 0]);
+  const html = new TextEncoder().encode('<!doctype html><script>alert(1)</script>');
+  const none = { stored: undefined, declared: undefined };
+
+  it('keeps the type the object was stored with, as a typed upload signed it', async () => {
+    // Act
+    const type = await resolveMimeType({ stored: 'text/plain; charset=utf-8', declared: 'image/png', filename: 'a.png', head: png });
+
+    // Assess
+    expect(type).toBe('text/plain; charset=utf-8');
+  });
+
+  it.each(['binary/octet-stream', 'application/octet-stream', 'Application/Octet-Stream; x=y', ''])(
+    'treats a stored %j as untyped and takes the type given at save',
+    async (stored) => {
+      // Act
+      const type = await resolveMimeType({ stored, declared: 'text/csv', filename: 'a.bin', head: png });
+
+      // Assess
+      expect(type).toBe('text/csv');
+    },
+  );
+
+  it.each([
+    ['the bytes when they carry a signature, whatever the name says', 'photo.txt', png, 'image/png'],
+    ['the bytes of a file without extension', 'photo', png, 'image/png'],
+    ['the extension when the bytes have no signature', 'notes.md', html, 'text/markdown'],
+    ['the extension of an upper-case name', 'REPORT.CSV', html, 'text/csv'],
+    ['the extension that names a zip-based format more precisely', 'letter.docx', zip, 'application/vnd.openxmlformats-officedocument.wordprocessingml.document'],
+    ['the bytes of a zip with an unknown extension', 'bundle.qqq', zip, 'application/zip'],
+    ['the generic type when the bytes refute the extension', 'fake.png', html, 'application/octet-stream'],
+    ['the generic type for an unknown extension', 'data.qqq', html, 'application/octet-stream'],
+    ['the generic type for a dot file, which has no extension', '.pdf', html, 'application/octet-stream'],
+  ])('types an untyped upload from %s', async (_case, filename, head, expected) => {
+    // Act
+    const type = await resolveMimeType({ ...none, filename, head });
+
+    // Assess
+    expect(type).toBe(expected);
+  });
+});
+
+describe('rendersSafelyInline', () => {
+  it.each(['image/png', 'IMAGE/JPEG', 'image/gif', 'image/webp', 'image/avif', 'application/pdf', 'text/plain; charset=utf-8', 'audio/ogg', 'video/webm'])(
+    'lets %s be shown inline',
+    (mimeType) => {
+      // Act
+      const inline = rendersSafelyInline(mimeType);
+
+      // Assess
+      expect(inline).toBe(true);
+    },
+  );
+
+  it.each(['text/html', 'image/svg+xml', 'Image/SVG+XML; charset=utf-8', 'application/xhtml+xml', 'text/xml', 'application/xml', 'text/javascript', 'application/octet-stream', 'text/csv', 'image/x-unknown+xml', 'audio/', 'weird'])(
+    'serves %s only as an attachment',
+    (mimeType) => {
+      // Act
+      const inline = rendersSafelyInline(mimeType);
+
+      // Assess
+      expect(inline).toBe(false);
     },
   );
 });

@@ -1,5 +1,8 @@
+import { safeParse } from 'zod/mini';
 import { describe, expect, it } from 'vitest';
 import { parseTempKey, permanentKey, safeKeySegment, tempKey } from '../../../lambdas/core/keys';
+import { uploadBody } from '../../../lambdas/http/schemas';
+import { randomNames } from '../support/random-names';
 
 const uploadId = '3f2b8c1e-9a4d-4e6f-8b7a-1c2d3e4f5a6b';
 const fileId = 'a1b2c3d4-e5f6-4a7b-8c9d-0e1f2a3b4c5d';
@@ -89,6 +92,68 @@ describe('safeKeySegment', () => {
 
     // Assess
     expect(segment).toBe('file');
+  });
+});
+
+describe('safeKeySegment on any name', () => {
+  const names = randomNames(20240501, 20_000);
+
+  it.each([
+    '.. report.pdf.txt',
+    '. .txt',
+    'a\u200b\u0301.txt',
+    // Cut to 200 characters: a dot meets the extension's dot, and the extension ends on a space.
+    `${'a'.repeat(183)}.${'x'.repeat(10)}.${'b'.repeat(20)}`,
+    `${'a'.repeat(200)}.abcdefghijklmn xyz`,
+  ])(
+    'gives %j a segment that stays as it is when sanitised again',
+    (name) => {
+      // Act
+      const once = safeKeySegment(name);
+
+      // Assess
+      expect(safeKeySegment(once)).toBe(once);
+    },
+  );
+
+  it('is idempotent for 20,000 seeded random names over the whole Unicode range', () => {
+    // Act
+    const unstable = names.filter((name) => safeKeySegment(safeKeySegment(name)) !== safeKeySegment(name));
+
+    // Assess
+    expect(unstable.map((name) => JSON.stringify(name)).slice(0, 5)).toEqual([]);
+  });
+
+  it('always gives one bounded, visible, well-formed segment', () => {
+    // Act
+    const segments = names.map(safeKeySegment);
+
+    // Assess
+    const bad = segments.filter(
+      (segment) =>
+        segment.length === 0 ||
+        Array.from(segment).length > 200 ||
+        // eslint-disable-next-line no-control-regex
+        /[/\\]|\.\.|^[.\s]|\s$|[\u0000-\u001f\u007f-\u009f]/.test(segment) ||
+        /[\ud800-\udfff]/u.test(segment) ||
+        segment.normalize('NFC') !== segment,
+    );
+    expect(bad.map((segment) => JSON.stringify(segment)).slice(0, 5)).toEqual([]);
+  });
+
+  it('gives every name that uploadFile accepts a temp key that save accepts', () => {
+    // Prepare
+    const accepted = names.filter((filename) => safeParse(uploadBody, { filename }).success);
+
+    // Act
+    const refused = accepted.filter((filename) => {
+      const parsed = parseTempKey('org-1', tempKey('org-1', uploadId, filename));
+      return parsed?.uploadId !== uploadId || parsed.name !== safeKeySegment(filename);
+    });
+
+    // Assess
+    expect(accepted.length).toBeGreaterThan(10_000);
+    expect(refused.map((name) => JSON.stringify(name)).slice(0, 5)).toEqual([]);
   });
 });
 

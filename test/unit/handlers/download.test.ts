@@ -56,6 +56,44 @@ describe('download-file handler', () => {
     expect(url.searchParams.get('response-content-disposition')).toMatch(/^inline; filename="v1\.pdf"/);
   });
 
+  it.each([
+    ['text/html', 'page.html'],
+    ['image/svg+xml', 'logo.svg'],
+    ['application/xhtml+xml', 'page.xhtml'],
+    ['text/javascript', 'app.js'],
+    ['application/octet-stream', 'blob'],
+  ])('serves %s as an attachment with its type pinned even for attachment=false', async (mimeType, filename) => {
+    // Prepare
+    storedFileWithTwoVersions();
+    ddb.on(GetCommand, { Key: { pk: pk(fileId), sk: versionSk(2) } }).resolves({ Item: { ...versionItem(fileId, 2), mime_type: mimeType, filename } });
+
+    // Act
+    const result = await downloadFile(downloadEvent({ attachment: 'false' }));
+
+    // Assess
+    expect(result.statusCode).toBe(200);
+    const url = new URL(bodyOf<{ download_url: string }>(result).download_url);
+    expect(url.searchParams.get('response-content-disposition')).toMatch(new RegExp(`^attachment; filename="${filename}"`));
+    expect(url.searchParams.get('response-content-type')).toBe(mimeType);
+  });
+
+  it.each(['image/png', 'image/jpeg', 'image/webp', 'application/pdf', 'text/plain; charset=utf-8', 'audio/mpeg', 'video/mp4'])(
+    'serves %s inline for attachment=false, with its type pinned',
+    async (mimeType) => {
+      // Prepare
+      storedFileWithTwoVersions();
+      ddb.on(GetCommand, { Key: { pk: pk(fileId), sk: versionSk(2) } }).resolves({ Item: { ...versionItem(fileId, 2), mime_type: mimeType } });
+
+      // Act
+      const result = await downloadFile(downloadEvent({ attachment: 'false' }));
+
+      // Assess
+      const url = new URL(bodyOf<{ download_url: string }>(result).download_url);
+      expect(url.searchParams.get('response-content-disposition')).toMatch(/^inline; /);
+      expect(url.searchParams.get('response-content-type')).toBe(mimeType);
+    },
+  );
+
   it('answers 404 for a version older than the first', async () => {
     // Prepare
     storedFileWithTwoVersions();

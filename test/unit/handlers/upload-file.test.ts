@@ -100,6 +100,51 @@ describe('upload-file handler', () => {
 
     // Assess
     expect(result.statusCode).toBe(400);
-    expect(bodyOf<{ error: string }>(result).error).toContain('filename');
+    expect(bodyOf(result)).toEqual({ status: 400, error: expect.stringContaining('filename') });
+    expect(result.body).not.toMatch(/X-Amz-Signature|upload_url|temp\//);
+    expect(ddb.calls()).toHaveLength(0);
+    expect(s3.calls()).toHaveLength(0);
+  });
+
+  it.each([
+    ['an empty mime_type, as a browser gives for a file it cannot type', { filename: 'notes.xyz', mime_type: '' }],
+    ['no mime_type', { filename: 'notes.xyz' }],
+  ])('signs no content type for %s, so any or none may be sent', async (_case, body) => {
+    // Prepare
+    const event = apiEvent({ routeKey: route, body });
+
+    // Act
+    const result = await handler(event);
+
+    // Assess
+    expect(result.statusCode).toBe(201);
+    const url = new URL(bodyOf<Ticket>(result).upload_url);
+    expect(signedHeaders(url.href)).toEqual(['host']);
+    expect(url.searchParams.has('content-type')).toBe(false);
+    expect(url.searchParams.get('X-Amz-Signature')).toMatch(/^[0-9a-f]{64}$/);
+  });
+
+  it('signs the declared application/octet-stream as any other declared type', async () => {
+    // Prepare
+    const event = apiEvent({ routeKey: route, body: { filename: 'a.bin', mime_type: 'application/octet-stream' } });
+
+    // Act
+    const result = await handler(event);
+
+    // Assess
+    expect(result.statusCode).toBe(201);
+    expect(signedHeaders(bodyOf<Ticket>(result).upload_url)).toContain('content-type');
+  });
+
+  it('answers 400 for a mime_type that is not a MIME type', async () => {
+    // Prepare
+    const event = apiEvent({ routeKey: route, body: { filename: 'a.txt', mime_type: ' ' } });
+
+    // Act
+    const result = await handler(event);
+
+    // Assess
+    expect(result.statusCode).toBe(400);
+    expect(bodyOf<{ error: string }>(result).error).toContain('mime_type');
   });
 });

@@ -53,12 +53,12 @@ describe('uploadBody', () => {
     ]);
   });
 
-  it('defaults mime_type to application/octet-stream', () => {
+  it('leaves mime_type unset when it is omitted or empty: the upload is untyped', () => {
     // Act
-    const parsed = uploadBody.parse({ filename: 'blob' });
+    const parsed = [uploadBody.parse({ filename: 'blob' }), uploadBody.parse({ filename: 'blob', mime_type: '' })];
 
     // Assess
-    expect(parsed.mime_type).toBe('application/octet-stream');
+    expect(parsed.map((body) => body.mime_type)).toEqual([undefined, undefined]);
   });
 
   it.each([
