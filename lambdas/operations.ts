@@ -6,10 +6,21 @@
 
 export type HttpMethod = 'GET' | 'POST' | 'DELETE';
 
-/** What an operation's Lambda may do; the stack turns each into the narrowest IAM grant. */
+/**
+ * What an operation's Lambda may do; the stack turns each into the narrowest IAM grant. Table
+ * permissions are one DynamoDB action each (a TransactWriteItems needs the action of every
+ * item in it), so an operation holds only the calls its code makes; the local stack fails a
+ * test when a granted action goes unused.
+ */
 export type Permission =
-  | 'table:read' // GetItem, Query, BatchGetItem
-  | 'table:write' // PutItem, UpdateItem, DeleteItem, BatchWriteItem, ConditionCheckItem
+  | 'table:get' // GetItem
+  | 'table:query' // Query
+  | 'table:batch-get' // BatchGetItem
+  | 'table:put' // PutItem, also a Put inside a transaction
+  | 'table:update' // UpdateItem, also an Update inside a transaction
+  | 'table:delete' // DeleteItem, also a Delete inside a transaction
+  | 'table:batch-write' // BatchWriteItem
+  | 'table:condition-check' // a ConditionCheck inside a transaction
   | 'temp:put' // s3:PutObject on temp/* (signing upload URLs)
   | 'temp:read' // s3:GetObject on temp/* (HeadObject, first bytes, copy source)
   | 'temp:delete' // s3:DeleteObject on temp/*
@@ -34,7 +45,7 @@ export const operations: readonly Operation[] = [
       { method: 'POST', path: '/v1/files/upload' },
       { method: 'POST', path: '/v2/files/upload' },
     ],
-    permissions: ['table:read', 'temp:put'],
+    permissions: ['table:get', 'temp:put'],
   },
   {
     name: 'saveFile',
@@ -43,7 +54,8 @@ export const operations: readonly Operation[] = [
       { method: 'POST', path: '/v1/files' },
       { method: 'POST', path: '/v2/files' },
     ],
-    permissions: ['table:read', 'table:write', 'temp:read', 'temp:delete', 'files:put'],
+    // files:delete: a save whose file was deleted meanwhile removes the copy it just made.
+    permissions: ['table:get', 'table:query', 'table:put', 'table:delete', 'temp:read', 'temp:delete', 'files:put', 'files:delete'],
   },
   {
     name: 'getFile',
@@ -52,13 +64,13 @@ export const operations: readonly Operation[] = [
       { method: 'GET', path: '/v1/files/{id}' },
       { method: 'GET', path: '/v2/files/{id}' },
     ],
-    permissions: ['table:read'],
+    permissions: ['table:get', 'table:query'],
   },
   {
     name: 'listFileVersions',
     entry: 'list-versions',
     routes: [{ method: 'GET', path: '/v1/files/{id}/versions' }],
-    permissions: ['table:read'],
+    permissions: ['table:get', 'table:query'],
   },
   {
     name: 'deleteFile',
@@ -67,21 +79,39 @@ export const operations: readonly Operation[] = [
       { method: 'DELETE', path: '/v1/files/{id}' },
       { method: 'DELETE', path: '/v2/files/{id}' },
     ],
-    permissions: ['table:read', 'table:write', 'files:delete'],
+    permissions: ['table:update', 'table:query', 'table:batch-write', 'files:delete'],
   },
   {
     name: 'downloadFile',
     entry: 'download-file',
     routes: [{ method: 'GET', path: '/v1/files/{id}/download' }],
-    permissions: ['table:read', 'files:read'],
+    permissions: ['table:get', 'files:read'],
   },
   {
     name: 'downloadFiles',
     entry: 'download-files',
     routes: [{ method: 'POST', path: '/v1/files:downloadFiles' }],
-    permissions: ['table:read', 'files:read'],
+    permissions: ['table:get', 'files:read'],
   },
 ];
+
+/** A function no route reaches: it consumes the table's stream. */
+export interface StreamConsumer {
+  readonly name: string;
+  /** File under lambdas/handlers/ without extension; it exports `handler`. */
+  readonly entry: string;
+  readonly permissions: readonly Permission[];
+}
+
+/**
+ * Deletes the copy of a save that never committed, once DynamoDB's TTL removes the save's
+ * intent item: it reads the upload's claim and version, and deletes only saved-file objects.
+ */
+export const orphanReaper: StreamConsumer = {
+  name: 'reapOrphans',
+  entry: 'reap-orphans',
+  permissions: ['table:get', 'files:delete'],
+};
 
 /**
  * Environment every handler reads (see lambdas/config.ts). The stack sets these; the local

@@ -34,7 +34,12 @@ import { Queue, QueueEncryption } from 'aws-cdk-lib/aws-sqs';
 import { S3_SERVER_ACCESS_LOGS_USE_BUCKET_POLICY } from 'aws-cdk-lib/cx-api';
 import { Construct } from 'constructs';
 import { filesPrefix, tempPrefix } from '../lambdas/core/keys';
-import { handlerEnvironment, operations, type Permission } from '../lambdas/operations';
+import { handlerEnvironment, operations, orphanReaper, type Permission } from '../lambdas/operations';
+import { permissionGrants } from './permissions';
+
+// The grants live in their own module so the local stack evaluates the same policies
+// without loading the CDK.
+export { permissionGrants, type PermissionGrant } from './permissions';
 
 /** The largest object a single presigned PUT can write to S3. */
 export const MAX_SINGLE_PUT_BYTES = 5 * 1024 ** 3;
@@ -193,59 +198,6 @@ export interface FileServiceProps {
    * @default the repository's lambdas/handlers
    */
   readonly handlersDir?: string;
-}
-
-/** One IAM grant, as plain data so the mapping can be tested without synthesising. */
-export interface PermissionGrant {
-  readonly actions: string[];
-  readonly resources: string[];
-}
-
-const TABLE_READ_ACTIONS = ['dynamodb:GetItem', 'dynamodb:Query', 'dynamodb:BatchGetItem'];
-const TABLE_WRITE_ACTIONS = [
-  'dynamodb:PutItem',
-  'dynamodb:UpdateItem',
-  'dynamodb:DeleteItem',
-  'dynamodb:BatchWriteItem',
-  'dynamodb:ConditionCheckItem',
-];
-
-/**
- * Turns an operation's abstract permissions into the narrowest IAM grants: table actions on
- * the table only, object actions on one key prefix only, never s3:ListBucket. Grants on the
- * same resource are merged, so each resource appears in exactly one grant.
- */
-export function permissionGrants(
-  permissions: readonly Permission[],
-  arns: { readonly tableArn: string; readonly bucketArn: string },
-): PermissionGrant[] {
-  // The prefixes come from the handlers' key scheme, so grants and keys cannot drift apart.
-  const tempObjects = `${arns.bucketArn}/${tempPrefix}*`;
-  const fileObjects = `${arns.bucketArn}/${filesPrefix}*`;
-  const byPermission: Record<Permission, PermissionGrant> = {
-    'table:read': { actions: TABLE_READ_ACTIONS, resources: [arns.tableArn] },
-    'table:write': { actions: TABLE_WRITE_ACTIONS, resources: [arns.tableArn] },
-    'temp:put': { actions: ['s3:PutObject'], resources: [tempObjects] },
-    'temp:read': { actions: ['s3:GetObject'], resources: [tempObjects] },
-    'temp:delete': { actions: ['s3:DeleteObject'], resources: [tempObjects] },
-    'files:put': { actions: ['s3:PutObject'], resources: [fileObjects] },
-    'files:read': { actions: ['s3:GetObject'], resources: [fileObjects] },
-    'files:delete': { actions: ['s3:DeleteObject'], resources: [fileObjects] },
-  };
-
-  const actionsByResource = new Map<string, Set<string>>();
-  for (const permission of permissions) {
-    const grant = byPermission[permission];
-    for (const resource of grant.resources) {
-      const actions = actionsByResource.get(resource) ?? new Set<string>();
-      grant.actions.forEach((action) => actions.add(action));
-      actionsByResource.set(resource, actions);
-    }
-  }
-  return [...actionsByResource].map(([resource, actions]) => ({
-    actions: [...actions].sort(),
-    resources: [resource],
-  }));
 }
 
 interface ResolvedSettings {
@@ -578,7 +530,7 @@ export class FileService extends Construct {
     if (settings.tracing) acknowledgeXrayWildcard(role);
     const fn = new NodejsFunction(this, 'OrphanReaperFunction', {
       description: 'File service: delete copies of saves that never committed',
-      entry: join(settings.handlersDir, 'reap-orphans.ts'),
+      entry: join(settings.handlersDir, `${orphanReaper.entry}.ts`),
       handler: 'handler',
       runtime: Runtime.NODEJS_22_X,
       architecture: Architecture.ARM_64,
@@ -603,9 +555,9 @@ export class FileService extends Construct {
     });
 
     // It reads the claim, the version and the intent, and deletes only saved-file objects.
-    role.addToPolicy(new PolicyStatement({ actions: ['dynamodb:GetItem'], resources: [this.table.tableArn] }));
-    const fileObjects = `${this.bucket.bucketArn}/${filesPrefix}*`;
-    role.addToPolicy(new PolicyStatement({ actions: ['s3:DeleteObject'], resources: [fileObjects] }));
+    for (const grant of permissionGrants(orphanReaper.permissions, { tableArn: this.table.tableArn, bucketArn: this.bucket.bucketArn })) {
+      role.addToPolicy(new PolicyStatement({ actions: grant.actions, resources: grant.resources }));
+    }
     const bucketLogicalId = Stack.of(this).resolve((this.bucket.node.defaultChild as CfnBucket).logicalId) as string;
     Validations.of(role).acknowledge({
       id: `AwsSolutions-IAM5[Resource::<${bucketLogicalId}.Arn>/${filesPrefix}*]`,

@@ -3,7 +3,7 @@ import { createServer } from 'node:http';
 import type { IncomingMessage, Server, ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { ApiEvent, ApiHandler, ApiResult } from '../lambdas/http/handler';
-import type { HttpMethod, Operation } from '../lambdas/operations';
+import type { HttpMethod } from '../lambdas/operations';
 import type { LocalAuth, TokenClaims } from './auth';
 
 /** API Gateway refuses request bodies above 10 MB. */
@@ -56,16 +56,6 @@ export interface LocalApiOptions {
 export interface LocalApi {
   url: string;
   stop(): Promise<void>;
-}
-
-/** The routes of every operation, each bound to the handler Lambda would run. */
-export async function routesFor(operations: readonly Operation[]): Promise<LocalRoute[]> {
-  const routes: LocalRoute[] = [];
-  for (const operation of operations) {
-    const module = (await import(`../lambdas/handlers/${operation.entry}.ts`)) as { handler: ApiHandler };
-    for (const route of operation.routes) routes.push({ ...route, handler: module.handler });
-  }
-  return routes;
 }
 
 /**

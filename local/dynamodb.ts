@@ -15,17 +15,40 @@ export interface LocalDynamoDb {
   stop(): Promise<void>;
 }
 
+/** How many ports to try when another process takes the chosen one before DynamoDB Local binds it. */
+const bindAttempts = 5;
+
 /**
  * Amazon's DynamoDB Local (Java) on a free port. With `directory` the data is kept on disk
  * across restarts; without it the database lives in memory.
+ *
+ * DynamoDB Local has no option to choose its bind address: it listens on every interface.
+ * Clients reach it only through the signature-checking front on loopback, but the port itself
+ * is open to the network. A port is chosen, released, then handed to Java, so another process
+ * can take it in between; when DynamoDB Local cannot bind it, start-up tries another port.
  */
 export async function startLocalDynamoDb(options: {
   directory?: string;
   credentials: { accessKeyId: string; secretAccessKey: string };
   region: string;
+  /** Chooses the port to try; tests use it to hand out a taken one. */
+  choosePort?: () => Promise<number>;
 }): Promise<LocalDynamoDb> {
   if (options.directory) await mkdir(options.directory, { recursive: true });
-  const port = await freePort();
+  const choosePort = options.choosePort ?? freePort;
+  for (let attempt = 1; ; attempt += 1) {
+    const result = await startOnPort(await choosePort(), options);
+    if ('endpoint' in result) return result;
+    if (!result.portTaken || attempt >= bindAttempts) {
+      throw new Error(`DynamoDB Local did not start (is Java 17+ installed?): ${result.reason}\n${result.output}`);
+    }
+  }
+}
+
+async function startOnPort(
+  port: number,
+  options: { directory?: string; credentials: { accessKeyId: string; secretAccessKey: string }; region: string },
+): Promise<LocalDynamoDb | { reason: string; output: string; portTaken: boolean }> {
   const child = spawn({ port, sharedDb: true, ...(options.directory ? { path: options.directory } : {}) });
   let output = '';
   child.stdout?.on('data', (chunk: Buffer) => (output = (output + chunk.toString()).slice(-4000)));
@@ -38,23 +61,30 @@ export async function startLocalDynamoDb(options: {
     await exited;
   };
   try {
-    await waitUntilReady(endpoint, options, () => child.exitCode !== null);
+    await waitUntilReady(endpoint, options, () => child.exitCode !== null || child.signalCode !== null);
   } catch (error) {
     await stop();
-    throw new Error(`DynamoDB Local did not start (is Java 17+ installed?): ${(error as Error).message}\n${output}`);
+    return { reason: (error as Error).message, output, portTaken: /Failed to bind|Address already in use/i.test(output) };
   }
   return { endpoint, stop };
 }
-
 async function waitUntilReady(
   endpoint: string,
   options: { credentials: { accessKeyId: string; secretAccessKey: string }; region: string },
   hasExited: () => boolean,
 ): Promise<void> {
-  const client = new DynamoDBClient({ endpoint, region: options.region, credentials: options.credentials, maxAttempts: 1 });
+  const client = new DynamoDBClient({
+    endpoint,
+    region: options.region,
+    credentials: options.credentials,
+    maxAttempts: 1,
+    // Whatever else holds a taken port may never answer.
+    requestHandler: { requestTimeout: 2000, connectionTimeout: 2000, throwOnRequestTimeout: true },
+  });
   const deadline = Date.now() + 60_000;
   try {
     for (;;) {
+      if (hasExited()) throw new Error('the process exited');
       try {
         await client.send(new DescribeTableCommand({ TableName: 'readiness-probe' }));
         return;

@@ -1,10 +1,16 @@
 import { join } from 'node:path';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { operations } from '../lambdas/operations';
-import { routesFor, startLocalApi } from './api';
+import { operations, orphanReaper, type Permission } from '../lambdas/operations';
+import { permissionGrants } from '../lib/permissions';
+import type { ApiEvent } from '../lambdas/http/handler';
+import { startLocalApi } from './api';
 import { createLocalAuth } from './auth';
 import type { LocalAuth } from './auth';
 import { ensureTable, startLocalDynamoDb } from './dynamodb';
+import { startDynamoDbFront } from './dynamodb-front';
+import { Faults, type FaultSpec, type FrontCall } from './faults';
+import { handlerFileOf, routesFor, startLocalFunctions } from './functions';
+import { LocalIam, localAccount, type Authorization } from './iam/principals';
 import { startLocalS3 } from './s3';
 import { startLocalTtl } from './ttl';
 import type { ExpiredItemsListener, LocalTtl } from './ttl';
@@ -27,6 +33,11 @@ export interface LocalStackOptions {
   ttlIntervalMs?: number;
   /** Receives TTL deletions as the DynamoDB Streams events a stream consumer Lambda gets. */
   onExpired?: ExpiredItemsListener;
+  /**
+   * Tests only: replaces the permissions of these operations, to prove that the local stack
+   * refuses what their IAM policy would not allow.
+   */
+  permissions?: Readonly<Record<string, readonly Permission[]>>;
 }
 
 export interface LocalStack {
@@ -38,6 +49,22 @@ export interface LocalStack {
   region: string;
   credentials: { accessKeyId: string; secretAccessKey: string };
   auth: LocalAuth;
+  /** What each function's IAM policy let it do, and what it refused. */
+  iam: {
+    /** Every action the function was allowed, with the resource. */
+    used(functionName: string): Authorization[];
+    denied(): Authorization[];
+    reset(): void;
+    /** The function's own access key, to call S3 or DynamoDB as that function would. */
+    credentialsOf(functionName: string): { accessKeyId: string; secretAccessKey: string };
+  };
+  /** Faults injected at the S3 and DynamoDB fronts, for crash tests over HTTP. */
+  faults: {
+    inject(fault: FaultSpec): void;
+    clear(): void;
+    /** The calls since the last clear(), one per SDK invocation, in order. */
+    calls(): FrontCall[];
+  };
   /** Runs the temp/ expiry as of `at` (default now); returns how many uploads it removed. */
   sweep(at?: Date): Promise<number>;
   /** Runs DynamoDB TTL as of `at` (default now); returns how many items it deleted. */
@@ -50,13 +77,21 @@ export interface LocalStack {
 export const localBucket = 'file-service-local';
 export const localTable = 'file-service-local';
 const region = 'us-east-1';
-/** The local S3 checks signatures against these, as S3 does against IAM credentials. */
+/**
+ * The administrator's credentials: allowed everything, as an account's admin is. Each
+ * function gets credentials of its own, limited to the policy CDK renders for it.
+ */
 const credentials = { accessKeyId: 'LOCALFILESERVICE', secretAccessKey: 'local-file-service-secret' };
+const localArns = {
+  tableArn: `arn:aws:dynamodb:${region}:${localAccount}:table/${localTable}`,
+  bucketArn: `arn:aws:s3:::${localBucket}`,
+};
 
 /**
- * Everything `npm start` runs, in this process: DynamoDB Local, the signature-checking local
- * S3 with its lifecycle sweeper, and the API calling the same handlers Lambda runs. The
- * handlers read their configuration from the environment, so one stack runs per process.
+ * Everything `npm start` runs, in this process: DynamoDB Local behind a front that checks
+ * signatures and IAM policies, the local S3 (same checks) with its lifecycle sweeper, and the
+ * API calling the same handlers Lambda runs, each operation in a worker thread with its own
+ * credentials. The process environment is set for the stack, so one stack runs per process.
  */
 export async function startLocalStack(options: LocalStackOptions = {}): Promise<LocalStack> {
   const dataDir = options.dataDir;
@@ -65,22 +100,75 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
     for (const step of stops.reverse()) await step().catch(() => undefined);
     stops.length = 0;
   };
+  const iam = new LocalIam(
+    credentials,
+    [...operations, orphanReaper].map((fn) => ({
+      name: fn.name,
+      grants: permissionGrants(options.permissions?.[fn.name] ?? fn.permissions, localArns),
+    })),
+  );
+  const faults = new Faults();
   try {
-    const [dynamo, s3, auth] = await Promise.all([
-      startLocalDynamoDb({ ...(dataDir ? { directory: join(dataDir, 'dynamodb') } : {}), credentials, region }),
+    // DynamoDB Local (a JVM) is the slowest to start: the fronts, the environment and the
+    // functions' cold starts go ahead meanwhile; the front holds calls until it is up.
+    const dynamoStarting = startLocalDynamoDb({
+      ...(dataDir ? { directory: join(dataDir, 'dynamodb') } : {}),
+      credentials,
+      region,
+    });
+    stops.push(async () => (await dynamoStarting).stop());
+    const [s3, dynamoFront, auth] = await Promise.all([
       startLocalS3({
         ...(dataDir ? { directory: join(dataDir, 's3') } : {}),
         credentials,
+        iam,
+        faults,
         region,
         buckets: [localBucket],
         ...(options.corsOrigins ? { corsOrigins: options.corsOrigins } : {}),
         ...(options.tempExpirationDays !== undefined ? { tempExpirationDays: options.tempExpirationDays } : {}),
         ...(options.sweepIntervalMs !== undefined ? { sweepIntervalMs: options.sweepIntervalMs } : {}),
       }),
+      startDynamoDbFront({ target: dynamoStarting.then((dynamo) => dynamo.endpoint), iam, faults, region }),
       createLocalAuth(dataDir ? join(dataDir, 'auth') : undefined),
     ]);
-    stops.push(dynamo.stop, s3.stop);
+    stops.push(s3.stop, dynamoFront.stop);
 
+    Object.assign(process.env, {
+      TABLE_NAME: localTable,
+      BUCKET_NAME: localBucket,
+      AWS_REGION: region,
+      AWS_ACCESS_KEY_ID: credentials.accessKeyId,
+      AWS_SECRET_ACCESS_KEY: credentials.secretAccessKey,
+      S3_ENDPOINT: s3.endpoint,
+      DYNAMODB_ENDPOINT: dynamoFront.endpoint,
+      POWERTOOLS_SERVICE_NAME: 'file-service',
+      ...(options.maxUploadBytes ? { MAX_UPLOAD_BYTES: String(options.maxUploadBytes) } : {}),
+    });
+    delete process.env.AWS_SESSION_TOKEN;
+    delete process.env.AWS_PROFILE;
+
+    const warming = startLocalFunctions(
+      [...operations, orphanReaper].map((fn) => {
+        const own = iam.credentialsOf(fn.name);
+        return {
+          name: fn.name,
+          handlerFile: handlerFileOf(fn),
+          env: {
+            ...(process.env as Record<string, string>),
+            AWS_ACCESS_KEY_ID: own.accessKeyId,
+            AWS_SECRET_ACCESS_KEY: own.secretAccessKey,
+            AWS_LAMBDA_FUNCTION_NAME: fn.name,
+          },
+        };
+      }),
+    );
+    stops.push(async () => {
+      const functions = await warming.catch(() => []);
+      await Promise.all(functions.map((fn) => fn.stop()));
+    });
+
+    const dynamo = await dynamoStarting;
     const client = new DynamoDBClient({ endpoint: dynamo.endpoint, region, credentials });
     stops.push(async () => client.destroy());
     await ensureTable(client, localTable);
@@ -93,22 +181,13 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
     });
     stops.push(ttl.stop);
     if (options.onExpired) ttl.subscribe(options.onExpired);
-
-    Object.assign(process.env, {
-      TABLE_NAME: localTable,
-      BUCKET_NAME: localBucket,
-      AWS_REGION: region,
-      AWS_ACCESS_KEY_ID: credentials.accessKeyId,
-      AWS_SECRET_ACCESS_KEY: credentials.secretAccessKey,
-      S3_ENDPOINT: s3.endpoint,
-      DYNAMODB_ENDPOINT: dynamo.endpoint,
-      ...(options.maxUploadBytes ? { MAX_UPLOAD_BYTES: String(options.maxUploadBytes) } : {}),
-    });
-    delete process.env.AWS_SESSION_TOKEN;
-    delete process.env.AWS_PROFILE;
+    const functions = await warming;
+    // On AWS the table's stream hands TTL removals of save intents to the reaper Lambda.
+    const reaper = functions.find((fn) => fn.name === orphanReaper.name);
+    if (reaper) ttl.subscribe(async (event) => void (await reaper.invoke(event as unknown as ApiEvent)));
 
     const api = await startLocalApi({
-      routes: await routesFor(operations),
+      routes: routesFor(operations, functions),
       auth,
       ...(options.port !== undefined ? { port: options.port } : {}),
       ...(options.host ? { host: options.host } : {}),
@@ -119,12 +198,23 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
     return {
       url: api.url,
       s3Endpoint: s3.endpoint,
-      dynamoDbEndpoint: dynamo.endpoint,
+      dynamoDbEndpoint: dynamoFront.endpoint,
       bucket: localBucket,
       table: localTable,
       region,
       credentials,
       auth,
+      iam: {
+        used: (name) => iam.used(name),
+        denied: () => iam.denied(),
+        reset: () => iam.reset(),
+        credentialsOf: (name) => iam.credentialsOf(name),
+      },
+      faults: {
+        inject: (fault) => faults.inject(fault),
+        clear: () => faults.clear(),
+        calls: () => faults.calls(),
+      },
       sweep: (at) => s3.sweep(at),
       expireItems: (at) => ttl.expire(at),
       ttl: { subscribe: (listener) => ttl.subscribe(listener) },

@@ -7,9 +7,12 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pipeline } from 'node:stream';
 import { S3Client } from '@aws-sdk/client-s3';
+import { tempPrefix } from '../../lambdas/core/keys';
+import type { Faults } from '../faults';
+import { LocalIam, type Principal } from '../iam/principals';
+import { bucketArn, deleteObjectsBody, deleteObjectsKeys, describeS3Request, escapeXml, objectArn } from './actions';
 import { verifySigV4, type SigV4Failure } from './sigv4';
 import { sweepExpired } from './sweeper';
-import { tempPrefix } from '../../lambdas/core/keys';
 
 export interface LocalS3Options {
   /** 0 or undefined picks a free port. */
@@ -18,7 +21,12 @@ export interface LocalS3Options {
   host?: string;
   /** Where the bytes live; undefined means a fresh temp dir that stop() removes. */
   directory?: string;
+  /** The administrator's credentials: allowed everything (the sweeper and tests use them). */
   credentials: { accessKeyId: string; secretAccessKey: string };
+  /** Who else may sign requests and what each may do; the administrator alone when undefined. */
+  iam?: LocalIam;
+  /** Faults to inject into calls, for crash tests. */
+  faults?: Faults;
   region: string;
   /** Created on start when missing. */
   buckets: string[];
@@ -49,6 +57,7 @@ export interface LocalS3 {
 /** Just the part of s3rver (CommonJS, untyped) that is used here. */
 interface S3rverInstance {
   run(): Promise<AddressInfo>;
+  httpServer?: http.Server;
   close(): Promise<void>;
 }
 type S3rverConstructor = new (options: Record<string, unknown>) => S3rverInstance;
@@ -65,11 +74,14 @@ export async function startLocalS3(options: LocalS3Options): Promise<LocalS3> {
   const origins = options.corsOrigins ?? ['*'];
   const ownDirectory = options.directory === undefined;
   const directory = options.directory ?? (await mkdtemp(join(tmpdir(), 'local-s3-')));
-  const { accessKeyId, secretAccessKey } = options.credentials;
+  const iam = options.iam ?? new LocalIam(options.credentials, []);
 
   // s3rver accepts any V4 signature but rejects access keys it does not know, so it must
   // know ours; the real check happens in the front below.
-  (require('s3rver/lib/models/account') as S3rverAccounts).DUMMY_ACCOUNT.createKeyPair(accessKeyId, secretAccessKey);
+  const accounts = require('s3rver/lib/models/account') as S3rverAccounts;
+  for (const { credentials } of iam.principals()) {
+    accounts.DUMMY_ACCOUNT.createKeyPair(credentials.accessKeyId, credentials.secretAccessKey);
+  }
   const S3rver = require('s3rver') as S3rverConstructor;
   const backend = new S3rver({
     address: '127.0.0.1',
@@ -81,6 +93,10 @@ export async function startLocalS3(options: LocalS3Options): Promise<LocalS3> {
     configureBuckets: options.buckets.map((name) => ({ name })),
   });
   const backendPort = (await backend.run()).port;
+  // Only this front connects to s3rver. Its idle connections are closed by the front, never
+  // by s3rver's keep-alive timer, which could close one just as the front reuses it (a reset
+  // the client would see as a 502).
+  if (backend.httpServer) backend.httpServer.keepAliveTimeout = 0;
   const agent = new http.Agent({ keepAlive: true });
 
   const handle = (req: http.IncomingMessage, res: http.ServerResponse, expectsContinue: boolean): void => {
@@ -89,14 +105,11 @@ export async function startLocalS3(options: LocalS3Options): Promise<LocalS3> {
 
     const url = req.url ?? '/';
     const q = url.indexOf('?');
+    const path = q < 0 ? url : url.slice(0, q);
+    const rawQuery = q < 0 ? '' : url.slice(q + 1);
     const verdict = verifySigV4(
-      {
-        method: req.method ?? 'GET',
-        path: q < 0 ? url : url.slice(0, q),
-        query: q < 0 ? '' : url.slice(q + 1),
-        headers: req.headers,
-      },
-      { credentials: (id) => (id === accessKeyId ? secretAccessKey : undefined), region: options.region },
+      { method: req.method ?? 'GET', path, query: rawQuery, headers: req.headers },
+      { credentials: (id) => iam.principal(id)?.credentials.secretAccessKey, region: options.region },
     );
     if (!verdict.ok) {
       log(`local-s3: ${verdict.status} ${verdict.code} ${req.method} ${url.split('?')[0]}: ${verdict.message}`);
@@ -104,10 +117,34 @@ export async function startLocalS3(options: LocalS3Options): Promise<LocalS3> {
       if (hasBody(req)) res.shouldKeepAlive = false;
       return sendError(res, verdict, cors, req.method === 'HEAD');
     }
+    const principal = iam.principal(verdict.accessKeyId) as Principal;
+    const operation = describeS3Request(req.method ?? 'GET', path, new URLSearchParams(rawQuery), req.headers);
+    const invocation = req.headers['amz-sdk-invocation-id'];
+    const fault =
+      options.faults?.decide(
+        { function: principal.name, service: 's3', action: operation.name },
+        typeof invocation === 'string' ? invocation : undefined,
+      ) ?? 'pass';
+    if (fault === 'before') return void req.socket.destroy();
+
+    const backend: Backend = { port: backendPort, agent, cors, log, dropAnswer: fault === 'after' };
+    if (operation.name === 'DeleteObjects') {
+      if (expectsContinue) res.writeContinue();
+      return void deleteObjects(req, res, backend, { iam, principal, bucket: operation.bucket ?? '' });
+    }
+    const denied = operation.checks.find((check) => !iam.authorize(principal, 's3', check.action, check.resource));
+    if (denied) {
+      log(`local-s3: 403 AccessDenied ${principal.name} may not ${denied.action} on ${denied.resource}`);
+      if (hasBody(req)) res.shouldKeepAlive = false;
+      return sendError(res, accessDenied, cors, req.method === 'HEAD');
+    }
     // Rejected requests never see 100 Continue, so clients do not upload bodies for nothing.
     if (expectsContinue) res.writeContinue();
 
-    const backend = { port: backendPort, agent, cors, log };
+    // Without s3:ListBucket, S3 will not say whether a key exists: a missing key is a 403.
+    if ((operation.name === 'GetObject' || operation.name === 'HeadObject') && operation.bucket) {
+      backend.hideMissing = !iam.can(principal, 's3:ListBucket', bucketArn(operation.bucket));
+    }
     if (req.method !== 'GET' || !req.headers.range) return forward(req, res, backend);
     void isEmptyObject(req, backend).then((empty) =>
       empty
@@ -189,15 +226,45 @@ interface Backend {
   agent: http.Agent;
   cors: Headers;
   log: (line: string) => void;
+  /** An injected fault: the call happens, its answer is lost with the connection. */
+  dropAnswer: boolean;
+  /** The caller may not learn that a key is missing (no s3:ListBucket). */
+  hideMissing?: boolean;
+  /** s3rver's answer is handed here instead of being streamed to the client. */
+  collect?: (status: number, headers: http.IncomingHttpHeaders, body: Buffer) => void;
 }
 
-/** Streams a verified request to s3rver unchanged and its answer back, with our CORS headers. */
-function forward(req: http.IncomingMessage, res: http.ServerResponse, backend: Backend): void {
+const accessDenied = { status: 403, code: 'AccessDenied', message: 'Access Denied' };
+
+/**
+ * Streams a verified request to s3rver unchanged (or `body` in place of the request's) and
+ * its answer back, with our CORS headers.
+ */
+function forward(req: http.IncomingMessage, res: http.ServerResponse, backend: Backend, body?: Buffer): void {
   const headers = { ...req.headers };
   delete headers.expect; // already answered by the front; s3rver must not wait for a body twice
+  if (body) {
+    headers['content-length'] = String(body.length);
+    delete headers['transfer-encoding'];
+  }
   const upstream = http.request(
     { host: '127.0.0.1', port: backend.port, method: req.method, path: req.url, headers, agent: backend.agent },
     (backendRes) => {
+      if (backend.dropAnswer) {
+        backendRes.resume();
+        backendRes.on('end', () => res.destroy());
+        return;
+      }
+      if (backendRes.statusCode === 404 && backend.hideMissing) {
+        backendRes.resume();
+        return sendError(res, accessDenied, backend.cors, req.method === 'HEAD');
+      }
+      if (backend.collect) {
+        const chunks: Buffer[] = [];
+        backendRes.on('data', (chunk: Buffer) => chunks.push(chunk));
+        backendRes.on('end', () => backend.collect?.(backendRes.statusCode ?? 502, backendRes.headers, Buffer.concat(chunks)));
+        return;
+      }
       const out: http.OutgoingHttpHeaders = { ...backendRes.headers };
       for (const name of Object.keys(out)) if (name.startsWith('access-control-')) delete out[name];
       res.writeHead(backendRes.statusCode ?? 502, { ...out, ...backend.cors });
@@ -209,7 +276,51 @@ function forward(req: http.IncomingMessage, res: http.ServerResponse, backend: B
     if (res.headersSent) return void res.destroy(error);
     sendError(res, { status: 502, code: 'InternalError', message: 'We encountered an internal error.' }, backend.cors, false);
   });
-  pipeline(req, upstream, () => {});
+  if (body) upstream.end(body);
+  else pipeline(req, upstream, () => {});
+}
+
+/**
+ * DeleteObjects needs s3:DeleteObject on each key: S3 deletes the allowed keys and reports
+ * each denied one as an AccessDenied entry inside its 200 answer.
+ */
+async function deleteObjects(
+  req: http.IncomingMessage,
+  res: http.ServerResponse,
+  backend: Backend,
+  context: { iam: LocalIam; principal: Principal; bucket: string },
+): Promise<void> {
+  const chunks: Buffer[] = [];
+  for await (const chunk of req) chunks.push(chunk as Buffer);
+  const body = Buffer.concat(chunks);
+  const xml = body.toString('utf8');
+  const keys = deleteObjectsKeys(xml);
+  const allowedKeys = keys.filter((key) =>
+    context.iam.authorize(context.principal, 's3', 's3:DeleteObject', objectArn(context.bucket, key)),
+  );
+  const deniedKeys = keys.filter((key) => !allowedKeys.includes(key));
+  if (deniedKeys.length === 0) return forward(req, res, backend, body);
+
+  const errors = deniedKeys
+    .map((key) => `<Error><Key>${escapeXml(key)}</Key><Code>AccessDenied</Code><Message>Access Denied</Message></Error>`)
+    .join('');
+  const answer = (result: string) => {
+    const text = result.includes('</DeleteResult>')
+      ? result.replace('</DeleteResult>', `${errors}</DeleteResult>`)
+      : `<?xml version="1.0" encoding="UTF-8"?>\n<DeleteResult xmlns="http://s3.amazonaws.com/doc/2006-03-01/">${errors}</DeleteResult>`;
+    if (backend.dropAnswer) return void res.destroy();
+    res.writeHead(200, { ...backend.cors, 'content-type': 'application/xml', 'content-length': Buffer.byteLength(text) });
+    res.end(text);
+  };
+  if (allowedKeys.length === 0) return answer('');
+  const quiet = /<Quiet>\s*true\s*<\/Quiet>/i.test(xml);
+  forward(req, res, { ...backend, dropAnswer: false, collect: (status, headers, result) => {
+    if (status !== 200) {
+      res.writeHead(status, { ...headers, ...backend.cors });
+      return void res.end(result);
+    }
+    answer(quiet ? result.toString('utf8').replace(/<Deleted>[\s\S]*?<\/Deleted>/g, '') : result.toString('utf8'));
+  } }, Buffer.from(deleteObjectsBody(allowedKeys, quiet)));
 }
 
 /** Whether the object a GET asks for exists and has no bytes (a HEAD to s3rver, which trusts the front). */
@@ -267,6 +378,7 @@ function preflight(req: http.IncomingMessage, res: http.ServerResponse, cors: He
 
 type ErrorReply = Pick<SigV4Failure, 'message' | 'details'> & { status: number; code: string };
 
+
 function sendError(res: http.ServerResponse, error: ErrorReply, cors: Headers, headOnly: boolean): void {
   const extra = Object.entries(error.details ?? {})
     .map(([name, value]) => `<${name}>${escapeXml(value)}</${name}>`)
@@ -281,8 +393,4 @@ function sendError(res: http.ServerResponse, error: ErrorReply, cors: Headers, h
     'content-length': Buffer.byteLength(body),
   });
   res.end(headOnly ? undefined : body);
-}
-
-function escapeXml(text: string): string {
-  return text.replace(/[<>&'"]/g, (c) => `&#${c.charCodeAt(0)};`);
 }

@@ -9,6 +9,11 @@ export interface SigV4Request {
   query: string;
   /** Lower-case header names, as Node's IncomingMessage.headers gives them. */
   headers: Record<string, string | string[] | undefined>;
+  /**
+   * Hex SHA-256 of the body, for services whose clients do not send x-amz-content-sha256
+   * (DynamoDB signs the body's hash without sending it). S3 requires the header instead.
+   */
+  payloadHash?: string;
 }
 
 /** Returns the secret for an access key id, or undefined when the key is unknown. */
@@ -18,6 +23,8 @@ export interface VerifyOptions {
   credentials: CredentialLookup;
   /** When set, the credential scope must name this region (as S3 insists). */
   region?: string;
+  /** The service the credential scope must name; defaults to s3. */
+  service?: string;
   now?: Date;
 }
 
@@ -97,7 +104,7 @@ export function verifySigV4(request: SigV4Request, options: VerifyOptions): SigV
   if (!parsed.ok) return parsed;
   const auth = parsed.auth;
 
-  const problem = checkScope(auth, options.region, presigned);
+  const problem = checkScope(auth, options.region, options.service ?? 's3', presigned);
   if (problem) return problem;
 
   const secret = options.credentials(auth.accessKeyId);
@@ -225,7 +232,7 @@ function parseHeaderAuth(authorization: string, request: SigV4Request, params: [
   const scope = parseCredential(credential);
   if (!scope) return malformed('the Credential is mal-formed; expecting "<YOUR-AKID>/YYYYMMDD/REGION/SERVICE/aws4_request".');
 
-  const payloadHash = header(request.headers, 'x-amz-content-sha256');
+  const payloadHash = header(request.headers, 'x-amz-content-sha256') ?? request.payloadHash;
   if (payloadHash === undefined) return fail('InvalidRequest', 'Missing required header for this request: x-amz-content-sha256');
   // Streaming and unsigned payloads are accepted as-is; chunk signatures are not checked locally.
   if (!PAYLOAD_HASH.test(payloadHash)) {
@@ -250,7 +257,12 @@ function parseHeaderAuth(authorization: string, request: SigV4Request, params: [
   };
 }
 
-function checkScope(auth: AuthParts, region: string | undefined, presigned: boolean): SigV4Failure | undefined {
+function checkScope(
+  auth: AuthParts,
+  region: string | undefined,
+  service: string,
+  presigned: boolean,
+): SigV4Failure | undefined {
   const code = presigned ? 'AuthorizationQueryParametersError' : 'AuthorizationHeaderMalformed';
   const { scope } = auth;
   if (scope.date !== auth.amzDate.slice(0, 8)) {
@@ -259,7 +271,7 @@ function checkScope(auth: AuthParts, region: string | undefined, presigned: bool
   if (region !== undefined && scope.region !== region) {
     return fail(code, `The region '${scope.region}' is wrong; expecting '${region}'`, { Region: region });
   }
-  if (scope.service !== 's3') return fail(code, `The service '${scope.service}' is incorrect; expecting 's3'`);
+  if (scope.service !== service) return fail(code, `The service '${scope.service}' is incorrect; expecting '${service}'`);
   if (scope.terminator !== 'aws4_request') return fail(code, `Incorrect terminal "${scope.terminator}". This endpoint uses "aws4_request".`);
   return undefined;
 }

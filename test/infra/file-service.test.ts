@@ -242,8 +242,9 @@ describe('FileService functions', () => {
 });
 
 describe('FileService permissions', () => {
-  it('lets the save function read and delete temp objects and put permanent ones', () => {
+  it('lets the save function read and delete temp objects, put permanent ones and remove a copy its file no longer needs', () => {
     expect(s3Permissions('saveFile')).toEqual([
+      's3:DeleteObject <bucket>/files/*',
       's3:DeleteObject <bucket>/temp/*',
       's3:GetObject <bucket>/temp/*',
       's3:PutObject <bucket>/files/*',
@@ -298,14 +299,14 @@ describe('FileService permissions', () => {
   });
 
   it('grants table writes only to the operations that write', () => {
+    const writes = /^dynamodb:(PutItem|UpdateItem|DeleteItem|BatchWriteItem)$/;
     const writers = operations
-      .filter((op) => permissionsOf(op.name).some((p) => p.action === 'dynamodb:PutItem'))
+      .filter((op) => permissionsOf(op.name).some((p) => writes.test(p.action)))
       .map((op) => op.name)
       .sort();
 
     expect(writers).toEqual(['deleteFile', 'saveFile']);
     expect(permissionsOf('getFile').filter((p) => p.action.startsWith('dynamodb:')).map((p) => p.action).sort()).toEqual([
-      'dynamodb:BatchGetItem',
       'dynamodb:GetItem',
       'dynamodb:Query',
     ]);

@@ -5,28 +5,29 @@ import { permissionGrants } from '../../lib/file-service';
 const arns = { tableArn: 'arn:table', bucketArn: 'arn:bucket' };
 
 describe('permissionGrants', () => {
-  it('maps table:read to GetItem, Query and BatchGetItem on the table', () => {
-    expect(permissionGrants(['table:read'], arns)).toEqual([
-      { actions: ['dynamodb:BatchGetItem', 'dynamodb:GetItem', 'dynamodb:Query'], resources: ['arn:table'] },
+  it('maps each table permission to exactly its one DynamoDB action on the table', () => {
+    expect(permissionGrants(['table:get'], arns)).toEqual([{ actions: ['dynamodb:GetItem'], resources: ['arn:table'] }]);
+    expect(permissionGrants(['table:condition-check'], arns)).toEqual([
+      { actions: ['dynamodb:ConditionCheckItem'], resources: ['arn:table'] },
     ]);
   });
 
-  it('merges table:read and table:write into one grant on the table', () => {
-    expect(permissionGrants(['table:read', 'table:write'], arns)).toEqual([
+  it('merges table permissions into one grant on the table', () => {
+    expect(permissionGrants(['table:get', 'table:query', 'table:put', 'table:batch-write'], arns)).toEqual([
       {
-        actions: [
-          'dynamodb:BatchGetItem',
-          'dynamodb:BatchWriteItem',
-          'dynamodb:ConditionCheckItem',
-          'dynamodb:DeleteItem',
-          'dynamodb:GetItem',
-          'dynamodb:PutItem',
-          'dynamodb:Query',
-          'dynamodb:UpdateItem',
-        ],
+        actions: ['dynamodb:BatchWriteItem', 'dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:Query'],
         resources: ['arn:table'],
       },
     ]);
+  });
+
+  it('grants read-only operations no table writes', () => {
+    for (const name of ['getFile', 'downloadFile', 'downloadFiles', 'uploadFile']) {
+      const operation = operations.find((candidate) => candidate.name === name);
+      const actions = permissionGrants(operation?.permissions ?? [], arns).flatMap((grant) => grant.actions);
+
+      expect(actions.filter((action) => /Put|Update|Delete|Write/.test(action) && action.startsWith('dynamodb:'))).toEqual([]);
+    }
   });
 
   it('scopes temp permissions to objects under temp/', () => {

@@ -1,58 +1,28 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { readConfig } from '../../lambdas/config';
-import { HttpError } from '../../lambdas/core/errors';
-import { FileService } from '../../lambdas/core/file-service';
-import type { Caller } from '../../lambdas/core/model';
-import type { FileRepository, ObjectStore } from '../../lambdas/core/ports';
-import { createAdapters } from '../../lambdas/wiring';
-import { startLocalStack } from '../../local/stack';
-import type { LocalStack } from '../../local/stack';
+import { beforeAll, describe, expect, it } from 'vitest';
+import type { FaultSpec, FrontCall } from '../../local/faults';
 import { Api, putBytes, uploadFile } from './support/api';
-import type { Entity, Ticket } from './support/api';
-import { FaultPlan } from './support/faults';
-import type { Fault, FaultMode } from './support/faults';
-import { Storage } from './support/storage';
+import type { ApiResponse, Entity, Ticket } from './support/api';
+import { useLocalStack } from './support/stack';
 
 /**
- * For every operation with more than one side effect, a failure is injected at each of its
- * storage calls in turn, before the call or after it (the answer lost), then the operation
- * is retried. Whatever step failed, the client sees success or a retryable 503, and the
- * bucket and table end consistent: no entity or version without its object, no object
- * without its version, no earlier version lost.
+ * For every operation with more than one side effect, a fault is injected at each storage
+ * call its Lambda makes, at the local S3 and DynamoDB fronts, over real HTTP: before the call
+ * reaches storage (nothing happened) or after (it happened, the answer was lost). The fault
+ * hits every SDK retry of that call. Then the client retries the request. Whatever failed,
+ * the client sees success or a retryable 503, and the bucket and table end consistent: no
+ * entity or version without its object, no object without its version, no version lost.
+ * Calls a recovery makes only after a lost answer (re-reading the claim or the entity) are
+ * broken too, together with the fault that sent the operation down that path.
  */
 
-let stack: LocalStack;
-let storage: Storage;
-let adapters: { repository: FileRepository; store: ObjectStore };
+const context = useLocalStack({ sweepIntervalMs: 0 });
 let scenario = 0;
 
-beforeAll(async () => {
-  stack = await startLocalStack({});
-  storage = new Storage(stack);
-  adapters = createAdapters(readConfig());
-});
-
-afterAll(async () => {
-  storage?.close();
-  await stack?.stop();
-});
-
-const storeSteps = ['inspect', 'copy', 'delete'] as const;
-const repositorySteps = ['get', 'getVersion', 'listVersions', 'create', 'addVersion', 'markDeleting', 'remove', 'getClaim', 'recordIntent'] as const;
-
-function service(plan: FaultPlan): FileService {
-  return new FileService({
-    repository: plan.wrap('repository', adapters.repository, repositorySteps),
-    store: plan.wrap('store', adapters.store, storeSteps),
-    limits: { maxUploadBytes: 1024 * 1024 },
-  });
-}
-
 /** A fresh org per scenario keeps scenarios apart in one bucket and table. */
-async function newScenario(): Promise<{ caller: Caller; api: Api }> {
+async function newScenario(): Promise<{ org: string; api: Api }> {
   scenario += 1;
-  const caller = { org: `crash-${scenario}`, userId: 'tester' };
-  return { caller, api: new Api(stack.url, await stack.auth.sign({ org: caller.org, user: caller.userId })) };
+  const org = `crash-${scenario}`;
+  return { org, api: new Api(context.stack.url, await context.stack.auth.sign({ org, user: 'tester' })) };
 }
 
 async function tempUpload(api: Api, text: string): Promise<Ticket['s3ref']> {
@@ -61,18 +31,9 @@ async function tempUpload(api: Api, text: string): Promise<Ticket['s3ref']> {
   return ticket.body.s3ref;
 }
 
-/** Runs an operation; a failure must be an HttpError the client can act on (503: retry). */
-async function attempt<T>(operation: () => Promise<T>): Promise<{ value?: T; status?: number }> {
-  try {
-    return { value: await operation() };
-  } catch (error) {
-    if (!(error instanceof HttpError)) throw new Error(`not a clear error: ${String(error)}`);
-    return { status: error.status };
-  }
-}
-
 /** Everything the org has, checked for the invariants that must hold after any failure and retry. */
 async function assertConsistent(org: string): Promise<{ files: Array<Record<string, unknown>>; versions: Array<Record<string, unknown>> }> {
+  const { storage } = context;
   const items = (await storage.documents()).filter((item) => String(item.pk).startsWith(`FILE#${org}#`));
   const objects = new Set((await storage.keys(`files/${org}/`)).map((line) => line.split(' ')[0]));
   const files = items.filter((item) => item.sk === 'FILE');
@@ -95,7 +56,12 @@ async function assertConsistent(org: string): Promise<{ files: Array<Record<stri
 
 interface Operation {
   name: string;
-  prepare(api: Api): Promise<(service: FileService, caller: Caller) => Promise<unknown>>;
+  /** The Lambda whose storage calls are broken. */
+  function: string;
+  /** Prepares the scenario; returns the request to break and to retry. */
+  prepare(api: Api): Promise<() => Promise<ApiResponse>>;
+  /** Statuses the retry may answer. */
+  retryStatuses: number[];
   /** What must hold after the failed attempt and its retry. */
   expectAfter(state: { files: Array<Record<string, unknown>>; versions: Array<Record<string, unknown>> }): void;
 }
@@ -103,10 +69,12 @@ interface Operation {
 const operations: Operation[] = [
   {
     name: 'saving a new file',
+    function: 'saveFile',
     async prepare(api) {
       const s3ref = await tempUpload(api, 'first');
-      return (files, caller) => files.save(caller, { s3ref, filename: 'note.txt' }, { deleteTempFile: true, versionOnly: false });
+      return () => api.post('/v2/files', { s3ref, filename: 'note.txt' });
     },
+    retryStatuses: [200, 201],
     expectAfter({ files, versions }) {
       expect(files).toHaveLength(1);
       expect(versions).toHaveLength(1);
@@ -114,12 +82,14 @@ const operations: Operation[] = [
   },
   {
     name: 'saving a new version',
+    function: 'saveFile',
     async prepare(api) {
       const file = await uploadFile(api, { filename: 'v1.txt', mimeType: 'text/plain', bytes: Buffer.from('one') });
       await uploadFile(api, { filename: 'v2.txt', mimeType: 'text/plain', bytes: Buffer.from('two'), id: file._id });
       const s3ref = await tempUpload(api, 'three');
-      return (files, caller) => files.save(caller, { id: file._id, s3ref }, { deleteTempFile: true, versionOnly: false });
+      return () => api.post('/v2/files', { _id: file._id, s3ref });
     },
+    retryStatuses: [200, 201],
     expectAfter({ files, versions }) {
       expect(files).toHaveLength(1);
       expect(files[0]?.latest_version).toBe(3);
@@ -128,11 +98,14 @@ const operations: Operation[] = [
   },
   {
     name: 'deleting a file with two versions',
+    function: 'deleteFile',
     async prepare(api) {
       const file: Entity = await uploadFile(api, { filename: 'a.txt', mimeType: 'text/plain', bytes: Buffer.from('a') });
       await uploadFile(api, { filename: 'b.txt', mimeType: 'text/plain', bytes: Buffer.from('b'), id: file._id });
-      return (files, caller) => files.delete(caller, file._id);
+      return () => api.delete(`/v2/files/${file._id}`);
     },
+    // A delete whose answer was lost is already done: its retry finds nothing to delete.
+    retryStatuses: [200, 404],
     expectAfter({ files, versions }) {
       expect(files).toEqual([]);
       expect(versions).toEqual([]);
@@ -140,44 +113,80 @@ const operations: Operation[] = [
   },
 ];
 
+/** Each call with its occurrence among calls of the same action by the same function. */
+function injectionPoints(calls: FrontCall[]): Array<FrontCall & { occurrence: number }> {
+  const seen = new Map<string, number>();
+  return calls.map((call) => {
+    const id = `${call.function} ${call.service} ${call.action}`;
+    const occurrence = (seen.get(id) ?? 0) + 1;
+    seen.set(id, occurrence);
+    return { ...call, occurrence };
+  });
+}
+
+const describeFault = (faults: FaultSpec[]) =>
+  faults.map((fault) => `${fault.service}:${fault.action} #${fault.occurrence ?? 1} ${fault.mode}`).join(' + ');
+
+/** Runs the operation with these faults, then retries it cleanly, and checks the outcome. */
+async function breakAndRetry(operation: Operation, faults: FaultSpec[]): Promise<FrontCall[]> {
+  // Prepare
+  const { stack } = context;
+  const { org, api } = await newScenario();
+  const run = await operation.prepare(api);
+  stack.faults.clear();
+  faults.forEach((fault) => stack.faults.inject(fault));
+
+  // Act
+  const first = await run();
+  const calls = stack.faults.calls();
+  stack.faults.clear();
+  const retry = await run();
+
+  // Assess
+  const label = describeFault(faults);
+  expect([200, 201, 503], `${label}: first attempt succeeds or asks for a retry (${JSON.stringify(first.body)})`).toContain(first.status);
+  expect(operation.retryStatuses, `${label}: retry (${JSON.stringify(retry.body)})`).toContain(retry.status);
+  operation.expectAfter(await assertConsistent(org));
+  return calls;
+}
+
+const reads = new Set(['GetItem', 'Query', 'GetObject', 'HeadObject']);
+
 describe.each(operations)('$name', (operation) => {
-  let steps: Array<{ step: string; occurrence: number }> = [];
+  let points: Array<FrontCall & { occurrence: number }> = [];
 
   beforeAll(async () => {
-    const { caller, api } = await newScenario();
+    const { api } = await newScenario();
     const run = await operation.prepare(api);
-    const plan = new FaultPlan();
-    await run(service(plan), caller);
-    steps = plan.steps();
+    context.stack.faults.clear();
+    expect((await run()).status).toBeLessThan(300);
+    points = injectionPoints(context.stack.faults.calls()).filter((call) => call.function === operation.function);
   });
 
-  it('has several storage steps to break', () => {
-    expect(steps.length).toBeGreaterThanOrEqual(3);
+  it('has several storage calls to break', () => {
+    expect(points.length).toBeGreaterThanOrEqual(3);
   });
 
-  it.each(['before', 'after'] as FaultMode[])(
-    'ends consistent when any one step fails %s reaching storage and the operation is retried',
+  it.each(['before', 'after'] as const)(
+    'ends consistent when any one call fails %s reaching storage and the request is retried',
     async (mode) => {
-      for (const { step, occurrence } of steps) {
-        // Prepare
-        const { caller, api } = await newScenario();
-        const run = await operation.prepare(api);
-        const fault: Fault = { step, occurrence, mode };
-
-        // Act
-        const first = await attempt(() => run(service(new FaultPlan(fault)), caller));
-        const retry = await attempt(() => run(service(new FaultPlan()), caller));
-
-        // Assess
-        const context = `${step} #${occurrence} failing ${mode}`;
-        expect([undefined, 503], `${context}: first attempt succeeds or asks for a retry`).toContain(first.status);
-        if (operation.name.startsWith('deleting')) {
-          // A delete whose answer was lost is already done: its retry finds nothing to delete.
-          expect([undefined, 404], `${context}: retry`).toContain(retry.status);
-        } else {
-          expect(retry.status, `${context}: retry succeeds`).toBeUndefined();
+      for (const point of points) {
+        const fault: FaultSpec = { service: point.service, action: point.action, function: point.function, occurrence: point.occurrence, mode };
+        const calls = await breakAndRetry(operation, [fault]);
+        if (mode !== 'after') continue;
+        // Reads the recovery makes after this lost answer, beyond those of a clean run.
+        const recovery = injectionPoints(calls).filter(
+          (call) =>
+            call.function === operation.function &&
+            reads.has(call.action) &&
+            !points.some((clean) => clean.service === call.service && clean.action === call.action && clean.occurrence === call.occurrence),
+        );
+        for (const read of recovery) {
+          await breakAndRetry(operation, [
+            fault,
+            { service: read.service, action: read.action, function: read.function, occurrence: read.occurrence, mode: 'before' },
+          ]);
         }
-        operation.expectAfter(await assertConsistent(caller.org));
       }
     },
   );

@@ -39,16 +39,17 @@ beforeEach(() => {
 });
 
 describe('S3ObjectStore', () => {
-  it('reports a missing object as undefined, whether S3 says NoSuchKey or just 404', async () => {
+  it('reports a missing object as undefined, whether S3 says NoSuchKey, just 404, or 403 as it does without s3:ListBucket', async () => {
     // Prepare
     s3.on(GetObjectCommand, { Key: 'a' }).rejects(new NoSuchKey({ message: 'NoSuchKey', $metadata: { httpStatusCode: 404 } }));
     s3.on(GetObjectCommand, { Key: 'b' }).rejects(s3Error('UnknownError', 404));
+    s3.on(GetObjectCommand, { Key: 'c' }).rejects(s3Error('AccessDenied', 403));
 
     // Act
-    const found = [await store().inspect('a', 16), await store().inspect('b', 16)];
+    const found = [await store().inspect('a', 16), await store().inspect('b', 16), await store().inspect('c', 16)];
 
     // Assess
-    expect(found).toEqual([undefined, undefined]);
+    expect(found).toEqual([undefined, undefined, undefined]);
   });
 
   it('reports a missing object as undefined when S3 refuses it with 403, as it does without s3:ListBucket', async () => {

@@ -1,0 +1,188 @@
+import { randomUUID } from 'node:crypto';
+import { DynamoDBClient, PutItemCommand } from '@aws-sdk/client-dynamodb';
+import { CopyObjectCommand, DeleteObjectsCommand, HeadObjectCommand, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
+import { describe, expect, it } from 'vitest';
+import { Policy } from '../../local/iam/policy';
+import type { LocalStack } from '../../local/stack';
+import { operations } from '../../lambdas/operations';
+import { permissionGrants } from '../../lib/permissions';
+import { putBytes, uploadFile, type Entity, type Ticket } from './support/api';
+import { useLocalStack } from './support/stack';
+
+const text = (content: string) => ({ filename: 'note.txt', mimeType: 'text/plain', bytes: Buffer.from(content) });
+
+function s3As(stack: LocalStack, credentials: { accessKeyId: string; secretAccessKey: string }): S3Client {
+  return new S3Client({ endpoint: stack.s3Endpoint, region: stack.region, forcePathStyle: true, credentials, maxAttempts: 1 });
+}
+
+describe('the local stack enforces each function’s own IAM policy', () => {
+  const context = useLocalStack({ sweepIntervalMs: 0 });
+
+  it('uses every action each operation’s policy grants, so no grant is broader than the code', async () => {
+    // Prepare: every operation, with the paths that make its rarer calls.
+    const { api, stack, storage } = context;
+    stack.iam.reset();
+    const file = await uploadFile(api, text('first'));
+    const second = await uploadFile(api, { ...text('second'), id: file._id });
+    const ticket = await api.post<Ticket>(`/v2/files/upload?file_entity_id=${file._id}`, { filename: 'n.txt', mime_type: 'text/plain' });
+    await putBytes(ticket.body.upload_url, Buffer.from('third'), 'text/plain');
+    const third = await api.post<Entity>('/v2/files?delete_temp_file=false', { s3ref: ticket.body.s3ref, _id: file._id });
+    const repeated = await api.post<Entity>('/v2/files', { s3ref: ticket.body.s3ref, _id: file._id });
+    expect([second.versions.length, third.status, repeated.status, repeated.body.versions.length]).toEqual([2, 200, 200, 3]);
+
+    expect((await api.get(`/v2/files/${file._id}`)).status).toBe(200);
+    expect((await api.get(`/v1/files/${file._id}/versions?limit=1`)).status).toBe(200);
+    const link = await api.get<{ download_url: string }>(`/v1/files/${file._id}/download?version=1`);
+    expect((await fetch(link.body.download_url)).status).toBe(200);
+    const links = await api.post<Array<{ download_url: string }>>('/v1/files:downloadFiles', [{ id: file._id, version: 0 }]);
+    expect((await fetch(links.body[0]?.download_url ?? '')).status).toBe(200);
+    expect((await api.delete(`/v2/files/${file._id}`)).status).toBe(200);
+
+    // A save whose file was deleted meanwhile removes the copy it made again.
+    const orphan = await api.post<Ticket>('/v2/files/upload', { filename: 'o.txt', mime_type: 'text/plain' });
+    await putBytes(orphan.body.upload_url, Buffer.from('o'), 'text/plain');
+    const saved = await api.post<Entity>('/v2/files?delete_temp_file=false', { s3ref: orphan.body.s3ref });
+    expect((await api.delete(`/v2/files/${saved.body._id}`)).status).toBe(200);
+    expect((await api.post('/v2/files', { s3ref: orphan.body.s3ref })).status).toBe(404);
+    expect(await storage.exists(saved.body.s3ref.key)).toBe(false);
+
+    // Act / Assess: generically, for whatever operations and grants exist.
+    const arns = { tableArn: 'arn:aws:dynamodb:us-east-1:000000000000:table/file-service-local', bucketArn: 'arn:aws:s3:::file-service-local' };
+    const unused = operations.flatMap((operation) => {
+      const used = stack.iam.used(operation.name);
+      return permissionGrants(operation.permissions, arns).flatMap((grant) =>
+        grant.actions
+          .filter((action) => {
+            const granted = new Policy([{ Effect: 'Allow', Action: action, Resource: grant.resources }]);
+            return !used.some((entry) => granted.allows(entry.action, entry.resource));
+          })
+          .map((action) => `${operation.name}: ${action} on ${grant.resources.join(', ')}`),
+      );
+    });
+    expect(unused).toEqual([]);
+    expect(stack.iam.denied()).toEqual([]);
+  });
+
+  it('answers a DynamoDB call outside the function’s policy with AWS’s AccessDeniedException', async () => {
+    // Prepare
+    const { stack } = context;
+    const dynamo = new DynamoDBClient({
+      endpoint: stack.dynamoDbEndpoint,
+      region: stack.region,
+      credentials: stack.iam.credentialsOf('getFile'),
+      maxAttempts: 1,
+    });
+
+    // Act
+    const attempt = dynamo.send(new PutItemCommand({ TableName: stack.table, Item: { pk: { S: 'x' }, sk: { S: 'y' } } }));
+
+    // Assess
+    await expect(attempt).rejects.toMatchObject({
+      name: 'AccessDeniedException',
+      $metadata: { httpStatusCode: 400 },
+      message:
+        'User: arn:aws:sts::000000000000:assumed-role/file-service-getFile/getFile is not authorized to perform: dynamodb:PutItem on resource: arn:aws:dynamodb:us-east-1:000000000000:table/file-service-local because no identity-based policy allows the dynamodb:PutItem action',
+    });
+    dynamo.destroy();
+  });
+
+  it('answers a missing key with 403 to a function without s3:ListBucket, and 404 only to the administrator', async () => {
+    // Prepare
+    const { stack } = context;
+    const key = `files/org-a/${randomUUID()}/missing.txt`;
+    const asFunction = s3As(stack, stack.iam.credentialsOf('downloadFile'));
+    const asAdmin = s3As(stack, stack.credentials);
+
+    // Act
+    const statuses = await Promise.all(
+      [asFunction, asAdmin].map((client) =>
+        client.send(new HeadObjectCommand({ Bucket: stack.bucket, Key: key })).then(
+          () => 200,
+          (error: { $metadata: { httpStatusCode?: number } }) => error.$metadata.httpStatusCode,
+        ),
+      ),
+    );
+
+    // Assess
+    expect(statuses).toEqual([403, 404]);
+    asFunction.destroy();
+    asAdmin.destroy();
+  });
+
+  it('deletes the keys a DeleteObjects may delete and reports each other key as AccessDenied inside the 200', async () => {
+    // Prepare: deleteFile may delete under files/ only.
+    const { stack, storage } = context;
+    const admin = s3As(stack, stack.credentials);
+    const keys = [`files/org-a/${randomUUID()}/a.txt`, `temp/org-a/${randomUUID()}/b.txt`];
+    for (const Key of keys) await admin.send(new PutObjectCommand({ Bucket: stack.bucket, Key, Body: 'x' }));
+    const asDeleteFile = s3As(stack, stack.iam.credentialsOf('deleteFile'));
+
+    // Act
+    const result = await asDeleteFile.send(
+      new DeleteObjectsCommand({ Bucket: stack.bucket, Delete: { Objects: keys.map((Key) => ({ Key })), Quiet: true } }),
+    );
+
+    // Assess
+    expect(result.$metadata.httpStatusCode).toBe(200);
+    expect(result.Errors).toEqual([expect.objectContaining({ Key: keys[1], Code: 'AccessDenied' })]);
+    expect([await storage.exists(keys[0] ?? ''), await storage.exists(keys[1] ?? '')]).toEqual([false, true]);
+    admin.destroy();
+    asDeleteFile.destroy();
+  });
+
+  it('refuses a CopyObject whose caller may write the destination but not read the source', async () => {
+    // Prepare: saveFile may read temp/ and write files/, not read files/.
+    const { stack, storage } = context;
+    const admin = s3As(stack, stack.credentials);
+    const source = `files/org-a/${randomUUID()}/a.txt`;
+    const target = `files/org-a/${randomUUID()}/copy.txt`;
+    await admin.send(new PutObjectCommand({ Bucket: stack.bucket, Key: source, Body: 'x' }));
+    const asSaveFile = s3As(stack, stack.iam.credentialsOf('saveFile'));
+
+    // Act
+    const attempt = asSaveFile.send(new CopyObjectCommand({ Bucket: stack.bucket, Key: target, CopySource: `${stack.bucket}/${source}` }));
+
+    // Assess
+    await expect(attempt).rejects.toMatchObject({ name: 'AccessDenied', $metadata: { httpStatusCode: 403 } });
+    expect(await storage.exists(target)).toBe(false);
+    admin.destroy();
+    asSaveFile.destroy();
+  });
+});
+
+describe('a function missing one permission fails locally as it would on AWS', () => {
+  const everythingButCopyTarget = operations.find((operation) => operation.name === 'saveFile')?.permissions.filter((p) => p !== 'files:put');
+  const context = useLocalStack({
+    sweepIntervalMs: 0,
+    permissions: { saveFile: everythingButCopyTarget ?? [], uploadFile: ['temp:put'] },
+  });
+
+  it('fails a save whose Lambda may not write the permanent key, and stores no file', async () => {
+    // Prepare
+    const { api, stack, storage } = context;
+    const ticket = await api.post<Ticket>('/v2/files/upload', { filename: 'a.txt', mime_type: 'text/plain' });
+    await putBytes(ticket.body.upload_url, Buffer.from('a'), 'text/plain');
+
+    // Act
+    const saved = await api.post('/v2/files', { s3ref: ticket.body.s3ref });
+
+    // Assess
+    expect([500, 503]).toContain(saved.status);
+    expect(stack.iam.denied()).toContainEqual(
+      expect.objectContaining({ function: 'saveFile', service: 's3', action: 's3:PutObject', resource: expect.stringContaining(':::file-service-local/files/') }),
+    );
+    expect(await storage.keys('files/')).toEqual([]);
+  });
+
+  it('fails an upload for a new version when its Lambda may not read the table', async () => {
+    // Act
+    const { api, stack } = context;
+    const ticket = await api.post(`/v2/files/upload?file_entity_id=${randomUUID()}`, { filename: 'a.txt', mime_type: 'text/plain' });
+
+    // Assess
+    expect([500, 503]).toContain(ticket.status);
+    expect(stack.iam.denied()).toContainEqual(
+      expect.objectContaining({ function: 'uploadFile', service: 'dynamodb', action: 'dynamodb:GetItem' }),
+    );
+  });
+});
