@@ -182,7 +182,7 @@ function isNoSuchKey(error: unknown): boolean {
   return (
     error instanceof NotFound ||
     error instanceof NoSuchKey ||
-    (error instanceof S3ServiceException && [403, 404].includes(error.$metadata.httpStatusCode ?? 0))
+    (error instanceof S3ServiceException && error.$metadata.httpStatusCode === 404)
   );
 }
 
