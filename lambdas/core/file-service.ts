@@ -137,11 +137,18 @@ export class FileService {
     const upload = this.ownUpload(caller, request.s3ref);
     assertMetadataFits(request);
     return retryable(async () => {
-      const done = await this.replay(caller, upload.uploadId);
+      // Both reads are needed before any byte is touched, and neither depends on the other.
+      const [done, found] = await Promise.all([
+        this.replay(caller, upload.uploadId),
+        request.id ? this.activeRecord(caller, request.id).then(
+          (record) => ({ record }),
+          (error: unknown) => ({ error }),
+        ) : undefined,
+      ]);
       if (done instanceof NotFoundError) throw done;
       if (done) return done;
-
-      const existing = request.id ? await this.activeRecord(caller, request.id) : undefined;
+      if (found && 'error' in found) throw found.error;
+      const existing = found?.record;
       const object = await this.store.inspect(request.s3ref.key, sniffLength);
       if (!object) {
         // A concurrent save of the same upload may have finished and removed the temp object.
@@ -197,15 +204,19 @@ export class FileService {
           ? await this.appendVersion(caller, existing, version, request, options.versionOnly, claim)
           : await this.createFile(caller, fileId, version, request, claim);
         saved = { entity, created: !existing };
-        // Kept out of the version's transaction, which is the hot path of concurrent saves: an
-        // intent left behind only costs the reaper a look at the claim when it expires.
-        await this.repository.forgetIntent(intent).catch(() => undefined);
       } catch (error) {
-        saved = await this.recoverSave(caller, upload.uploadId, key, error);
+        return this.finish(await this.recoverSave(caller, upload.uploadId, key, error), request, options);
       }
-      if (options.deleteTempFile) await this.removeTemp(request.s3ref.key);
-      return saved;
+      // Kept out of the version's transaction, which is the hot path of concurrent saves: an
+      // intent left behind only costs the reaper a look at the claim when it expires.
+      return this.finish(saved, request, options, this.repository.forgetIntent(intent).catch(() => undefined));
     });
+  }
+
+  /** A save's clean-up, which its answer need not wait for in turn: intent and temp object. */
+  private async finish<T>(saved: T, request: SaveRequest, options: SaveOptions, forgetting?: Promise<void>): Promise<T> {
+    await Promise.all([forgetting, options.deleteTempFile ? this.removeTemp(request.s3ref.key) : undefined]);
+    return saved;
   }
 
   async get(caller: Caller, id: string): Promise<FileEntity> {
