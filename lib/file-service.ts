@@ -19,7 +19,7 @@ import { AttributeType, BillingMode, StreamViewType, Table, TableEncryption } fr
 import { PolicyStatement, Role, ServicePrincipal } from 'aws-cdk-lib/aws-iam';
 import { Architecture, FilterCriteria, FilterRule, Runtime, StartingPosition, Tracing } from 'aws-cdk-lib/aws-lambda';
 import { SqsDlq } from 'aws-cdk-lib/aws-lambda-event-sources';
-import { NodejsFunction, OutputFormat } from 'aws-cdk-lib/aws-lambda-nodejs';
+import { type BundlingOptions, NodejsFunction, OutputFormat } from 'aws-cdk-lib/aws-lambda-nodejs';
 import { LogGroup, RetentionDays } from 'aws-cdk-lib/aws-logs';
 import {
   BlockPublicAccess,
@@ -68,6 +68,25 @@ const DEFAULT_HANDLERS_DIR = resolve(dirname(fileURLToPath(import.meta.url)), '.
 const LONG_RUNNING_OPERATIONS = new Set(['saveFile', 'deleteFile']);
 const LONG_TIMEOUT = Duration.seconds(29);
 const SHORT_TIMEOUT = Duration.seconds(10);
+
+/** How every handler is bundled for Lambda (`npm run bench` reads these options from here). */
+const HANDLER_BUNDLING: BundlingOptions = {
+  forceDockerBundling: false,
+  format: OutputFormat.ESM,
+  target: 'node22',
+  minify: true,
+  // Node reads and JSON-parses this map (~0.9 MB) at every cold start because of
+  // --enable-source-maps: about 20 ms of init, the price of readable stack traces.
+  sourceMap: true,
+  sourcesContent: false,
+  // Bundle the pinned SDK instead of the runtime's: the handlers rely on recent
+  // client options (requestChecksumCalculation) the runtime copy may lack.
+  bundleAwsSDK: true,
+  // ES builds first: the SDK's dist-es tree-shakes, dist-cjs would add ~250 KB and ~40 ms of init.
+  mainFields: ['module', 'main'],
+  // Some CommonJS dependencies call require(); ESM bundles have no require of their own.
+  banner: "import { createRequire as __fsCreateRequire } from 'node:module';const require = __fsCreateRequire(import.meta.url);",
+};
 
 export interface FileServiceProps {
   /**
@@ -457,23 +476,7 @@ export class FileService extends Construct {
         environment,
         tracing: settings.tracing ? Tracing.ACTIVE : undefined,
         reservedConcurrentExecutions: settings.reservedConcurrency[operation.name],
-        bundling: {
-          forceDockerBundling: false,
-          format: OutputFormat.ESM,
-          target: 'node22',
-          minify: true,
-          // Node reads and JSON-parses this map (~0.9 MB) at every cold start because of
-          // --enable-source-maps: about 20 ms of init, the price of readable stack traces.
-          sourceMap: true,
-          sourcesContent: false,
-          // Bundle the pinned SDK instead of the runtime's: the handlers rely on recent
-          // client options (requestChecksumCalculation) the runtime copy may lack.
-          bundleAwsSDK: true,
-          // ES builds first: the SDK's dist-es tree-shakes, dist-cjs would add ~250 KB and ~40 ms of init.
-          mainFields: ['module', 'main'],
-          // Some CommonJS dependencies call require(); ESM bundles have no require of their own.
-          banner: "import { createRequire as __fsCreateRequire } from 'node:module';const require = __fsCreateRequire(import.meta.url);",
-        },
+        bundling: HANDLER_BUNDLING,
       });
 
       for (const grant of permissionGrants(operation.permissions, {
@@ -540,18 +543,7 @@ export class FileService extends Construct {
       logGroup,
       environment: this.functionEnvironment(settings),
       tracing: settings.tracing ? Tracing.ACTIVE : undefined,
-      // The same bundling as the operations' functions (see createFunctions).
-      bundling: {
-        forceDockerBundling: false,
-        format: OutputFormat.ESM,
-        target: 'node22',
-        minify: true,
-        sourceMap: true,
-        sourcesContent: false,
-        bundleAwsSDK: true,
-        mainFields: ['module', 'main'],
-        banner: "import { createRequire as __fsCreateRequire } from 'node:module';const require = __fsCreateRequire(import.meta.url);",
-      },
+      bundling: HANDLER_BUNDLING,
     });
 
     // It reads the claim, the version and the intent, and deletes only saved-file objects.

@@ -73,11 +73,7 @@ export class DynamoFileRepository implements FileRepository {
     do {
       const page = await this.client.send(
         new QueryCommand({
-          TableName: this.tableName,
-          KeyConditionExpression: 'pk = :pk AND begins_with(sk, :prefix)',
-          ExpressionAttributeValues: { ':pk': pk(org, id), ':prefix': versionPrefix },
-          ScanIndexForward: false,
-          ConsistentRead: true,
+          ...this.versionsNewestFirst(org, id),
           ExclusiveStartKey,
         }),
       );
@@ -87,6 +83,17 @@ export class DynamoFileRepository implements FileRepository {
     return versions;
   }
 
+  /** A file's version items, newest first, read consistently. */
+  private versionsNewestFirst(org: string, id: string) {
+    return {
+      TableName: this.tableName,
+      KeyConditionExpression: 'pk = :pk AND begins_with(sk, :prefix)',
+      ExpressionAttributeValues: { ':pk': pk(org, id), ':prefix': versionPrefix },
+      ScanIndexForward: false,
+      ConsistentRead: true,
+    };
+  }
+
   async listVersionPage(
     org: string,
     id: string,
@@ -94,11 +101,7 @@ export class DynamoFileRepository implements FileRepository {
   ): Promise<{ versions: FileVersion[]; more: boolean }> {
     const result = await this.client.send(
       new QueryCommand({
-        TableName: this.tableName,
-        KeyConditionExpression: 'pk = :pk AND begins_with(sk, :prefix)',
-        ExpressionAttributeValues: { ':pk': pk(org, id), ':prefix': versionPrefix },
-        ScanIndexForward: false,
-        ConsistentRead: true,
+        ...this.versionsNewestFirst(org, id),
         Limit: page.limit,
         ...(page.olderThan !== undefined
           ? { ExclusiveStartKey: { pk: pk(org, id), sk: versionSk(page.olderThan) } }

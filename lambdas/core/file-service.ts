@@ -17,6 +17,7 @@ import { entityVersionLimit, toFileEntity } from './model';
 import { assertMetadataFits } from './metadata-limits';
 import type { FileRepository, ObjectStore, SaveIntent, UploadClaim } from './ports';
 import { IntentConflictError, InvalidItemError, SourceChangedError, StaleWriteError } from './ports';
+import { isTransient } from './transient';
 import { UploadWindow } from './upload-window';
 import { versionPage } from './versions';
 import type { VersionPage, VersionPageRequest } from './versions';
@@ -466,24 +467,6 @@ async function retryable<T>(write: () => Promise<T>): Promise<T> {
     throw error;
   }
 }
-
-const transientCodes = new Set(['ECONNRESET', 'ECONNREFUSED', 'EPIPE', 'ETIMEDOUT', 'EAI_AGAIN', 'UND_ERR_SOCKET']);
-
-/**
- * A timeout, a dropped connection, or a storage service's own failure. AWS SDK errors say
- * so with `$fault: 'server'` or `$retryable`; network errors with their code.
- */
-function isTransient(error: unknown): boolean {
-  if (!(error instanceof Error)) return false;
-  const details = error as Error & { $fault?: string; $retryable?: unknown; code?: string };
-  return (
-    error.name === 'TimeoutError' ||
-    details.$fault === 'server' ||
-    Boolean(details.$retryable) ||
-    (details.code !== undefined && transientCodes.has(details.code))
-  );
-}
-
 
 function assertFileId(id: string): void {
   if (!isUuid(id)) throw new BadRequestError(`File id must be a UUID, got "${truncate(id)}"`);

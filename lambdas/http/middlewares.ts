@@ -3,6 +3,7 @@ import type { MiddlewareObj, Request } from '@middy/core';
 import httpJsonBodyParser from '@middy/http-json-body-parser';
 import { BadRequestError, ForbiddenError, HttpError, PayloadTooLargeError, ServiceUnavailableError, UnauthorizedError } from '../core/errors';
 import type { Caller } from '../core/model';
+import { isTransient } from '../core/transient';
 import { tenantClaim } from '../config';
 import type { Logger } from './logger';
 import type { Metrics, RecordedMetric } from './metrics';
@@ -94,29 +95,15 @@ export function renderErrors(): MiddlewareObj<ApiEvent, ApiResult, Error, Contex
 
 function errorBody(error: unknown): { status: number; error: string } {
   if (error instanceof HttpError) return error.toJSON();
-  if (isStorageUnavailable(error)) return unavailable.toJSON();
+  // A storage failure no use case turned into an answer of its own (reads do not): every
+  // operation is safe to repeat, so the client is told to retry rather than shown a 500.
+  if (isTransient(error)) return unavailable.toJSON();
   return { status: 500, error: 'Internal server error' };
 }
 
 const unavailable = new ServiceUnavailableError('Storage did not answer in time; retry the same request');
 
-const transientCodes = new Set(['ECONNRESET', 'ECONNREFUSED', 'EPIPE', 'ETIMEDOUT', 'EAI_AGAIN', 'UND_ERR_SOCKET']);
 
-/**
- * A storage call that timed out, lost its connection or met a storage fault, and that no
- * use case turned into an answer of its own (reads do not): every operation is safe to
- * repeat, so the client is told to retry rather than shown a 500.
- */
-export function isStorageUnavailable(error: unknown): boolean {
-  if (!(error instanceof Error)) return false;
-  const details = error as Error & { $fault?: string; $retryable?: unknown; code?: string };
-  return (
-    error.name === 'TimeoutError' ||
-    details.$fault === 'server' ||
-    Boolean(details.$retryable) ||
-    (details.code !== undefined && transientCodes.has(details.code))
-  );
-}
 
 /**
  * Name, message, stack and causes. Passed as a plain object: an HttpError's toJSON (its
