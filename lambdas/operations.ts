@@ -73,6 +73,12 @@ export const operations: readonly Operation[] = [
     permissions: ['table:get', 'table:query'],
   },
   {
+    name: 'batchGetFiles',
+    entry: 'batch-get-files',
+    routes: [{ method: 'POST', path: '/v1/files:batchGet' }],
+    permissions: ['table:batch-get', 'table:query'],
+  },
+  {
     name: 'deleteFile',
     entry: 'delete-file',
     routes: [

@@ -1,5 +1,6 @@
 import { ConditionalCheckFailedException, TransactionCanceledException } from '@aws-sdk/client-dynamodb';
 import {
+  BatchGetCommand,
   BatchWriteCommand,
   DeleteCommand,
   GetCommand,
@@ -58,6 +59,22 @@ export class DynamoFileRepository implements FileRepository {
       new GetCommand({ TableName: this.tableName, Key: { pk: pk(org, id), sk: entitySk }, ConsistentRead: true }),
     );
     return Item ? withoutKeys<FileRecord>(Item) : undefined;
+  }
+
+  async getMany(org: string, ids: readonly string[]): Promise<FileRecord[]> {
+    const records: FileRecord[] = [];
+    let keys: Array<Record<string, unknown>> = ids.map((id) => ({ pk: pk(org, id), sk: entitySk }));
+    // BatchGetItem may leave keys unprocessed under load; they are asked for again, a bounded number of times.
+    for (let attempt = 0; keys.length > 0; attempt += 1) {
+      if (attempt >= 8) throw new Error('DynamoDB left reads unprocessed');
+      if (attempt > 0) await new Promise((resolve) => setTimeout(resolve, Math.min(1000, 50 * 2 ** attempt)));
+      const result = await this.client.send(
+        new BatchGetCommand({ RequestItems: { [this.tableName]: { Keys: keys, ConsistentRead: true } } }),
+      );
+      for (const item of result.Responses?.[this.tableName] ?? []) records.push(withoutKeys<FileRecord>(item));
+      keys = result.UnprocessedKeys?.[this.tableName]?.Keys ?? [];
+    }
+    return records;
   }
 
   async getVersion(org: string, id: string, version: number): Promise<FileVersion | undefined> {

@@ -85,6 +85,8 @@ export interface FileServiceDeps {
 
 /** How long a save keeps retrying while other saves to the same file keep winning the race. */
 const versionRaceBudgetMs = 15_000;
+/** Lambda answers at most 6 MB; a batch keeps clear of it, whatever its files carry. */
+const maxBatchResponseBytes = 5 * 1024 * 1024;
 
 /** The service's use cases. No AWS types: storage is reached through the ports. */
 export class FileService {
@@ -256,6 +258,30 @@ export class FileService {
       attachment: request.attachment || !rendersSafelyInline(version.mime_type),
     });
     return { download_url };
+  }
+
+  /**
+   * The files of these ids, in the order asked, each once; ids that are unknown, deleted or
+   * another org's are listed as not found. All of it must fit one Lambda response.
+   */
+  async getMany(caller: Caller, ids: readonly string[]): Promise<{ results: FileEntity[]; not_found: string[] }> {
+    const wanted = [...new Set(ids)];
+    wanted.forEach(assertFileId);
+    const records = await this.repository.getMany(caller.org, wanted);
+    const active = new Map(records.filter((record) => record.status === 'active').map((record) => [record.id, record]));
+    const results = await Promise.all(
+      wanted.flatMap((id) => {
+        const record = active.get(id);
+        return record ? [this.render(record)] : [];
+      }),
+    );
+    const size = Buffer.byteLength(JSON.stringify(results));
+    if (size > maxBatchResponseBytes) {
+      throw new PayloadTooLargeError(
+        `These files take ${size} bytes, more than one response carries (${maxBatchResponseBytes}): ask for fewer ids at a time`,
+      );
+    }
+    return { results, not_found: wanted.filter((id) => !active.has(id)) };
   }
 
   /** One result per request, in order; a file that cannot be found gets an error entry. */

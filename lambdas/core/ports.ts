@@ -112,6 +112,8 @@ export interface SaveIntent {
 /** File entities and their versions, always addressed by org and id together. */
 export interface FileRepository {
   get(org: string, id: string): Promise<FileRecord | undefined>;
+  /** The entities of these ids that exist (in any order), read consistently; at most 100 ids. */
+  getMany(org: string, ids: readonly string[]): Promise<FileRecord[]>;
   getVersion(org: string, id: string, version: number): Promise<FileVersion | undefined>;
   /** Every version, newest first. */
   listVersions(org: string, id: string): Promise<FileVersion[]>;

@@ -126,3 +126,8 @@ export const downloadFilesBody = z.array(
     version: z.optional(nonnegativeInt().check(z.lte(999_999_999))),
   }),
 ).check(z.minLength(1, 'must list at least one file'), z.maxLength(100, 'must list at most 100 files'));
+
+/** batchGet: `{ids}`, 1 to 100 file ids. */
+export const batchGetBody = z.object({
+  ids: z.array(uuid).check(z.minLength(1, 'must list at least one file id'), z.maxLength(100, 'must list at most 100 file ids')),
+});

@@ -164,6 +164,19 @@ const listVersions: Route = {
   },
 };
 
+const batchGet: Route = {
+  mutates: false,
+  prepare: async () => shared,
+  call: (api, { file }) => api.post('/v1/files:batchGet', { ids: [file._id] }),
+  succeeded: async (response, { file }, principal) => {
+    expect(response.body).toEqual(
+      principal === 'the own org'
+        ? { results: [(await owner.get(`/v2/files/${file._id}`)).body], not_found: [] }
+        : { results: [], not_found: [file._id] },
+    );
+  },
+};
+
 const routes = {
   'POST /v1/files/upload?file_entity_id': upload('/v1/files/upload'),
   'POST /v2/files/upload?file_entity_id': upload('/v2/files/upload'),
@@ -177,14 +190,16 @@ const routes = {
   'GET /v1/files/{id}/download': download,
   'POST /v1/files:downloadFiles': downloadMany,
   'GET /v1/files/{id}/versions': listVersions,
+  'POST /v1/files:batchGet': batchGet,
 } satisfies Record<string, Route>;
 
 /** One status per principal, in the order of `principals`. */
 type Outcomes = readonly [number, number, number, number, number, number, number, number, number, number];
 
 // Saving another org's upload is a 403; every other reach into another org is a 404, like an
-// unknown id (a bulk download lists it as a 404 entry). Bad tokens are 401, answered by the
-// JWT authorizer itself; a valid token with an empty or absent org_id is the handler's 403.
+// unknown id (a bulk download lists it as a 404 entry, a batch get as not found). Bad tokens
+// are 401, answered by the JWT authorizer itself; a valid token with an empty or absent
+// org_id is the handler's 403.
 const outcomes: Record<keyof typeof routes, Outcomes> = {
   // columns: own org, other org, no token, garbage, other key, expired, edited claims, alg none, org_id "", no org_id
   'POST /v1/files/upload?file_entity_id':  [201, 404, 401, 401, 401, 401, 401, 401, 403, 403],
@@ -199,6 +214,7 @@ const outcomes: Record<keyof typeof routes, Outcomes> = {
   'GET /v1/files/{id}/download':           [200, 404, 401, 401, 401, 401, 401, 401, 403, 403],
   'POST /v1/files:downloadFiles':          [200, 200, 401, 401, 401, 401, 401, 401, 403, 403],
   'GET /v1/files/{id}/versions':           [200, 404, 401, 401, 401, 401, 401, 401, 403, 403],
+  'POST /v1/files:batchGet':               [200, 200, 401, 401, 401, 401, 401, 401, 403, 403],
 };
 
 for (const [name, route] of Object.entries(routes) as Array<[keyof typeof routes, Route]>) {

@@ -33,6 +33,7 @@ describe('the local stack enforces each function’s own IAM policy', () => {
 
     expect((await api.get(`/v2/files/${file._id}`)).status).toBe(200);
     expect((await api.get(`/v1/files/${file._id}/versions?limit=1`)).status).toBe(200);
+    expect((await api.post('/v1/files:batchGet', { ids: [file._id] })).status).toBe(200);
     const link = await api.get<{ download_url: string }>(`/v1/files/${file._id}/download?version=1`);
     expect((await fetch(link.body.download_url)).status).toBe(200);
     const links = await api.post<Array<{ download_url: string }>>('/v1/files:downloadFiles', [{ id: file._id, version: 0 }]);

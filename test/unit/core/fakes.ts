@@ -114,6 +114,14 @@ export class FakeFileRepository implements FileRepository {
     return record ? structuredClone(record) : undefined;
   }
 
+  async getMany(org: string, ids: readonly string[]): Promise<FileRecord[]> {
+    await yieldToOthers();
+    return ids.flatMap((id) => {
+      const record = this.records.get(slot(org, id));
+      return record ? [structuredClone(record)] : [];
+    });
+  }
+
   async getVersion(org: string, id: string, version: number): Promise<FileVersion | undefined> {
     await yieldToOthers();
     const found = this.versions.get(slot(org, id))?.get(version);
