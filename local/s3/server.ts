@@ -98,6 +98,7 @@ export async function startLocalS3(options: LocalS3Options): Promise<LocalS3> {
   // the client would see as a 502).
   if (backend.httpServer) backend.httpServer.keepAliveTimeout = 0;
   const agent = new http.Agent({ keepAlive: true });
+  const writesByKey = new KeyedQueue();
 
   const handle = (req: http.IncomingMessage, res: http.ServerResponse, expectsContinue: boolean): void => {
     const cors = corsHeaders(origins, req.headers.origin);
@@ -144,6 +145,14 @@ export async function startLocalS3(options: LocalS3Options): Promise<LocalS3> {
     // Without s3:ListBucket, S3 will not say whether a key exists: a missing key is a 403.
     if ((operation.name === 'GetObject' || operation.name === 'HeadObject') && operation.bucket) {
       backend.hideMissing = !iam.can(principal, 's3:ListBucket', bucketArn(operation.bucket));
+    }
+    if (operation.name === 'CopyObject' || operation.name === 'PutObject') {
+      // S3 replaces an object atomically. s3rver unlinks and rewrites its file, so two writes
+      // to one key at once can leave the key without bytes: one write per key at a time.
+      return void writesByKey.run(path, () => {
+        forward(req, res, backend);
+        return new Promise<void>((done) => res.once('close', done));
+      });
     }
     if (req.method !== 'GET' || !req.headers.range) return forward(req, res, backend);
     void isEmptyObject(req, backend).then((empty) =>
@@ -235,6 +244,21 @@ interface Backend {
 }
 
 const accessDenied = { status: 403, code: 'AccessDenied', message: 'Access Denied' };
+
+/** Runs tasks of one key one after another; tasks of different keys run at once. */
+class KeyedQueue {
+  private readonly tails = new Map<string, Promise<void>>();
+
+  run(key: string, task: () => Promise<void>): Promise<void> {
+    const previous = this.tails.get(key) ?? Promise.resolve();
+    const current = previous.then(task, task);
+    const tail = current.catch(() => undefined);
+    this.tails.set(key, tail);
+    // The map forgets a key once its last task is done, so it never grows with the bucket.
+    void tail.then(() => this.tails.get(key) === tail && this.tails.delete(key));
+    return current;
+  }
+}
 
 /**
  * Streams a verified request to s3rver unchanged (or `body` in place of the request's) and
