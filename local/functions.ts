@@ -6,14 +6,14 @@ import { Worker } from 'node:worker_threads';
 import { build } from 'esbuild';
 import type { ApiEvent, ApiResult } from '../lambdas/http/handler';
 import type { Operation } from '../lambdas/operations';
-import type { LocalRoute } from './api';
+import { gatewayAnswers, type LocalRoute } from './api';
 import type { ReplyMessage } from './function-worker';
 
 /** What API Gateway's HTTP API answers when the Lambda invocation itself fails. */
 export const integrationFailure: ApiResult = {
-  statusCode: 500,
+  statusCode: gatewayAnswers.internalError.status,
   headers: { 'content-type': 'application/json' },
-  body: JSON.stringify({ message: 'Internal Server Error' }),
+  body: JSON.stringify({ message: gatewayAnswers.internalError.message }),
 };
 
 export interface LocalFunction {
