@@ -4,7 +4,7 @@
  * wirings cannot drift apart.
  */
 
-export type HttpMethod = 'GET' | 'POST' | 'DELETE';
+export type HttpMethod = 'GET' | 'POST' | 'PATCH' | 'DELETE';
 
 /**
  * What an operation's Lambda may do; the stack turns each into the narrowest IAM grant. Table
@@ -35,6 +35,11 @@ export interface Operation {
   readonly entry: string;
   readonly routes: ReadonlyArray<{ readonly method: HttpMethod; readonly path: string }>;
   readonly permissions: readonly Permission[];
+  /**
+   * Reached without a token (public files and links): no authorizer on its routes, which
+   * are throttled instead.
+   */
+  readonly public?: boolean;
 }
 
 export const operations: readonly Operation[] = [

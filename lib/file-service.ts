@@ -611,8 +611,10 @@ export class FileService extends Construct {
         settings.corsOrigins.length > 0
           ? {
               allowOrigins: settings.corsOrigins,
-              allowMethods: [CorsHttpMethod.GET, CorsHttpMethod.POST, CorsHttpMethod.DELETE],
-              allowHeaders: ['Authorization', 'Content-Type'],
+              allowMethods: [CorsHttpMethod.GET, CorsHttpMethod.POST, CorsHttpMethod.PATCH, CorsHttpMethod.DELETE],
+              allowHeaders: ['Authorization', 'Content-Type', 'If-Match'],
+              // Browsers show scripts only the headers named here; an editor needs the ETag.
+              exposeHeaders: ['ETag'],
               maxAge: Duration.hours(1),
             }
           : undefined,

@@ -223,6 +223,8 @@ function toEvent(
   for (const [name, value] of Object.entries(request.headers)) {
     if (value !== undefined) headers[name] = Array.isArray(value) ? value.join(',') : value;
   }
+  // API Gateway sets this itself, whatever the client sent; the local API speaks plain HTTP.
+  headers['x-forwarded-proto'] = 'http';
   const text = isText(headers['content-type']);
   const now = new Date();
   const routeKey = `${route.method} ${route.path}`;
@@ -279,11 +281,18 @@ interface CorsPolicy {
   origins: string[];
   methods: string;
   headers: string;
+  exposeHeaders: string;
   maxAgeSeconds: number;
 }
 
 function corsPolicy(origins: string[]): CorsPolicy {
-  return { origins, methods: 'GET,POST,DELETE', headers: 'authorization,content-type', maxAgeSeconds: 3600 };
+  return {
+    origins,
+    methods: 'GET,POST,PATCH,DELETE',
+    headers: 'authorization,content-type,if-match',
+    exposeHeaders: 'etag',
+    maxAgeSeconds: 3600,
+  };
 }
 
 function allowedOrigin(request: IncomingMessage, policy: CorsPolicy): string | undefined {
@@ -319,6 +328,7 @@ function applyCors(request: IncomingMessage, response: ServerResponse, policy: C
   const origin = allowedOrigin(request, policy);
   if (!origin) return;
   response.setHeader('access-control-allow-origin', origin);
+  response.setHeader('access-control-expose-headers', policy.exposeHeaders);
   if (origin !== '*') response.setHeader('vary', 'origin');
 }
 

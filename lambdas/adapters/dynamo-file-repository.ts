@@ -11,7 +11,7 @@ import {
 } from '@aws-sdk/lib-dynamodb';
 import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import type { FileRecord, FileVersion } from '../core/model';
-import type { FileRepository, SaveIntent, UploadClaim } from '../core/ports';
+import type { DeleteActor, FileRepository, SaveIntent, UploadClaim } from '../core/ports';
 import { AlreadySavedError, IntentConflictError, InvalidItemError, StaleWriteError } from '../core/ports';
 
 /**
@@ -208,16 +208,18 @@ export class DynamoFileRepository implements FileRepository {
     ]);
   }
 
-  async markDeleting(org: string, id: string): Promise<FileRecord | undefined> {
+  async markDeleting(org: string, id: string, actor?: DeleteActor): Promise<FileRecord | undefined> {
     try {
       const { Attributes } = await this.client.send(
         new UpdateCommand({
           TableName: this.tableName,
           Key: { pk: pk(org, id), sk: entitySk },
-          UpdateExpression: 'SET #status = :deleting',
+          UpdateExpression: actor
+            ? 'SET #status = :deleting, deleted_by = if_not_exists(deleted_by, :by), deleted_at = if_not_exists(deleted_at, :at)'
+            : 'SET #status = :deleting',
           ConditionExpression: 'attribute_exists(pk)',
           ExpressionAttributeNames: { '#status': 'status' },
-          ExpressionAttributeValues: { ':deleting': 'deleting' },
+          ExpressionAttributeValues: { ':deleting': 'deleting', ...(actor ? { ':by': actor.by, ':at': actor.at } : {}) },
           ReturnValues: 'ALL_NEW',
         }),
       );

@@ -235,7 +235,7 @@ export class FileService {
   async delete(caller: Caller, id: string): Promise<FileEntity> {
     assertFileId(id);
     return retryable(async () => {
-      const record = await this.repository.markDeleting(caller.org, id);
+      const record = await this.repository.markDeleting(caller.org, id, { by: caller.userId, at: new Date().toISOString() });
       if (!record) throw notFound(id);
       const versions = await this.repository.listVersions(caller.org, id);
       await this.store.delete(versions.map((version) => version.s3ref.key));
@@ -318,6 +318,7 @@ export class FileService {
       created_at: first.created_at,
       created_by: caller.userId,
       updated_at: first.created_at,
+      updated_by: caller.userId,
       latest_version: 1,
       s3ref: first.s3ref,
       status: 'active',
@@ -351,6 +352,7 @@ export class FileService {
         s3ref: next.s3ref,
         latest_version: next.version,
         updated_at: next.created_at,
+        updated_by: caller.userId,
       };
       try {
         await this.repository.addVersion(record, next, { ...claim, version: next.version });

@@ -50,6 +50,11 @@ export interface FileRecord {
   created_at: string;
   created_by: string;
   updated_at: string;
+  /** Who made the last change (create, version or metadata update); absent on older items. */
+  updated_by?: string;
+  /** Set when a delete begins (with `status: 'deleting'`). */
+  deleted_at?: string;
+  deleted_by?: string;
   latest_version: number;
   s3ref: S3Ref;
   /** `deleting` hides the file while its objects are removed; a retried delete finishes it. */

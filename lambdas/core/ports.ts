@@ -109,6 +109,12 @@ export interface SaveIntent {
   expires_at: number;
 }
 
+/** Who began a delete, and when (ISO 8601). */
+export interface DeleteActor {
+  by: string;
+  at: string;
+}
+
 /** File entities and their versions, always addressed by org and id together. */
 export interface FileRepository {
   get(org: string, id: string): Promise<FileRecord | undefined>;
@@ -148,8 +154,11 @@ export interface FileRepository {
   getIntent(org: string, uploadId: string): Promise<SaveIntent | undefined>;
   /** Deletes the intent if it is still this one (same bytes, same key); else leaves it. */
   forgetIntent(intent: SaveIntent): Promise<void>;
-  /** Marks an active or deleting entity as deleting; undefined when there is none. */
-  markDeleting(org: string, id: string): Promise<FileRecord | undefined>;
+  /**
+   * Marks an active or deleting entity as deleting, recording who began the delete and when
+   * (a retry keeps the first); undefined when there is none.
+   */
+  markDeleting(org: string, id: string, actor?: DeleteActor): Promise<FileRecord | undefined>;
   /** Removes the entity and its versions. */
   remove(org: string, id: string, versions: number[]): Promise<void>;
 }

@@ -16,6 +16,13 @@ export type { ApiEvent, ApiHandler, ApiResult } from './types';
 /** What a handler reads from a request; every part is validated by a schema on the way in. */
 export interface ApiRequest {
   readonly caller: Caller;
+  /**
+   * The API's own address as the client called it (`https://<domain>[/<stage>]`): links the
+   * service hands out point back at it, custom domains included.
+   */
+  readonly apiUrl: string;
+  /** A request header, by case-insensitive name. */
+  header(name: string): string | undefined;
   body<S extends core.$ZodType>(schema: S): output<S>;
   query<S extends core.$ZodType>(schema: S): output<S>;
   path<S extends core.$ZodType>(schema: S): output<S>;
@@ -25,7 +32,9 @@ export interface ApiRequest {
 
 export interface Reply {
   status: number;
-  body: unknown;
+  /** A JSON body; undefined sends none (204, 302). */
+  body?: unknown;
+  headers?: Record<string, string>;
 }
 
 /**
@@ -51,7 +60,9 @@ export function httpHandler(
 ): ApiHandler {
   const run = async (event: ApiEvent): Promise<ApiResult> => {
     const reply = await handle(requestOf(event));
-    return json(reply.status, reply.body);
+    return reply.body === undefined
+      ? { statusCode: reply.status, ...(reply.headers ? { headers: reply.headers } : {}) }
+      : json(reply.status, reply.body, reply.headers);
   };
   return middy<ApiEvent, ApiResult, Error, Context>(run, {
     timeoutEarlyInMillis: answerBeforeTimeoutMs,
@@ -72,6 +83,8 @@ function requestOf(event: ApiEvent): ApiRequest {
   if (!caller) throw new Error('the request reached its operation without a caller');
   return {
     caller,
+    apiUrl: apiUrlOf(event),
+    header: (name) => headerOf(event, name),
     body: (schema) => {
       if (exchange.body === undefined) throw new BadRequestError('Request body is required: send a JSON document');
       return validate(schema, exchange.body, 'body');
@@ -93,4 +106,20 @@ function validate<S extends core.$ZodType>(schema: S, input: unknown, where: str
     return `${path}: ${issue.message}`;
   });
   throw new BadRequestError(`Invalid ${where}: ${problems.join('; ')}`);
+}
+
+function headerOf(event: ApiEvent, name: string): string | undefined {
+  const wanted = name.toLowerCase();
+  // API Gateway passes header names lower-cased; other callers may not.
+  for (const [key, value] of Object.entries(event.headers ?? {})) {
+    if (key.toLowerCase() === wanted) return value;
+  }
+  return undefined;
+}
+
+/** `https://<domain>`, with the stage when the API is not on its `$default` stage. */
+export function apiUrlOf(event: ApiEvent): string {
+  const protocol = headerOf(event, 'x-forwarded-proto') === 'http' ? 'http' : 'https';
+  const { domainName, stage } = event.requestContext;
+  return `${protocol}://${domainName}${stage && stage !== '$default' ? `/${stage}` : ''}`;
 }

@@ -115,8 +115,8 @@ function errorDetails(error: unknown, depth = 0): unknown {
   return { name, message, stack, ...(cause !== undefined && depth < 3 ? { cause: errorDetails(cause, depth + 1) } : {}) };
 }
 
-export function json(status: number, body: unknown): ApiResult {
-  return { statusCode: status, headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) };
+export function json(status: number, body: unknown, headers: Record<string, string> = {}): ApiResult {
+  return { statusCode: status, headers: { ...headers, 'content-type': 'application/json' }, body: JSON.stringify(body) };
 }
 
 /**

@@ -353,8 +353,9 @@ describe('FileService API', () => {
       ProtocolType: 'HTTP',
       CorsConfiguration: Match.objectLike({
         AllowOrigins: ['https://app.example.com'],
-        AllowHeaders: ['Authorization', 'Content-Type'],
-        AllowMethods: Match.arrayWith(['GET', 'POST', 'DELETE']),
+        AllowHeaders: ['Authorization', 'Content-Type', 'If-Match'],
+        AllowMethods: Match.arrayWith(['GET', 'POST', 'PATCH', 'DELETE']),
+        ExposeHeaders: ['ETag'],
       }),
     });
   });

@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import { FileService } from '../../../lambdas/core/file-service';
 import type { Caller, FileRecord, FileVersion } from '../../../lambdas/core/model';
-import type { FileRepository, ObjectStore, SaveIntent, UploadClaim, StoredObject as InspectedObject } from '../../../lambdas/core/ports';
+import type { DeleteActor, FileRepository, ObjectStore, SaveIntent, UploadClaim, StoredObject as InspectedObject } from '../../../lambdas/core/ports';
 import { AlreadySavedError, IntentConflictError, SourceChangedError, StaleWriteError } from '../../../lambdas/core/ports';
 
 /** Lets other pending work run, so reads and writes of concurrent callers interleave. */
@@ -205,10 +205,11 @@ export class FakeFileRepository implements FileRepository {
     this.claims.set(slot(claim.org, claim.upload_id), structuredClone(claim));
   }
 
-  async markDeleting(org: string, id: string): Promise<FileRecord | undefined> {
+  async markDeleting(org: string, id: string, actor?: DeleteActor): Promise<FileRecord | undefined> {
     await yieldToOthers();
     const record = this.records.get(slot(org, id));
     if (!record) return undefined;
+    if (record.status === 'active' && actor) Object.assign(record, { deleted_by: actor.by, deleted_at: actor.at });
     record.status = 'deleting';
     return structuredClone(record);
   }

@@ -214,8 +214,8 @@ describe('CORS as the HTTP API’s CORS configuration answers it', () => {
     expect(response.text).toBe('');
     expect(Object.fromEntries([...response.headers].filter(([name]) => name.startsWith('access-control-')))).toEqual({
       'access-control-allow-origin': origin,
-      'access-control-allow-methods': 'GET,POST,DELETE',
-      'access-control-allow-headers': 'authorization,content-type',
+      'access-control-allow-methods': 'GET,POST,PATCH,DELETE',
+      'access-control-allow-headers': 'authorization,content-type,if-match',
       'access-control-max-age': '3600',
     });
   });
