@@ -13,7 +13,7 @@ import { contentMatchesType, fileTypeOf, mimeEssence, rendersSafelyInline, resol
 import type { FileType } from './file-types';
 import { isUuid, parseTempKey, permanentKey, tempKey, tempPrefixOf } from './keys';
 import type { AccessControl, Caller, FileEntity, FileRecord, FileVersion, Relation, S3Ref } from './model';
-import { entityVersionLimit, toFileEntity } from './model';
+import { entityVersionLimit, publicFileUrl, toFileEntity } from './model';
 import { assertMetadataFits } from './metadata-limits';
 import type { FileRepository, ObjectStore, SaveIntent, UploadClaim } from './ports';
 import { IntentConflictError, InvalidItemError, SourceChangedError, StaleWriteError } from './ports';
@@ -119,7 +119,7 @@ export class FileService {
     return {
       s3ref: { bucket: this.store.bucket, key },
       upload_url,
-      ...(existing ? { public_url: this.store.urlOf(existing.s3ref.key) } : {}),
+      ...(existing ? { public_url: publicFileUrl(caller.apiUrl, caller.org, existing.id) } : {}),
     };
   }
 
@@ -223,7 +223,7 @@ export class FileService {
   }
 
   async get(caller: Caller, id: string): Promise<FileEntity> {
-    return this.render(await this.activeRecord(caller, id));
+    return this.render(caller, await this.activeRecord(caller, id));
   }
 
   /** Every version of the file, newest first, a page at a time. */
@@ -240,7 +240,7 @@ export class FileService {
       const versions = await this.repository.listVersions(caller.org, id);
       await this.store.delete(versions.map((version) => version.s3ref.key));
       await this.repository.remove(caller.org, id, versions.map((version) => version.version));
-      return toFileEntity({ ...record, status: 'active' }, versions, this.store.urlOf(record.s3ref.key));
+      return toFileEntity({ ...record, status: 'active' }, versions, publicFileUrl(caller.apiUrl, record.org, record.id));
     });
   }
 
@@ -272,7 +272,7 @@ export class FileService {
     const results = await Promise.all(
       wanted.flatMap((id) => {
         const record = active.get(id);
-        return record ? [this.render(record)] : [];
+        return record ? [this.render(caller, record)] : [];
       }),
     );
     const size = Buffer.byteLength(JSON.stringify(results));
@@ -324,7 +324,7 @@ export class FileService {
       status: 'active',
     };
     await this.repository.create(record, first, { ...claim, version: 1 });
-    return toFileEntity(record, [first], this.store.urlOf(record.s3ref.key));
+    return toFileEntity(record, [first], publicFileUrl(caller.apiUrl, record.org, record.id));
   }
 
   /**
@@ -356,7 +356,7 @@ export class FileService {
       };
       try {
         await this.repository.addVersion(record, next, { ...claim, version: next.version });
-        return this.render(record);
+        return this.render(caller, record);
       } catch (error) {
         if (!(error instanceof StaleWriteError)) throw error;
         if (Date.now() > deadline) {
@@ -413,7 +413,7 @@ export class FileService {
     if (!record || record.status !== 'active') {
       return new NotFoundError(`This upload was saved as file ${claim.file_id}, which has since been deleted`);
     }
-    return { entity: await this.render(record), created: claim.created };
+    return { entity: await this.render(caller, record), created: claim.created };
   }
 
   /** The lifecycle rule removes a temp object that could not be deleted now. */
@@ -426,12 +426,12 @@ export class FileService {
    * are. Up to the limit, reading them all is reading exactly that, and it avoids a Query with
    * Limit, which DynamoDB Local serves far slower while concurrent saves write the same file.
    */
-  private async render(record: FileRecord): Promise<FileEntity> {
+  private async render(caller: Caller, record: FileRecord): Promise<FileEntity> {
     const versions =
       record.latest_version > entityVersionLimit
         ? (await this.repository.listVersionPage(record.org, record.id, { limit: entityVersionLimit })).versions
         : await this.repository.listVersions(record.org, record.id);
-    return toFileEntity(record, versions, this.store.urlOf(record.s3ref.key));
+    return toFileEntity(record, versions, publicFileUrl(caller.apiUrl, record.org, record.id));
   }
 
   private async activeRecord(caller: Caller, id: string): Promise<FileRecord> {

@@ -15,6 +15,16 @@ export interface S3Ref {
 export interface Caller {
   org: string;
   userId: string;
+  /** The API's address as the caller reached it: the links in answers point there. */
+  apiUrl?: string;
+}
+
+/**
+ * A file's `public_url`: the API route that redirects to its bytes while the file is
+ * `public-read` and answers 403 otherwise. The bucket itself stays private.
+ */
+export function publicFileUrl(apiUrl: string | undefined, org: string, id: string): string {
+  return `${apiUrl ?? ''}/v1/files/public/${encodeURIComponent(id)}?org_id=${encodeURIComponent(org)}`;
 }
 
 export interface Relation {

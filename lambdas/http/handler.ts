@@ -81,9 +81,10 @@ function requestOf(event: ApiEvent): ApiRequest {
   const { caller } = exchange;
   // callerFromClaims runs first and refuses a request without one.
   if (!caller) throw new Error('the request reached its operation without a caller');
+  const apiUrl = apiUrlOf(event);
   return {
-    caller,
-    apiUrl: apiUrlOf(event),
+    caller: { ...caller, apiUrl },
+    apiUrl,
     header: (name) => headerOf(event, name),
     body: (schema) => {
       if (exchange.body === undefined) throw new BadRequestError('Request body is required: send a JSON document');

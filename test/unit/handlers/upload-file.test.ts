@@ -78,7 +78,7 @@ describe('upload-file handler', () => {
     expect(ddb.commandCalls(GetCommand)[0]?.args[0].input.Key).toEqual({ pk: `FILE#${org}#${fileId}`, sk: 'FILE' });
   });
 
-  it('answers 201 with the public URL of the file for a new version of an existing file', async () => {
+  it('answers 201 with the public URL of the file, on the API it was called through, for a new version of an existing file', async () => {
     // Prepare
     ddb.on(GetCommand).resolves({ Item: entityItem(fileId, 1) });
     const event = apiEvent({ routeKey: route, body: { filename: 'a.pdf' }, query: { file_entity_id: fileId } });
@@ -88,7 +88,7 @@ describe('upload-file handler', () => {
 
     // Assess
     expect(result.statusCode).toBe(201);
-    expect(bodyOf<Ticket>(result).public_url).toContain(`/files/${org}/${fileId}/`);
+    expect(bodyOf<Ticket>(result).public_url).toBe(`https://api.example.com/v1/files/public/${fileId}?org_id=${org}`);
   });
 
   it('answers 400 for a body without filename and signs nothing', async () => {

@@ -37,7 +37,7 @@ describe('httpHandler', () => {
     // Assess
     expect(result.statusCode).toBe(200);
     expect(result.headers).toMatchObject({ 'content-type': 'application/json' });
-    expect(bodyOf(result)).toEqual({ caller: { org: '42', userId: 'u-1' }, body: { name: 'x' } });
+    expect(bodyOf(result)).toEqual({ caller: { org: '42', userId: 'u-1', apiUrl: 'https://api.example.com' }, body: { name: 'x' } });
   });
 
   it('answers 401 as an ErrorObject when the request carries no claims', async () => {

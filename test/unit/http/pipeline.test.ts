@@ -43,7 +43,7 @@ describe('the tenant claim', () => {
 
     // Assess
     expect(result.statusCode).toBe(200);
-    expect(bodyOf(result)).toEqual({ org: 'org-7', userId: 'u-1' });
+    expect(bodyOf(result)).toEqual({ org: 'org-7', userId: 'u-1', apiUrl: 'https://api.example.com' });
   });
 
   it('answers 403 naming the configured claim when the token lacks it', async () => {
