@@ -91,13 +91,16 @@ export class FileListing {
     let position = start;
     let entries = 0;
     let reads = 0;
-    const firstRead = query.relation !== undefined || hasFilters(query) ? 100 : Math.ceil(query.limit / sources.length) + 1;
+    const filtered = query.relation !== undefined || hasFilters(query);
+    // Unfiltered, each shard holds about its share of the page; a filter may skip many entries.
+    const firstRead = filtered ? 100 : Math.ceil(query.limit / sources.length) + 1;
     let readSize = firstRead;
     while (results.length < query.limit) {
       const empty = sources.filter((source) => source.buffer.length === 0 && !source.done);
       if (empty.length > 0) {
         if (reads > 0 && (entries >= listWorkBudget.entries || reads + empty.length > listWorkBudget.reads)) break;
-        const limit = reads === 0 ? firstRead : readSize;
+        // Unfiltered, a shard that ran dry can give at most what the page still lacks.
+        const limit = reads === 0 ? firstRead : filtered ? readSize : Math.min(readSize, query.limit - results.length + 1);
         const pages = await Promise.all(empty.map((source) => source.read(source.after, limit)));
         empty.forEach((source, index) => {
           const page = pages[index] as Awaited<ReturnType<Source['read']>>;
