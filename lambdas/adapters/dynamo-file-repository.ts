@@ -98,6 +98,17 @@ function nameKey(filename: string): string {
   return key.replace(/[\ud800-\udbff]$/, '');
 }
 
+/**
+ * The items a file's entity and its relations are stored as, without its versions: what a
+ * bulk load (a migration, the benchmark's seed) writes to list and find files.
+ */
+export function entityItems(record: FileRecord): Array<Record<string, unknown>> {
+  return [
+    entityItem(record),
+    ...[...relatedIds(record.relations)].map((entityId) => ({ pk: relationPk(record.org, entityId), sk: relationSk(record), file_id: record.id })),
+  ];
+}
+
 /** Each related entity once: the reverse index holds one item per entity and file. */
 function relatedIds(relations: readonly Relation[]): Set<string> {
   return new Set(relations.map((relation) => relation.entity_id));
