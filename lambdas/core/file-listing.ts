@@ -91,8 +91,8 @@ export class FileListing {
     let position = start;
     let entries = 0;
     let reads = 0;
-    const filtered = query.relation !== undefined || hasFilters(query);
-    // Unfiltered, each shard holds about its share of the page; a filter may skip many entries.
+    const filtered = hasFilters(query);
+    // Unfiltered, each source holds about its share of the page; a filter may skip many entries.
     const firstRead = filtered ? 100 : Math.ceil(query.limit / sources.length) + 1;
     let readSize = firstRead;
     while (results.length < query.limit) {
@@ -201,8 +201,9 @@ function nextInOrder(sources: Source[], descending: boolean): Source | undefined
   return best;
 }
 
+/** Filters that drop index entries; a relation picks the index instead. */
 function hasFilters(query: ListQuery): boolean {
-  return filterFields.some((field) => query[field] !== undefined);
+  return filterFields.some((field) => field !== 'relation' && query[field] !== undefined);
 }
 
 const filterFields = [
