@@ -151,6 +151,22 @@ describe('GET /v2/files', () => {
     }
   });
 
+  it('reads with Query (and BatchGetItem for relations) only, never a Scan', async () => {
+    // Prepare
+    const { api } = await freshOrg();
+    await uploadFile(api, file('a.txt', 'text/plain', 'a', { relations: [{ entity_id: 'order-q' }] }));
+    context.stack.faults.clear();
+
+    // Act
+    for (const query of ['', 'q=a&sort=filename', 'sort=-size_bytes&tag=x', 'relation=order-q']) {
+      expect((await api.get(`/v2/files?${query}`)).status).toBe(200);
+    }
+
+    // Assess
+    const actions = new Set(context.stack.faults.calls().filter((call) => call.function === 'listFiles').map((call) => call.action));
+    expect([...actions].sort()).toEqual(['BatchGetItem', 'Query']);
+  });
+
   it('refuses another org’s cursor, a cursor reused with other filters and an edited cursor with 400', async () => {
     // Prepare
     const { api } = await freshOrg();
