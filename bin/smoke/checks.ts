@@ -223,7 +223,7 @@ export const checks: Check[] = [
   },
   {
     name: 'wrong method: API Gateway answers 404 {"message":"Not Found"}, not 405',
-    run: async (context) => expectGatewayAnswer(await context.api('PATCH', `/v2/files/${unknownId}`), 404, 'Not Found'),
+    run: async (context) => expectGatewayAnswer(await context.api('PUT', `/v2/files/${unknownId}`), 404, 'Not Found'),
   },
   {
     name: 'bad JSON: POST /v2/files/upload answers 400 {status, error}',

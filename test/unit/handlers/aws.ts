@@ -82,6 +82,7 @@ export function entityItem(id: string, latest: number, status: FileRecord['statu
     created_by: userId,
     updated_at: `2024-05-0${latest}T00:00:00.000Z`,
     latest_version: latest,
+    revision: latest,
     s3ref: { bucket, key: versionKey(id, latest) },
     status,
   };

@@ -117,7 +117,7 @@ describe('save-file handler', () => {
     expect(s3.commandCalls(DeleteObjectsCommand)).toHaveLength(0);
   });
 
-  it('adds version 2 to an existing file on condition of its latest version and answers 200', async () => {
+  it('adds version 2 to an existing file on condition of the revision it read and answers 200', async () => {
     // Prepare
     uploadedPdf();
     storedEntities(entityItem(fileId, 1));
@@ -132,9 +132,9 @@ describe('save-file handler', () => {
     expect(result.statusCode).toBe(200);
     expect(bodyOf(result)).toMatchObject({ _id: fileId });
     const [entityPut, versionPut] = transactItems();
-    expect(entityPut?.Put?.ConditionExpression).toContain('latest_version = :previous');
-    expect(entityPut?.Put?.ExpressionAttributeValues).toMatchObject({ ':previous': 1, ':active': 'active' });
-    expect(entityPut?.Put?.Item).toMatchObject({ latest_version: 2, s3ref: versionPut?.Put?.Item?.s3ref });
+    expect(entityPut?.Put?.ConditionExpression).toBe('#status = :active AND revision = :revision');
+    expect(entityPut?.Put?.ExpressionAttributeValues).toEqual({ ':revision': 1, ':active': 'active' });
+    expect(entityPut?.Put?.Item).toMatchObject({ latest_version: 2, revision: 2, s3ref: versionPut?.Put?.Item?.s3ref });
     expect(versionPut?.Put).toMatchObject({ ConditionExpression: 'attribute_not_exists(pk)', Item: { sk: versionSk(2), version: 2 } });
     expect(s3.commandCalls(CopyObjectCommand)[0]?.args[0].input.Key).toMatch(new RegExp(`^files/${org}/${fileId}/${uploadId}/`));
   });
@@ -159,7 +159,7 @@ describe('save-file handler', () => {
     expect(result.statusCode).toBe(200);
     expect(commits()).toHaveLength(2);
     const [entityPut, versionPut] = transactItems(1);
-    expect(entityPut?.Put?.ExpressionAttributeValues).toMatchObject({ ':previous': 2 });
+    expect(entityPut?.Put?.ExpressionAttributeValues).toMatchObject({ ':revision': 2 });
     expect(versionPut?.Put?.Item).toMatchObject({ sk: versionSk(3), version: 3 });
   });
 
@@ -223,8 +223,12 @@ describe('save-file handler', () => {
   });
 
   it('answers 413 naming the limit for metadata that cannot fit in one item, before touching S3 or the table', async () => {
-    // Prepare: about 490 KB of relations and tags, under the 1 MB body limit, over the 400 KB item limit.
-    const relations = Array.from({ length: 900 }, (_, index) => ({ entity_id: `${index}-${'e'.repeat(240)}`, _tags: ['t'.repeat(250)] }));
+    // Prepare: about 600 KB of relations and their tags within their counts, under the 1 MB
+    // body limit, over the 400 KB item limit.
+    const relations = Array.from({ length: 40 }, (_, index) => ({
+      entity_id: `${index}-${'e'.repeat(240)}`,
+      _tags: Array.from({ length: 20 }, (_, tag) => `${tag}${'€'.repeat(250)}`),
+    }));
     const event = apiEvent({ routeKey: route, body: { s3ref: { bucket, key: tempKey }, relations } });
 
     // Act
