@@ -29,11 +29,14 @@ export function publicLinkUrl(apiUrl: string | undefined, id: string, filename: 
   return `${apiUrl ?? ''}/v1/files/public/links/${id}/${encodeURIComponent(filename)}`;
 }
 
-/** A link as its file's listing shows it. */
+/**
+ * A link as its file's listing shows it: epilot's PublicLink, whose `last_accessed_at` is a
+ * string, so a link never opened has none; `expires_at` when the link was given one.
+ */
 export interface LinkView {
   id: string;
   link: string;
-  last_accessed_at: string | null;
+  last_accessed_at?: string;
   expires_at?: string;
 }
 
@@ -100,7 +103,7 @@ export class PublicLinks {
       results: links.filter((link) => isLive(link, now)).map((link) => ({
         id: link.id,
         link: publicLinkUrl(caller.apiUrl, link.id, link.filename),
-        last_accessed_at: link.last_accessed_at ?? null,
+        ...(link.last_accessed_at ? { last_accessed_at: link.last_accessed_at } : {}),
         ...(link.expires_at ? { expires_at: link.expires_at } : {}),
       })),
     };
