@@ -15,6 +15,7 @@ import { fileURLToPath } from 'node:url';
 import { startLocalStack, type LocalStack } from '../local/stack';
 import { createContext, destroyContext, type BenchContext } from './lib/context';
 import { bundleHandlers, constructBundleOptions, measureInit } from './lib/handlers';
+import { measureListing } from './lib/listing';
 import { measureOps, measureSaveOverhead, pdf, pdfBytes } from './lib/ops';
 import { buildResults, handlerResults, renderHandlers, renderReport, type SizeRun } from './lib/report';
 import { measureThroughput } from './lib/throughput';
@@ -34,9 +35,10 @@ const settings = quick
         { label: '64k' as const, size: 64 * KiB, files: 32, rounds: 1, warmup: 4 },
         { label: '8m' as const, size: 8 * MiB, files: 16, rounds: 1, warmup: 1 },
       ],
+      listing: { filesPerOrg: 10_000, iterations: 15, warmup: 3 },
       initRuns: 10,
       initWithoutNodeOptions: false,
-      timeLimitMs: 120_000,
+      timeLimitMs: 300_000,
     }
   : {
       ops: { iterations: 200, warmup: 20 },
@@ -46,6 +48,7 @@ const settings = quick
         { label: '64k' as const, size: 64 * KiB, files: 256, rounds: 2, warmup: 16 },
         { label: '8m' as const, size: 8 * MiB, files: 64, rounds: 2, warmup: 4 },
       ],
+      listing: { filesPerOrg: 10_000, iterations: 100, warmup: 10 },
       initRuns: 10,
       initWithoutNodeOptions: true,
       timeLimitMs: 900_000,
@@ -129,6 +132,9 @@ async function main(): Promise<void> {
     throughput.push({ label: size.label, ...run });
   }
 
+  phase(`listing (${settings.listing.filesPerOrg} files in each of two orgs)`);
+  const listing = await measureListing(context, settings.listing);
+
   // The stack and the peer stop before the cold starts are timed, so they compete for nothing.
   phase('stopping the stack');
   await stopAll();
@@ -149,6 +155,7 @@ async function main(): Promise<void> {
     save,
     saveSize: saveObjectSize,
     throughput,
+    listing,
     concurrency,
     bundles,
     init,

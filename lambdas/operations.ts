@@ -21,6 +21,7 @@ export type Permission =
   | 'table:delete' // DeleteItem, also a Delete inside a transaction
   | 'table:batch-write' // BatchWriteItem
   | 'table:condition-check' // a ConditionCheck inside a transaction
+  | 'index:query' // Query on the table's list indexes
   | 'temp:put' // s3:PutObject on temp/* (signing upload URLs)
   | 'temp:read' // s3:GetObject on temp/* (HeadObject, first bytes, copy source)
   | 'temp:delete' // s3:DeleteObject on temp/*
@@ -70,6 +71,20 @@ export const operations: readonly Operation[] = [
       { method: 'GET', path: '/v2/files/{id}' },
     ],
     permissions: ['table:get', 'table:query'],
+  },
+  {
+    name: 'updateFile',
+    entry: 'update-file',
+    routes: [{ method: 'PATCH', path: '/v2/files/{id}' }],
+    // put/delete: the entity and its relations' reverse-index items, in one transaction.
+    permissions: ['table:get', 'table:query', 'table:put', 'table:delete'],
+  },
+  {
+    name: 'listFiles',
+    entry: 'list-files',
+    routes: [{ method: 'GET', path: '/v2/files' }],
+    // index:query: the list indexes; query + batch-get: the reverse index of relations, then its files.
+    permissions: ['index:query', 'table:query', 'table:batch-get'],
   },
   {
     name: 'listFileVersions',

@@ -17,7 +17,8 @@ import { HttpJwtAuthorizer } from 'aws-cdk-lib/aws-apigatewayv2-authorizers';
 import { HttpLambdaIntegration } from 'aws-cdk-lib/aws-apigatewayv2-integrations';
 import { Alarm, type AlarmProps, ComparisonOperator, MathExpression, TreatMissingData } from 'aws-cdk-lib/aws-cloudwatch';
 import { SnsAction } from 'aws-cdk-lib/aws-cloudwatch-actions';
-import { AttributeType, BillingMode, StreamViewType, Table, TableEncryption } from 'aws-cdk-lib/aws-dynamodb';
+import { AttributeType, BillingMode, ProjectionType, StreamViewType, Table, TableEncryption } from 'aws-cdk-lib/aws-dynamodb';
+import { listIndexes } from '../lambdas/adapters/table-layout';
 import { PolicyStatement, Role, ServicePrincipal } from 'aws-cdk-lib/aws-iam';
 import { Architecture, FilterCriteria, FilterRule, Runtime, StartingPosition, Tracing } from 'aws-cdk-lib/aws-lambda';
 import { SqsDlq } from 'aws-cdk-lib/aws-lambda-event-sources';
@@ -71,10 +72,11 @@ const CLAIM_NAME = /^[A-Za-z0-9_.:/-]{1,256}$/;
 const DEFAULT_HANDLERS_DIR = resolve(dirname(fileURLToPath(import.meta.url)), '..', 'lambdas', 'handlers');
 
 /**
- * Operations that copy or delete objects get the most time HTTP API allows (its
- * integration timeout is 30 s); the others only read the table or sign URLs.
+ * Operations that copy or delete objects, or retry a write against concurrent ones, get the
+ * most time HTTP API allows (its integration timeout is 30 s); the others only read the
+ * table or sign URLs.
  */
-const LONG_RUNNING_OPERATIONS = new Set(['saveFile', 'deleteFile']);
+const LONG_RUNNING_OPERATIONS = new Set(['saveFile', 'deleteFile', 'updateFile']);
 const LONG_TIMEOUT = Duration.seconds(29);
 const SHORT_TIMEOUT = Duration.seconds(10);
 
@@ -457,7 +459,7 @@ export class FileService extends Construct {
   }
 
   private createTable(settings: ResolvedSettings): Table {
-    return new Table(this, 'Table', {
+    const table = new Table(this, 'Table', {
       partitionKey: { name: 'pk', type: AttributeType.STRING },
       sortKey: { name: 'sk', type: AttributeType.STRING },
       billingMode: BillingMode.PAY_PER_REQUEST,
@@ -471,6 +473,16 @@ export class FileService extends Construct {
       deletionProtection: settings.removalPolicy === RemovalPolicy.RETAIN,
       removalPolicy: settings.removalPolicy,
     });
+    // Listing and search read these, each sharded by org (lambdas/adapters/table-layout.ts).
+    for (const index of Object.values(listIndexes)) {
+      table.addGlobalSecondaryIndex({
+        indexName: index.name,
+        partitionKey: { name: index.partitionKey, type: AttributeType.STRING },
+        sortKey: { name: index.sortKey, type: AttributeType.STRING },
+        projectionType: ProjectionType.ALL,
+      });
+    }
+    return table;
   }
 
   private createFunctions(settings: ResolvedSettings): Record<string, NodejsFunction> {

@@ -1,5 +1,6 @@
 import { filesPrefix, tempPrefix } from '../lambdas/core/keys';
 import type { Permission } from '../lambdas/operations';
+import { listIndexes } from '../lambdas/adapters/table-layout';
 
 /** One IAM grant, as plain data so the mapping can be tested without synthesising. */
 export interface PermissionGrant {
@@ -31,7 +32,11 @@ export function permissionGrants(
   // The prefixes come from the handlers' key scheme, so grants and keys cannot drift apart.
   const tempObjects = `${arns.bucketArn}/${tempPrefix}*`;
   const fileObjects = `${arns.bucketArn}/${filesPrefix}*`;
-  const objectGrants: Record<Exclude<Permission, keyof typeof TABLE_ACTIONS>, PermissionGrant> = {
+  const scopedGrants: Record<Exclude<Permission, keyof typeof TABLE_ACTIONS>, PermissionGrant> = {
+    'index:query': {
+      actions: ['dynamodb:Query'],
+      resources: Object.values(listIndexes).map((index) => `${arns.tableArn}/index/${index.name}`),
+    },
     'temp:put': { actions: ['s3:PutObject'], resources: [tempObjects] },
     'temp:read': { actions: ['s3:GetObject'], resources: [tempObjects] },
     'temp:delete': { actions: ['s3:DeleteObject'], resources: [tempObjects] },
@@ -42,7 +47,7 @@ export function permissionGrants(
   const grantOf = (permission: Permission): PermissionGrant =>
     permission in TABLE_ACTIONS
       ? { actions: [TABLE_ACTIONS[permission as keyof typeof TABLE_ACTIONS]], resources: [arns.tableArn] }
-      : objectGrants[permission as keyof typeof objectGrants];
+      : scopedGrants[permission as keyof typeof scopedGrants];
 
   const actionsByResource = new Map<string, Set<string>>();
   for (const permission of permissions) {

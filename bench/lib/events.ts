@@ -8,7 +8,7 @@ export interface Claims {
 }
 
 export interface EventInit {
-  method: 'GET' | 'POST' | 'DELETE';
+  method: 'GET' | 'POST' | 'PATCH' | 'DELETE';
   /** Route as declared in lambdas/operations.ts, e.g. `/v2/files/{id}`. */
   route: string;
   pathParameters?: Record<string, string>;

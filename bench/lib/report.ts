@@ -4,6 +4,8 @@ import type { OpName, OpSamples, RawCall, SaveOverheadSamples } from './ops';
 import { unavoidableCalls } from './ops';
 import { percentile, ratio, round, summarize, sum, type LatencySummary } from './stats';
 import type { Contender, FlowSteps, ThroughputResult } from './throughput';
+import type { ListingSamples } from './listing';
+import { listingResults } from './listing';
 
 export interface HandlerResult {
   bundle_kb: number;
@@ -40,6 +42,14 @@ export interface Results {
   flow_vs_raw_put_8m: number | null;
   vs_tus_64k: number | null;
   vs_tus_8m: number | null;
+  /** First page of GET /v2/files (25 files), newest first, in an org of `listing.files_per_org`. */
+  list_p50_ms: number;
+  /** The same with `q` matching 1% of the org's files. */
+  search_p50_ms: number;
+  /** The same by `relation` (an entity with 100 files). */
+  relation_p50_ms: number;
+  /** What each first page read (ReturnConsumedCapacity), beside one Query of a page. */
+  listing: ReturnType<typeof listingResults>['listing'];
   handlers: Record<string, HandlerResult>;
   machine: Machine;
   quick: boolean;
@@ -61,6 +71,7 @@ export interface Measurements {
   save: SaveOverheadSamples;
   saveSize: number;
   throughput: SizeRun[];
+  listing: ListingSamples;
   concurrency: number;
   bundles: Bundle[];
   init: InitTimes;
@@ -130,6 +141,7 @@ export function buildResults(m: Measurements): Results {
     flow_vs_raw_put_8m: ratio(mbps('8m', 'flow'), mbps('8m', 'raw_put')),
     vs_tus_64k: ratio(mbps('64k', 'flow'), mbps('64k', 'tus')),
     vs_tus_8m: ratio(mbps('8m', 'flow'), mbps('8m', 'tus')),
+    ...listingResults(m.listing),
     handlers,
     machine: machine(m.loadStart, m.startedAt),
     quick: m.quick,
@@ -222,6 +234,26 @@ export function renderReport(results: Results, m: Measurements): string {
     out.push(`  ${run.label} flow steps under load, p50/p99 ms: ${step('upload')}, ${step('put')}, ${step('save')}`);
   }
   out.push(`  vs_tus_8m ${verdict(results.vs_tus_8m, 1.5, false)}`);
+
+  const listing = results.listing;
+  out.push(
+    '',
+    `Listing: first page of ${m.listing.list.results} files, handler in-process; each org has ${listing.files_per_org} files, ` +
+      `beside another org of the same size; RCU = read capacity the page consumed`,
+  );
+  out.push(
+    table(
+      ['query', 'p50 ms', 'p99 ms', 'results', 'reads', 'RCU'],
+      [
+        ['list (newest first)', results.list_p50_ms, percentile(m.listing.list.latency_ms, 99), String(listing.list.results), String(listing.list.page_reads), listing.list.page_rcu],
+        ['search (q, 1% match)', results.search_p50_ms, percentile(m.listing.search.latency_ms, 99), String(listing.search.results), String(listing.search.page_reads), listing.search.page_rcu],
+        ['relation', results.relation_p50_ms, percentile(m.listing.relation.latency_ms, 99), String(listing.relation.results), String(listing.relation.page_reads), listing.relation.page_rcu],
+        ['list, org of 100 files', listing.list_small_org.p50_ms, percentile(m.listing.list_small_org.latency_ms, 99), String(listing.list_small_org.results), String(listing.list_small_org.page_reads), listing.list_small_org.page_rcu],
+        ['one Query of a page', '', '', '', '1', listing.one_query_rcu],
+      ],
+    ),
+  );
+  out.push(`  list page RCU / one Query of a page = ${format(ratio(listing.list.page_rcu, listing.one_query_rcu))}`);
 
   out.push('', renderHandlers(results.handlers, { nodeOptions: m.nodeOptions, initRuns: m.initRuns, nodeMs: m.init.node_ms }));
   return out.join('\n');

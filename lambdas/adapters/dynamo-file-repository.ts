@@ -10,8 +10,19 @@ import {
   UpdateCommand,
 } from '@aws-sdk/lib-dynamodb';
 import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
-import type { FileRecord, FileVersion } from '../core/model';
-import type { DeleteActor, FileRepository, SaveIntent, UploadClaim } from '../core/ports';
+import type { FileRecord, FileVersion, Relation } from '../core/model';
+import type {
+  DeleteActor,
+  FileIndex,
+  FileRepository,
+  RelatedPage,
+  RelatedPageRequest,
+  SaveIntent,
+  ShardPage,
+  ShardPageRequest,
+  UploadClaim,
+} from '../core/ports';
+import { listIndexes, listPartitionAttribute, listShards } from './table-layout';
 import { AlreadySavedError, IntentConflictError, InvalidItemError, StaleWriteError } from '../core/ports';
 
 /**
@@ -21,6 +32,10 @@ import { AlreadySavedError, IntentConflictError, InvalidItemError, StaleWriteErr
  *   pk = UPLOAD#<org>#<uploadId>, sk = UPLOAD      what an upload became (expires via TTL)
  *   pk = INTENT#<org>#<uploadId>, sk = INTENT      a save between its copy and its commit
  *                                                  (expires via TTL: the orphan reaper's cue)
+ *   pk = REL#<org>#<entityId>, sk = <created_at>#<fileId>
+ *                                                  a file related to an entity: the reverse
+ *                                                  index, written in the file's transactions
+ * The entity item also carries the key attributes of the list indexes (./table-layout.ts).
  * The org is part of every key, so no read can reach another org's file. Every read of the
  * base table is consistent: each one can follow a write the caller just made.
  */
@@ -31,6 +46,11 @@ const intentSk = 'INTENT';
 const intentPkPrefix = 'INTENT#';
 /** BatchWriteItem takes at most this many requests. */
 const batchWriteSize = 25;
+
+/** The attributes this class adds to an entity item, which a read takes off again. */
+const entityKeyAttributes = ['pk', 'sk', listPartitionAttribute, ...Object.values(listIndexes).map((index) => index.sortKey)];
+/** Index sort keys stay well inside DynamoDB's 1,024 bytes, whatever the filename. */
+const maxNameKeyBytes = 600;
 
 function pk(org: string, id: string): string {
   return `FILE#${encodeURIComponent(org)}#${id}`;
@@ -44,11 +64,63 @@ function intentPk(org: string, uploadId: string): string {
   return `${intentPkPrefix}${encodeURIComponent(org)}#${uploadId}`;
 }
 
+function relationPk(org: string, entityId: string): string {
+  return `REL#${encodeURIComponent(org)}#${encodeURIComponent(entityId)}`;
+}
+
+function relationSk(record: FileRecord): string {
+  return `${record.created_at}#${record.id}`;
+}
+
+/** A file's shard: its id is random, so an org's files spread evenly over the shards. */
+export function shardOf(id: string): number {
+  return Number.parseInt(id.slice(0, 2), 16) % listShards || 0;
+}
+
+/** The entity item: the record, its table keys and its keys in every list index. */
+function entityItem(record: FileRecord): Record<string, unknown> {
+  return {
+    ...record,
+    pk: pk(record.org, record.id),
+    sk: entitySk,
+    [listPartitionAttribute]: `${encodeURIComponent(record.org)}#${shardOf(record.id)}`,
+    [listIndexes.created.sortKey]: `${record.created_at}#${record.id}`,
+    // \u0001 sorts before every character a name shows, so "a" comes before "a b".
+    [listIndexes.filename.sortKey]: `${nameKey(record.filename)}\u0001${record.id}`,
+    [listIndexes.size.sortKey]: `${String(record.size_bytes).padStart(16, '0')}#${record.id}`,
+  };
+}
+
+function nameKey(filename: string): string {
+  let key = filename.toLowerCase();
+  while (Buffer.byteLength(key) > maxNameKeyBytes) key = key.slice(0, Math.floor(key.length * 0.9));
+  // A cut through a surrogate pair would leave half a character.
+  return key.replace(/[\ud800-\udbff]$/, '');
+}
+
+/**
+ * The items a file's entity and its relations are stored as, without its versions: what a
+ * bulk load (a migration, the benchmark's seed) writes to list and find files.
+ */
+export function entityItems(record: FileRecord): Array<Record<string, unknown>> {
+  return [
+    entityItem(record),
+    ...[...relatedIds(record.relations)].map((entityId) => ({ pk: relationPk(record.org, entityId), sk: relationSk(record), file_id: record.id })),
+  ];
+}
+
+/** Each related entity once: the reverse index holds one item per entity and file. */
+function relatedIds(relations: readonly Relation[]): Set<string> {
+  return new Set(relations.map((relation) => relation.entity_id));
+}
+
 function versionSk(version: number): string {
   return `${versionPrefix}${version.toString().padStart(10, '0')}`;
 }
 
-export class DynamoFileRepository implements FileRepository {
+export class DynamoFileRepository implements FileRepository, FileIndex {
+  readonly shards = listShards;
+
   constructor(
     private readonly client: DynamoDBDocumentClient,
     private readonly tableName: string,
@@ -58,7 +130,7 @@ export class DynamoFileRepository implements FileRepository {
     const { Item } = await this.client.send(
       new GetCommand({ TableName: this.tableName, Key: { pk: pk(org, id), sk: entitySk }, ConsistentRead: true }),
     );
-    return Item ? withoutKeys<FileRecord>(Item) : undefined;
+    return Item ? recordOf(Item) : undefined;
   }
 
   async getMany(org: string, ids: readonly string[]): Promise<FileRecord[]> {
@@ -71,7 +143,7 @@ export class DynamoFileRepository implements FileRepository {
       const result = await this.client.send(
         new BatchGetCommand({ RequestItems: { [this.tableName]: { Keys: keys, ConsistentRead: true } } }),
       );
-      for (const item of result.Responses?.[this.tableName] ?? []) records.push(withoutKeys<FileRecord>(item));
+      for (const item of result.Responses?.[this.tableName] ?? []) records.push(recordOf(item));
       keys = result.UnprocessedKeys?.[this.tableName]?.Keys ?? [];
     }
     return records;
@@ -183,29 +255,70 @@ export class DynamoFileRepository implements FileRepository {
       {
         Put: {
           TableName: this.tableName,
-          Item: { pk: pk(record.org, record.id), sk: entitySk, ...record },
+          Item: entityItem(record),
           ConditionExpression: 'attribute_not_exists(pk)',
         },
       },
       this.putVersion(record, version),
+      ...this.relationChanges(record),
       this.putClaim(claim),
     ]);
   }
 
-  async addVersion(record: FileRecord, version: FileVersion, claim: UploadClaim): Promise<void> {
+  async addVersion(record: FileRecord, version: FileVersion, claim: UploadClaim, previous: FileRecord): Promise<void> {
     await this.transact([
-      {
-        Put: {
-          TableName: this.tableName,
-          Item: { pk: pk(record.org, record.id), sk: entitySk, ...record },
-          ConditionExpression: '#status = :active AND latest_version = :previous',
-          ExpressionAttributeNames: { '#status': 'status' },
-          ExpressionAttributeValues: { ':active': 'active', ':previous': version.version - 1 },
-        },
-      },
+      this.replaceEntity(record, previous),
       this.putVersion(record, version),
+      ...this.relationChanges(record, previous),
       this.putClaim(claim),
     ]);
+  }
+
+  async update(record: FileRecord, previous: FileRecord): Promise<void> {
+    await this.transact([this.replaceEntity(record, previous), ...this.relationChanges(record, previous)], {
+      claimLast: false,
+    });
+  }
+
+  async readShard(org: string, shard: number, request: ShardPageRequest): Promise<ShardPage> {
+    const index = listIndexes[request.index];
+    const range = sortKeyRange(request.descending, request.after, request.index === 'created' ? request.created : undefined);
+    const result = await this.client.send(
+      new QueryCommand({
+        TableName: this.tableName,
+        IndexName: index.name,
+        KeyConditionExpression: `#pk = :pk${range.condition ? ` AND #sk ${range.condition}` : ''}`,
+        ExpressionAttributeNames: { '#pk': index.partitionKey, ...(range.condition ? { '#sk': index.sortKey } : {}) },
+        ExpressionAttributeValues: { ':pk': `${encodeURIComponent(org)}#${shard}`, ...range.values },
+        ScanIndexForward: !request.descending,
+        Limit: request.limit,
+      }),
+    );
+    const entries = (result.Items ?? [])
+      .map((item) => ({ sortKey: String(item[index.sortKey]), record: recordOf(item) }))
+      // BETWEEN includes the cursor's own key, which the previous page already had.
+      .filter((entry) => entry.sortKey !== request.after);
+    const last = result.LastEvaluatedKey?.[index.sortKey];
+    return { entries, ...(typeof last === 'string' ? { lastSortKey: last } : {}) };
+  }
+
+  async readRelated(org: string, entityId: string, request: RelatedPageRequest): Promise<RelatedPage> {
+    const range = sortKeyRange(request.descending, request.after, request.created);
+    const result = await this.client.send(
+      new QueryCommand({
+        TableName: this.tableName,
+        KeyConditionExpression: `pk = :pk${range.condition ? ` AND sk ${range.condition}` : ''}`,
+        ExpressionAttributeValues: { ':pk': relationPk(org, entityId), ...range.values },
+        ScanIndexForward: !request.descending,
+        Limit: request.limit,
+        ConsistentRead: true,
+      }),
+    );
+    const entries = (result.Items ?? [])
+      .map((item) => ({ sortKey: String(item.sk), fileId: String(item.file_id) }))
+      .filter((entry) => entry.sortKey !== request.after);
+    const last = result.LastEvaluatedKey?.sk;
+    return { entries, ...(typeof last === 'string' ? { lastSortKey: last } : {}) };
   }
 
   async markDeleting(org: string, id: string, actor?: DeleteActor): Promise<FileRecord | undefined> {
@@ -223,16 +336,36 @@ export class DynamoFileRepository implements FileRepository {
           ReturnValues: 'ALL_NEW',
         }),
       );
-      return Attributes ? withoutKeys<FileRecord>(Attributes) : undefined;
+      return Attributes ? recordOf(Attributes) : undefined;
     } catch (error) {
       if (error instanceof ConditionalCheckFailedException) return undefined;
       throw error;
     }
   }
 
-  async remove(org: string, id: string, versions: number[]): Promise<void> {
+  async remove(record: FileRecord): Promise<void> {
+    const collection: Array<Record<string, unknown>> = [];
+    let ExclusiveStartKey: Record<string, unknown> | undefined;
+    do {
+      const page = await this.client.send(
+        new QueryCommand({
+          TableName: this.tableName,
+          KeyConditionExpression: 'pk = :pk',
+          ExpressionAttributeValues: { ':pk': pk(record.org, record.id) },
+          ProjectionExpression: 'pk, sk',
+          ConsistentRead: true,
+          ExclusiveStartKey,
+        }),
+      );
+      collection.push(...(page.Items ?? []));
+      ExclusiveStartKey = page.LastEvaluatedKey;
+    } while (ExclusiveStartKey);
     // The entity goes last, so a delete cut short is still visible to its retry.
-    const keys = [...versions.map(versionSk), entitySk].map((sk) => ({ pk: pk(org, id), sk }));
+    const keys = [
+      ...[...relatedIds(record.relations)].map((entityId) => ({ pk: relationPk(record.org, entityId), sk: relationSk(record) })),
+      ...collection.filter((item) => item.sk !== entitySk).map((item) => ({ pk: item.pk, sk: item.sk })),
+      { pk: pk(record.org, record.id), sk: entitySk },
+    ];
     for (let start = 0; start < keys.length; start += batchWriteSize) {
       let requests = keys.slice(start, start + batchWriteSize).map((Key) => ({ DeleteRequest: { Key } }));
       for (let attempt = 0; requests.length > 0; attempt += 1) {
@@ -244,6 +377,37 @@ export class DynamoFileRepository implements FileRepository {
         if (attempt >= 8 && requests.length > 0) throw new Error('DynamoDB left deletes unprocessed');
       }
     }
+  }
+
+  /** The new entity, on condition that the stored one is still `previous` and active. */
+  private replaceEntity(record: FileRecord, previous: FileRecord) {
+    const revision = previous.revision ?? 0;
+    return {
+      Put: {
+        TableName: this.tableName,
+        Item: entityItem(record),
+        ConditionExpression: `#status = :active AND ${revision === 0 ? 'attribute_not_exists(revision)' : 'revision = :revision'}`,
+        ExpressionAttributeNames: { '#status': 'status' },
+        ExpressionAttributeValues: { ':active': 'active', ...(revision === 0 ? {} : { ':revision': revision }) },
+      },
+    };
+  }
+
+  /** The reverse-index items to add and remove for the entity's relations. */
+  private relationChanges(record: FileRecord, previous?: FileRecord) {
+    const now = relatedIds(record.relations);
+    const before = relatedIds(previous?.relations ?? []);
+    return [
+      ...[...before].filter((id) => !now.has(id)).map((entityId) => ({
+        Delete: { TableName: this.tableName, Key: { pk: relationPk(record.org, entityId), sk: relationSk(record) } },
+      })),
+      ...[...now].filter((id) => !before.has(id)).map((entityId) => ({
+        Put: {
+          TableName: this.tableName,
+          Item: { pk: relationPk(record.org, entityId), sk: relationSk(record), file_id: record.id },
+        },
+      })),
+    ];
   }
 
   private putVersion(record: FileRecord, version: FileVersion) {
@@ -276,14 +440,20 @@ export class DynamoFileRepository implements FileRepository {
     };
   }
 
-  /** The claim is always the last item of a transaction, so its refusal can be told apart. */
-  private async transact(items: NonNullable<ConstructorParameters<typeof TransactWriteCommand>[0]['TransactItems']>): Promise<void> {
+  /**
+   * The claim, when there is one, is always the last item of a transaction, so its refusal
+   * can be told apart.
+   */
+  private async transact(
+    items: NonNullable<ConstructorParameters<typeof TransactWriteCommand>[0]['TransactItems']>,
+    { claimLast = true } = {},
+  ): Promise<void> {
     try {
       await this.client.send(new TransactWriteCommand({ TransactItems: items }));
     } catch (error) {
       if (error instanceof TransactionCanceledException) {
         const reasons = error.CancellationReasons ?? [];
-        if (reasons.length === items.length && reasons.at(-1)?.Code === 'ConditionalCheckFailed') {
+        if (claimLast && reasons.length === items.length && reasons.at(-1)?.Code === 'ConditionalCheckFailed') {
           throw new AlreadySavedError();
         }
         if (isConditionRace(reasons)) throw new StaleWriteError();
@@ -319,6 +489,38 @@ export function intentOfImage(image: Record<string, unknown>): SaveIntent | unde
   const complete =
     typeof intent.org === 'string' && typeof intent.upload_id === 'string' && typeof intent.key === 'string' && typeof intent.etag === 'string';
   return complete ? intent : undefined;
+}
+
+/** The entity an item holds, without the keys this class added. */
+function recordOf(item: Record<string, unknown>): FileRecord {
+  const record = { ...item };
+  for (const attribute of entityKeyAttributes) delete record[attribute];
+  return record as unknown as FileRecord;
+}
+
+/**
+ * The sort-key condition of a read that continues after `after` (exclusive) in its order and
+ * keeps to the files created in `created` (`from` inclusive, `before` exclusive). Sort keys
+ * start with what they sort by, so an ISO time bounds `<created_at>#<id>` keys as wanted.
+ */
+function sortKeyRange(
+  descending: boolean,
+  after: string | undefined,
+  created: { from?: string; before?: string } | undefined,
+): { condition?: string; values: Record<string, string> } {
+  let low = created?.from;
+  let high = created?.before;
+  // `before` is exclusive: no key equals a bare time, and BETWEEN's upper end is inclusive.
+  if (after !== undefined) {
+    if (descending) high = high === undefined || after < high ? after : high;
+    else low = low === undefined || after > low ? after : low;
+  }
+  if (low !== undefined && high !== undefined) {
+    return { condition: 'BETWEEN :low AND :high', values: { ':low': low, ':high': high } };
+  }
+  if (high !== undefined) return { condition: '<= :high', values: { ':high': high } };
+  if (low !== undefined) return { condition: '>= :low', values: { ':low': low } };
+  return { values: {} };
 }
 
 /** The stored item without its table keys; the table holds only what this class wrote. */

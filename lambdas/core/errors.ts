@@ -49,6 +49,13 @@ export class ConflictError extends HttpError {
   }
 }
 
+/** The client's If-Match names a state of the file that is no longer its current one. */
+export class PreconditionFailedError extends HttpError {
+  constructor(message: string) {
+    super(412, message);
+  }
+}
+
 export class PayloadTooLargeError extends HttpError {
   constructor(message: string) {
     super(413, message);

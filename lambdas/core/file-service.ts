@@ -6,6 +6,7 @@ import {
   HttpError,
   NotFoundError,
   PayloadTooLargeError,
+  PreconditionFailedError,
   ServiceUnavailableError,
   UnsupportedMediaTypeError,
 } from './errors';
@@ -13,7 +14,7 @@ import { contentMatchesType, fileTypeOf, mimeEssence, rendersSafelyInline, resol
 import type { FileType } from './file-types';
 import { isUuid, parseTempKey, permanentKey, tempKey, tempPrefixOf } from './keys';
 import type { AccessControl, Caller, FileEntity, FileRecord, FileVersion, Relation, S3Ref } from './model';
-import { entityVersionLimit, publicFileUrl, toFileEntity } from './model';
+import { entityTag, entityVersionLimit, publicFileUrl, toFileEntity } from './model';
 import { assertMetadataFits } from './metadata-limits';
 import type { FileRepository, ObjectStore, SaveIntent, UploadClaim } from './ports';
 import { IntentConflictError, InvalidItemError, SourceChangedError, StaleWriteError } from './ports';
@@ -49,6 +50,20 @@ export interface SaveRequest {
   tags?: string[];
   relations?: Relation[];
   custom_download_url?: string;
+}
+
+/** What a metadata update may change; absent fields stay as they are. */
+export interface MetadataPatch {
+  filename?: string;
+  title?: string;
+  tags?: string[];
+  relations?: Relation[];
+  access_control?: AccessControl;
+}
+
+export interface UpdateOptions {
+  /** The ETags the client's If-Match lists (`*` matches any); the update happens only on a match. */
+  ifMatch?: string[];
 }
 
 export interface SaveOptions {
@@ -223,7 +238,60 @@ export class FileService {
   }
 
   async get(caller: Caller, id: string): Promise<FileEntity> {
-    return this.render(caller, await this.activeRecord(caller, id));
+    return (await this.getTagged(caller, id)).entity;
+  }
+
+  /** The file and its ETag, which names this revision of it for a later If-Match. */
+  async getTagged(caller: Caller, id: string): Promise<{ entity: FileEntity; etag: string }> {
+    const record = await this.activeRecord(caller, id);
+    return { entity: await this.render(caller, record), etag: entityTag(record) };
+  }
+
+  /**
+   * Changes the file's metadata (name, title, tags, relations, access) without adding a
+   * version. Concurrent updates never overwrite each other unseen: each is a conditional write
+   * of the revision it read, retried on a fresh read; with If-Match, a changed file is a 412.
+   */
+  async update(
+    caller: Caller,
+    id: string,
+    patch: MetadataPatch,
+    options: UpdateOptions = {},
+  ): Promise<{ entity: FileEntity; etag: string }> {
+    assertFileId(id);
+    return retryable(async () => {
+      const deadline = Date.now() + versionRaceBudgetMs;
+      for (let attempt = 1; ; attempt += 1) {
+        const current = await this.activeRecord(caller, id);
+        const etag = entityTag(current);
+        if (options.ifMatch && !options.ifMatch.some((tag) => tag === '*' || tag === etag)) {
+          throw new PreconditionFailedError(`File ${id} has changed: its ETag is now ${etag}; read it again and reapply the change`);
+        }
+        const record: FileRecord = {
+          ...current,
+          ...(patch.filename !== undefined ? { filename: patch.filename } : {}),
+          ...(patch.title !== undefined ? { title: patch.title } : {}),
+          ...(patch.tags !== undefined ? { tags: patch.tags } : {}),
+          ...(patch.relations !== undefined ? { relations: patch.relations } : {}),
+          ...(patch.access_control !== undefined ? { access_control: patch.access_control } : {}),
+          updated_at: this.now().toISOString(),
+          updated_by: caller.userId,
+          revision: (current.revision ?? 0) + 1,
+        };
+        assertMetadataFits(record);
+        try {
+          await this.repository.update(record, current);
+          return { entity: await this.render(caller, record), etag: entityTag(record) };
+        } catch (error) {
+          if (error instanceof InvalidItemError) {
+            throw new BadRequestError(`The file's metadata cannot be stored: ${truncate(error.message)}`);
+          }
+          if (!(error instanceof StaleWriteError)) throw error;
+          if (Date.now() > deadline) throw new ConflictError('Too many concurrent changes to this file; retry the request');
+          await sleep(Math.random() * Math.min(100, 2 * 2 ** attempt));
+        }
+      }
+    });
   }
 
   /** Every version of the file, newest first, a page at a time. */
@@ -239,7 +307,7 @@ export class FileService {
       if (!record) throw notFound(id);
       const versions = await this.repository.listVersions(caller.org, id);
       await this.store.delete(versions.map((version) => version.s3ref.key));
-      await this.repository.remove(caller.org, id, versions.map((version) => version.version));
+      await this.repository.remove(record);
       return toFileEntity({ ...record, status: 'active' }, versions, publicFileUrl(caller.apiUrl, record.org, record.id));
     });
   }
@@ -320,6 +388,8 @@ export class FileService {
       updated_at: first.created_at,
       updated_by: caller.userId,
       latest_version: 1,
+      revision: 1,
+      latest: latestOf(first),
       s3ref: first.s3ref,
       status: 'active',
     };
@@ -351,11 +421,13 @@ export class FileService {
         // The entity always points at its newest bytes, even when its metadata is kept.
         s3ref: next.s3ref,
         latest_version: next.version,
+        latest: latestOf(next),
         updated_at: next.created_at,
         updated_by: caller.userId,
+        revision: (current.revision ?? 0) + 1,
       };
       try {
-        await this.repository.addVersion(record, next, { ...claim, version: next.version });
+        await this.repository.addVersion(record, next, { ...claim, version: next.version }, current);
         return this.render(caller, record);
       } catch (error) {
         if (!(error instanceof StaleWriteError)) throw error;
@@ -459,6 +531,10 @@ export class FileService {
       throw new PayloadTooLargeError(`File is ${size} bytes; the limit is ${this.limits.maxUploadBytes} bytes`);
     }
   }
+}
+
+function latestOf(version: FileVersion): NonNullable<FileRecord['latest']> {
+  return { filename: version.filename, mime_type: version.mime_type, size_bytes: version.size_bytes };
 }
 
 /** The entity's metadata after saving `version`: derived from its bytes, overridden by the request. */

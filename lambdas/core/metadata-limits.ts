@@ -12,7 +12,12 @@ export const metadataLimits = {
   titleChars: 1024,
   tags: 100,
   tagChars: 256,
-  relations: 1000,
+  /**
+   * The reverse index of relations is written in the file's own transactions, which take at
+   * most 100 items: a change that replaces all 40 relations is 80 of them, with the entity,
+   * the version and the upload's claim.
+   */
+  relations: 40,
   relationIdChars: 256,
   relationSchemaChars: 256,
   relationTags: 20,

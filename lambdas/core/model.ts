@@ -66,6 +66,13 @@ export interface FileRecord {
   deleted_at?: string;
   deleted_by?: string;
   latest_version: number;
+  /**
+   * Counts the entity's writes (create, version, metadata update): its ETag, and what a
+   * conditional write checks so no change overwrites another unseen. Absent (0) on older items.
+   */
+  revision?: number;
+  /** The newest version's own name, type and size, which list results show without reading it. */
+  latest?: Pick<FileVersion, 'filename' | 'mime_type' | 'size_bytes'>;
   s3ref: S3Ref;
   /** `deleting` hides the file while its objects are removed; a retried delete finishes it. */
   status: 'active' | 'deleting';
@@ -106,6 +113,11 @@ export interface FileEntity {
    * the 100 newest; `GET /v1/files/{id}/versions` pages through all of them.
    */
   versions: FileItem[];
+}
+
+/** The entity's HTTP ETag (strong): it changes with every write to the entity. */
+export function entityTag(record: Pick<FileRecord, 'revision'>): string {
+  return `"${record.revision ?? 0}"`;
 }
 
 export function toFileItem(version: FileVersion): FileItem {

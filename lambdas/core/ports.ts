@@ -115,6 +115,56 @@ export interface DeleteActor {
   at: string;
 }
 
+/** Which list index a listing reads. */
+export type ListIndexName = 'created' | 'filename' | 'size';
+
+/** One read of one shard of an org's list index, in index order. */
+export interface ShardPageRequest {
+  index: ListIndexName;
+  descending: boolean;
+  /** Reads only sort keys strictly beyond this one, in the order read (a cursor's position). */
+  after?: string;
+  /** The created index only: files created at or after `from`, and before `before` (ISO 8601). */
+  created?: { from?: string; before?: string };
+  /** How many index entries to read (before any filter). */
+  limit: number;
+}
+
+export interface ShardPage {
+  /** Active and deleting entities alike, each with its sort key in the index read. */
+  entries: Array<{ sortKey: string; record: FileRecord }>;
+  /** The last sort key read; undefined when the shard has nothing beyond what was read. */
+  lastSortKey?: string;
+}
+
+export interface RelatedPageRequest {
+  descending: boolean;
+  after?: string;
+  created?: { from?: string; before?: string };
+  limit: number;
+}
+
+export interface RelatedPage {
+  entries: Array<{ sortKey: string; fileId: string }>;
+  lastSortKey?: string;
+}
+
+/**
+ * The org's files in index order, for listing and search. Indexes are sharded (see
+ * `shards`); each read goes to one shard of one org, never across orgs.
+ */
+export interface FileIndex {
+  readonly shards: number;
+  readShard(org: string, shard: number, request: ShardPageRequest): Promise<ShardPage>;
+  /**
+   * The files related to an entity, oldest or newest first, read consistently from the
+   * reverse index written in the same transaction as each file.
+   */
+  readRelated(org: string, entityId: string, request: RelatedPageRequest): Promise<RelatedPage>;
+  /** The entities of these ids that exist, read consistently; at most 100 ids. */
+  getMany(org: string, ids: readonly string[]): Promise<FileRecord[]>;
+}
+
 /** File entities and their versions, always addressed by org and id together. */
 export interface FileRepository {
   get(org: string, id: string): Promise<FileRecord | undefined>;
@@ -140,10 +190,15 @@ export interface FileRepository {
   create(record: FileRecord, version: FileVersion, claim: UploadClaim): Promise<void>;
   /**
    * Writes `version`, the updated entity and the upload's claim in one transaction, only if the
-   * stored entity is still active at `version.version - 1` (else StaleWriteError) and the
-   * upload is unclaimed (else AlreadySavedError).
+   * stored entity is still `previous` (active, same revision; else StaleWriteError) and the
+   * upload is unclaimed (else AlreadySavedError). Relations follow the entity's.
    */
-  addVersion(record: FileRecord, version: FileVersion, claim: UploadClaim): Promise<void>;
+  addVersion(record: FileRecord, version: FileVersion, claim: UploadClaim, previous: FileRecord): Promise<void>;
+  /**
+   * Replaces the entity's metadata, with its relations, in one transaction, only if the stored
+   * entity is still `previous` (active, same revision); else StaleWriteError.
+   */
+  update(record: FileRecord, previous: FileRecord): Promise<void>;
   getClaim(org: string, uploadId: string): Promise<UploadClaim | undefined>;
   /**
    * Records a save's intent unless another save holds it with other bytes or another key (else
@@ -159,6 +214,6 @@ export interface FileRepository {
    * (a retry keeps the first); undefined when there is none.
    */
   markDeleting(org: string, id: string, actor?: DeleteActor): Promise<FileRecord | undefined>;
-  /** Removes the entity and its versions. */
-  remove(org: string, id: string, versions: number[]): Promise<void>;
+  /** Removes the entity and everything stored with it: versions, relations, links. */
+  remove(record: FileRecord): Promise<void>;
 }

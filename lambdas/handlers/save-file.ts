@@ -2,11 +2,29 @@ import { BadRequestError } from '../core/errors';
 import { httpHandler } from '../http/handler';
 import { saveBody, saveQuery } from '../http/schemas';
 import { fileService } from '../wiring';
+import { ifMatchOf } from '../http/if-match';
 
 /** saveFile / saveFileV2: a temp upload becomes a file, or a new version of one. */
 export const handler = httpHandler('saveFile', async (request) => {
   const body = request.body(saveBody);
   const query = request.query(saveQuery);
+  const id = body._id || body.file_entity_id || undefined;
+  if (!body.s3ref && !body.source_url && id) {
+    // epilot's metadata-only save: the file's metadata changes, no version is added.
+    const { entity, etag } = await fileService('write').update(
+      request.caller,
+      id,
+      {
+        ...(body.filename !== undefined ? { filename: body.filename } : {}),
+        ...(body._title !== undefined ? { title: body._title } : {}),
+        ...(body._tags !== undefined ? { tags: body._tags } : {}),
+        ...(body.relations !== undefined ? { relations: body.relations } : {}),
+        ...(body.access_control !== undefined ? { access_control: body.access_control } : {}),
+      },
+      ifMatchOf(request),
+    );
+    return { status: 200, body: entity, headers: { etag } };
+  }
   if (!body.s3ref) {
     throw new BadRequestError(
       body.source_url
@@ -14,7 +32,6 @@ export const handler = httpHandler('saveFile', async (request) => {
         : 's3ref is required: pass the s3ref returned by uploadFile',
     );
   }
-  const id = body._id || body.file_entity_id || undefined;
   const { entity, created } = await fileService('write').save(
     request.caller,
     {

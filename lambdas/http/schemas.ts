@@ -3,6 +3,7 @@ import { en } from 'zod/locales';
 import { fileTypes } from '../core/file-types';
 import { isUuid } from '../core/keys';
 import { defaultVersionPageSize, maxVersionPageSize } from '../core/versions';
+import { listSorts } from '../core/file-listing';
 import { metadataLimits as limits } from '../core/metadata-limits';
 
 /**
@@ -71,6 +72,31 @@ const relation = z.object({
   _tags: z.optional(tags(limits.relationTags)),
 });
 
+const title = z.string().check(validText, z.maxLength(limits.titleChars, `must be at most ${limits.titleChars} characters`));
+const relations = z.array(relation).check(z.maxLength(limits.relations, `must have at most ${limits.relations} relations`));
+const accessControl = z.enum(['private', 'public-read']);
+
+/** The fields a metadata update changes. */
+export const patchFields = ['filename', '_title', '_tags', 'relations', 'access_control'] as const;
+
+/**
+ * updateFile (PATCH): only the fields it can change, at least one of them. Anything else is
+ * refused rather than ignored, so a client never believes it changed what it did not.
+ */
+export const patchBody = z
+  .strictObject({
+    filename: z.optional(filename),
+    _title: z.optional(title),
+    _tags: z.optional(tags(limits.tags)),
+    relations: z.optional(relations),
+    access_control: z.optional(accessControl),
+  })
+  .check(
+    z.refine((patch) => patchFields.some((field) => patch[field] !== undefined), {
+      message: `must change at least one of ${patchFields.join(', ')}`,
+    }),
+  );
+
 /** Unknown fields are allowed and ignored, as in epilot's CommonSaveFilePayload. */
 export const saveBody = z.object({
   _id: optionalFileId,
@@ -78,12 +104,12 @@ export const saveBody = z.object({
   s3ref: z.optional(s3ref),
   source_url: z.optional(z.string()),
   filename: z.optional(filename),
-  _title: z.optional(z.string().check(validText, z.maxLength(limits.titleChars, `must be at most ${limits.titleChars} characters`))),
+  _title: z.optional(title),
   type: z.optional(z.enum(fileTypes)),
   mime_type: z.optional(mimeType),
-  access_control: z.optional(z.enum(['private', 'public-read'])),
+  access_control: z.optional(accessControl),
   _tags: z.optional(tags(limits.tags)),
-  relations: z.optional(z.array(relation).check(z.maxLength(limits.relations, `must have at most ${limits.relations} relations`))),
+  relations: z.optional(relations),
   // Only web links: the URL is returned to clients that may render it as one.
   custom_download_url: z.optional(
     z.url({ protocol: /^https?$/, message: 'must be an http(s) URL' }).check(z.maxLength(limits.customDownloadUrlChars)),
@@ -131,3 +157,55 @@ export const downloadFilesBody = z.array(
 export const batchGetBody = z.object({
   ids: z.array(uuid).check(z.minLength(1, 'must list at least one file id'), z.maxLength(100, 'must list at most 100 file ids')),
 });
+
+const wholeNumber = (max: number) =>
+  z.pipe(
+    z.string().check(z.regex(/^\d{1,16}$/, 'must be a whole number'), z.refine((value) => Number(value) <= max, `must be at most ${max}`)),
+    z.transform((value: string) => Number(value)),
+  );
+const searchText = (maxChars: number) =>
+  z.string().check(validText, z.minLength(1, 'must not be empty'), z.maxLength(maxChars, `must be at most ${maxChars} characters`));
+const instant = z.pipe(
+  z.string().check(
+    z.regex(/^\d{4}-\d{2}-\d{2}(T\d{2}:\d{2}(:\d{2}(\.\d{1,9})?)?(Z|[+-]\d{2}:\d{2}))?$/, 'must be an ISO 8601 date or date-time, e.g. 2024-05-01T12:00:00Z'),
+    z.refine((value) => !Number.isNaN(Date.parse(value)), 'must be a real date'),
+  ),
+  z.transform((value: string) => new Date(value).toISOString()),
+);
+
+/** GET /v2/files: page size, cursor, order and filters; unknown parameters are refused. */
+export const listQuery = z
+  .strictObject({
+    limit: z.pipe(
+      z.optional(
+        z.string().check(
+          z.refine((value) => /^\d{1,3}$/.test(value) && Number(value) >= 1 && Number(value) <= 100, {
+            message: 'must be a whole number from 1 to 100',
+          }),
+        ),
+      ),
+      z.transform((value: string | undefined) => Number(value ?? 25)),
+    ),
+    cursor: z.optional(z.string().check(z.minLength(1, 'must not be empty'), z.maxLength(4096, 'is not a cursor this API returned'))),
+    sort: z._default(z.enum(listSorts), '-created_at'),
+    q: z.optional(searchText(256)),
+    type: z.optional(z.enum(fileTypes)),
+    mime_type: z.optional(
+      z.string().check(z.maxLength(255), z.regex(/^[\w.+-]+\/([\w.+-]+|\*)$/, 'must be a MIME type such as application/pdf, or image/*')),
+    ),
+    extension: z.optional(z.string().check(z.regex(/^\.?[\w+-]{1,32}$/, 'must be a file extension such as pdf'))),
+    size_min: z.optional(wholeNumber(Number.MAX_SAFE_INTEGER)),
+    size_max: z.optional(wholeNumber(Number.MAX_SAFE_INTEGER)),
+    created_by: z.optional(searchText(256)),
+    created_after: z.optional(instant),
+    created_before: z.optional(instant),
+    tag: z.optional(searchText(limits.tagChars)),
+    relation: z.optional(searchText(limits.relationIdChars)),
+    access_control: z.optional(accessControl),
+  })
+  .check(
+    z.refine((query) => query.size_min === undefined || query.size_max === undefined || query.size_min <= query.size_max, {
+      message: 'size_min must not be larger than size_max',
+      path: ['size_min'],
+    }),
+  );

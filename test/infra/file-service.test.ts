@@ -178,16 +178,41 @@ describe('FileService table', () => {
           { AttributeName: 'pk', KeyType: 'HASH' },
           { AttributeName: 'sk', KeyType: 'RANGE' },
         ],
-        AttributeDefinitions: [
+        AttributeDefinitions: Match.arrayWith([
           { AttributeName: 'pk', AttributeType: 'S' },
           { AttributeName: 'sk', AttributeType: 'S' },
-        ],
+        ]),
         PointInTimeRecoverySpecification: { PointInTimeRecoveryEnabled: true },
         TimeToLiveSpecification: { AttributeName: 'expires_at', Enabled: true },
         SSESpecification: { SSEEnabled: true },
         DeletionProtectionEnabled: true,
       },
     });
+  });
+
+  it('has the list indexes, each keyed by an org shard and a sort key and projecting whole items', () => {
+    const [, table] = resourcesOfType('AWS::DynamoDB::Table')[0]!;
+    const indexes = (table.Properties as { GlobalSecondaryIndexes: Array<Record<string, unknown>> }).GlobalSecondaryIndexes;
+
+    expect(indexes.map((index) => index.IndexName).sort()).toEqual(['byCreated', 'byFilename', 'bySize']);
+    for (const index of indexes) {
+      expect(index.KeySchema).toEqual([
+        { AttributeName: 'list_pk', KeyType: 'HASH' },
+        { AttributeName: expect.stringMatching(/^list_(created|filename|size)$/), KeyType: 'RANGE' },
+      ]);
+      expect(index.Projection).toEqual({ ProjectionType: 'ALL' });
+    }
+  });
+
+  it('lets only listFiles query the list indexes, by their exact ARNs', () => {
+    const indexReaders = operations.filter((op) => permissionsOf(op.name).some((p) => p.resource.includes('/index/')));
+
+    expect(indexReaders.map((op) => op.name)).toEqual(['listFiles']);
+    expect(permissionsOf('listFiles').filter((p) => p.resource.includes('/index/')).map((p) => p.resource).sort()).toEqual([
+      '<FileServiceTable9E981F52.Arn>/index/byCreated',
+      '<FileServiceTable9E981F52.Arn>/index/byFilename',
+      '<FileServiceTable9E981F52.Arn>/index/bySize',
+    ]);
   });
 });
 
@@ -315,7 +340,7 @@ describe('FileService permissions', () => {
       .sort();
 
     // The link routes write link items only: making, opening (the last access) and revoking one.
-    expect(writers).toEqual(['accessPublicLink', 'deleteFile', 'generatePublicLink', 'revokePublicLink', 'saveFile']);
+    expect(writers).toEqual(['accessPublicLink', 'deleteFile', 'generatePublicLink', 'revokePublicLink', 'saveFile', 'updateFile']);
     expect(permissionsOf('getFile').filter((p) => p.action.startsWith('dynamodb:')).map((p) => p.action).sort()).toEqual([
       'dynamodb:GetItem',
       'dynamodb:Query',

@@ -237,6 +237,51 @@ const openPublicFile: Route = {
   },
 };
 
+const update: Route = {
+  mutates: true,
+  prepare: () => freshFile('patched.txt', 'metadata changes'),
+  call: (api, { file }) => api.patch(`/v2/files/${file._id}`, { _title: 'renamed', _tags: ['mine'] }),
+  succeeded: async (response, { file }) => {
+    expect(entityOf(response)).toMatchObject({ _id: file._id, _org: 'org-a', _title: 'renamed', _tags: ['mine'] });
+  },
+};
+
+const saveMetadata: Route = {
+  mutates: true,
+  prepare: () => freshFile('retitled.txt', 'metadata-only save'),
+  call: (api, { file }) => api.post('/v2/files', { _id: file._id, _title: 'retitled' }),
+  succeeded: async (response, { file }) => {
+    expect(entityOf(response)).toMatchObject({ _id: file._id, _title: 'retitled', versions: [expect.anything()] });
+  },
+};
+
+/** A listing finds the own org's file, and for anyone else only their own org's files. */
+const listing = (query: (target: Target) => string, prepare: () => Promise<Target>): Route => ({
+  mutates: false,
+  prepare,
+  call: (api, target) => api.get(`/v2/files?${query(target)}`),
+  succeeded: async (response, { file }, principal) => {
+    const { results } = response.body as { results: Entity[] };
+    if (principal === 'the own org') expect(results.map((entity) => entity._id)).toContain(file._id);
+    else expect(results.filter((entity) => entity._org !== 'org-b')).toEqual([]);
+  },
+});
+
+let related: Promise<Target> | undefined;
+/** An org-a file related to an entity; made once, never changed. */
+function relatedFile(): Promise<Target> {
+  related ??= (async () => ({
+    file: await uploadFile(owner, {
+      filename: 'related.txt',
+      mimeType: 'text/plain',
+      bytes: Buffer.from('related bytes'),
+      extra: { relations: [{ entity_id: 'order-isolation' }] },
+    }),
+    bytes: 'related bytes',
+  }))();
+  return related;
+}
+
 const routes = {
   'POST /v1/files/upload?file_entity_id': upload('/v1/files/upload'),
   'POST /v2/files/upload?file_entity_id': upload('/v2/files/upload'),
@@ -255,6 +300,10 @@ const routes = {
   'GET /v1/files/{id}/public/links': listLinks,
   'DELETE /v1/files/public/links/{id}': revokeLink,
   'GET /v1/files/public/{id}?org_id (no authorizer)': openPublicFile,
+  'PATCH /v2/files/{id}': update,
+  'POST /v2/files with _id and no s3ref (metadata)': saveMetadata,
+  'GET /v2/files?q=': listing(() => 'q=shared.txt', async () => shared),
+  'GET /v2/files?relation=': listing(() => 'relation=order-isolation', relatedFile),
 } satisfies Record<string, Route>;
 
 /** One status per principal, in the order of `principals`. */
@@ -284,6 +333,10 @@ const outcomes: Record<keyof typeof routes, Outcomes> = {
   'GET /v1/files/{id}/public/links':       [200, 404, 401, 401, 401, 401, 401, 401, 403, 403],
   'DELETE /v1/files/public/links/{id}':    [204, 404, 401, 401, 401, 401, 401, 401, 403, 403],
   'GET /v1/files/public/{id}?org_id (no authorizer)': [302, 302, 302, 302, 302, 302, 302, 302, 302, 302],
+  'PATCH /v2/files/{id}':                  [200, 404, 401, 401, 401, 401, 401, 401, 403, 403],
+  'POST /v2/files with _id and no s3ref (metadata)': [200, 404, 401, 401, 401, 401, 401, 401, 403, 403],
+  'GET /v2/files?q=':                      [200, 200, 401, 401, 401, 401, 401, 401, 403, 403],
+  'GET /v2/files?relation=':               [200, 200, 401, 401, 401, 401, 401, 401, 403, 403],
 };
 
 for (const [name, route] of Object.entries(routes) as Array<[keyof typeof routes, Route]>) {

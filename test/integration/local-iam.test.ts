@@ -34,6 +34,12 @@ describe('the local stack enforces each function’s own IAM policy', () => {
     expect((await api.get(`/v2/files/${file._id}`)).status).toBe(200);
     expect((await api.get(`/v1/files/${file._id}/versions?limit=1`)).status).toBe(200);
     expect((await api.post('/v1/files:batchGet', { ids: [file._id] })).status).toBe(200);
+    expect((await api.patch(`/v2/files/${file._id}`, { relations: [{ entity_id: 'order-iam' }] })).status).toBe(200);
+    expect((await api.get<{ results: Entity[] }>('/v2/files?relation=order-iam')).body.results).toHaveLength(1);
+    expect((await api.patch(`/v2/files/${file._id}`, { relations: [] })).status).toBe(200);
+    for (const sort of ['-created_at', 'filename', '-size_bytes']) {
+      expect((await api.get<{ results: Entity[] }>(`/v2/files?sort=${sort}`)).body.results.length).toBeGreaterThan(0);
+    }
     const link = await api.get<{ download_url: string }>(`/v1/files/${file._id}/download?version=1`);
     expect((await fetch(link.body.download_url)).status).toBe(200);
     const links = await api.post<Array<{ download_url: string }>>('/v1/files:downloadFiles', [{ id: file._id, version: 0 }]);

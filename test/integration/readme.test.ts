@@ -10,10 +10,10 @@ import type { LocalStack } from '../../local/stack';
 const run = promisify(execFile);
 const root = join(import.meta.dirname, '..', '..');
 
-/** The shell lines of the README's walkthrough, exactly as a reader would paste them. */
-async function walkthrough(): Promise<string> {
+/** The shell lines of a README section, exactly as a reader would paste them. */
+async function walkthrough(name = 'walkthrough'): Promise<string> {
   const readme = await readFile(join(root, 'README.md'), 'utf8');
-  const section = /<!-- walkthrough:start -->([\s\S]*?)<!-- walkthrough:end -->/.exec(readme)?.[1] ?? '';
+  const section = new RegExp(`<!-- ${name}:start -->([\\s\\S]*?)<!-- ${name}:end -->`).exec(readme)?.[1] ?? '';
   return [...section.matchAll(/```bash\n([\s\S]*?)```/g)].map((block) => block[1]).join('\n');
 }
 
@@ -48,5 +48,22 @@ describe('the README', () => {
     expect(stdout).toContain('"filename":"hello.txt"');
     expect(stdout).toContain('hello, world');
     expect(stdout.trim().split('\n').at(-1)).toMatch(/^\{"status":404,/);
+  });
+
+  it('shows a service attaching a file to its record and finding it again, working as written', async () => {
+    // Prepare: the relations example continues in the walkthrough's terminal.
+    const script = `${await walkthrough()}\n${await walkthrough('relations')}`.replaceAll('http://127.0.0.1:3000', stack.url);
+
+    // Act
+    const { stdout } = await run('bash', ['-euo', 'pipefail', '-c', script], {
+      cwd: root,
+      env: { ...process.env, LOCAL_DATA_DIR: dataDir },
+    });
+
+    // Assess
+    expect(script).toContain('relation=order-4711');
+    const lines = stdout.trim().split('\n');
+    expect(lines.at(-2)).toBe('["invoice.pdf"]');
+    expect(lines.at(-1)).toBe('1');
   });
 });

@@ -11,14 +11,18 @@ import { useLocalStack } from './support/stack';
 const context = useLocalStack();
 
 describe('saving metadata that cannot fit in one item', () => {
-  it('answers 413 naming the limit for ~490 KB of relations and tags, and leaves nothing behind', async () => {
+  it('answers 413 naming the limit for ~600 KB of relations and tags within their counts, and leaves nothing behind', async () => {
     // Prepare
     const ticket = await context.api.post<Ticket>('/v2/files/upload', { filename: 'doc.txt', mime_type: 'text/plain' });
     await putBytes(ticket.body.upload_url, Buffer.from('bytes'), 'text/plain');
-    const relations = Array.from({ length: 900 }, (_, index) => ({ entity_id: `${index}-${'e'.repeat(240)}`, _tags: ['t'.repeat(250)] }));
+    // Within every count (40 relations of 20 tags); three UTF-8 bytes per character.
+    const relations = Array.from({ length: 40 }, (_, index) => ({
+      entity_id: `${index}-${'e'.repeat(240)}`,
+      _tags: Array.from({ length: 20 }, (_, tag) => `${tag}${'€'.repeat(250)}`),
+    }));
     const _tags = Array.from({ length: 100 }, (_, index) => `${index}-${'x'.repeat(240)}`);
     const body = { s3ref: ticket.body.s3ref, relations, _tags };
-    expect(JSON.stringify(body).length).toBeGreaterThan(450_000);
+    expect(Buffer.byteLength(JSON.stringify(body))).toBeGreaterThan(600_000);
     const before = await context.storage.snapshot();
 
     // Act

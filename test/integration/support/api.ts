@@ -40,6 +40,10 @@ export class Api {
     return this.request<T>('GET', path);
   }
 
+  patch<T = Record<string, unknown>>(path: string, body?: unknown, headers?: Record<string, string>) {
+    return this.request<T>('PATCH', path, body, headers ? { headers } : {});
+  }
+
   delete<T = Record<string, unknown>>(path: string) {
     return this.request<T>('DELETE', path);
   }

@@ -99,7 +99,7 @@ describe('DynamoFileRepository', () => {
       ddb.on(TransactWriteCommand).rejects(cancelled('None', code));
 
       // Act
-      const attempt = repository().addVersion(record('o', 2), version(2), claim(2));
+      const attempt = repository().addVersion(record('o', 2), version(2), claim(2), record('o', 1));
 
       // Assess
       await expect(attempt).rejects.toBeInstanceOf(StaleWriteError);
@@ -111,7 +111,7 @@ describe('DynamoFileRepository', () => {
     ddb.on(TransactWriteCommand).rejects(cancelled('ConditionalCheckFailed', 'None', 'ConditionalCheckFailed'));
 
     // Act
-    const attempt = repository().addVersion(record('o', 2), version(2), claim(2));
+    const attempt = repository().addVersion(record('o', 2), version(2), claim(2), record('o', 1));
 
     // Assess
     await expect(attempt).rejects.toBeInstanceOf(AlreadySavedError);
@@ -163,14 +163,19 @@ describe('DynamoFileRepository', () => {
     expect(ddb.commandCalls(UpdateCommand)[0]?.args[0].input.ConditionExpression).toBe('attribute_exists(pk)');
   });
 
-  it('removes versions in batches of 25, the entity last, and retries unprocessed deletes', async () => {
+  it('removes the whole item collection and the relations in batches of 25, the entity last, and retries unprocessed deletes', async () => {
     // Prepare
     const unprocessed = [{ DeleteRequest: { Key: { pk: 'p', sk: 'VERSION#0000000003' } } }];
     ddb.on(BatchWriteCommand).resolvesOnce({ UnprocessedItems: { [table]: unprocessed } }).resolves({});
-    const versions = Array.from({ length: 30 }, (_, index) => index + 1);
+    const collection = [
+      { pk: `FILE#o#${id}`, sk: 'FILE' },
+      ...Array.from({ length: 29 }, (_, index) => ({ pk: `FILE#o#${id}`, sk: `VERSION#${String(index + 1).padStart(10, '0')}` })),
+    ];
+    ddb.on(QueryCommand).resolvesOnce({ Items: collection.slice(0, 10), LastEvaluatedKey: collection[9] }).resolves({ Items: collection.slice(10) });
+    const related = { ...record('o', 29), relations: [{ entity_id: 'order-1' }, { entity_id: 'order-1', _tags: ['x'] }] };
 
     // Act
-    await repository().remove('o', id, versions);
+    await repository().remove(related);
 
     // Assess
     const batches = ddb.commandCalls(BatchWriteCommand).map((call) =>
@@ -179,6 +184,7 @@ describe('DynamoFileRepository', () => {
     expect(batches.map((batch) => batch.length)).toEqual([25, 1, 6]);
     expect(batches[1]).toEqual(['VERSION#0000000003']);
     expect(batches.flat().at(-1)).toBe('FILE');
+    expect(batches.flat()).toContain(`c#${id}`);
     expect(new Set(batches.flat()).size).toBe(31);
   });
 

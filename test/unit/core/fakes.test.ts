@@ -64,7 +64,7 @@ describe('FakeFileRepository', () => {
     await repository.create(record(1), version(1), claim(1));
 
     // Act
-    const again = repository.addVersion(record(2), version(2), claim(2, 'upload-1'));
+    const again = repository.addVersion(record(2), version(2), claim(2, 'upload-1'), record(1));
 
     // Assess
     await expect(again).rejects.toBeInstanceOf(AlreadySavedError);
@@ -75,10 +75,10 @@ describe('FakeFileRepository', () => {
     // Prepare
     const repository = new FakeFileRepository();
     await repository.create(record(1), version(1), claim(1));
-    await repository.addVersion(record(2), version(2), claim(2));
+    await repository.addVersion(record(2), version(2), claim(2), record(1));
 
     // Act
-    const stale = repository.addVersion(record(2), version(2), claim(2, 'another-upload'));
+    const stale = repository.addVersion(record(2), version(2), claim(2, 'another-upload'), record(1));
 
     // Assess
     await expect(stale).rejects.toBeInstanceOf(StaleWriteError);
@@ -92,7 +92,7 @@ describe('FakeFileRepository', () => {
     await repository.markDeleting('org', id);
 
     // Act
-    const write = repository.addVersion(record(2), version(2), claim(2));
+    const write = repository.addVersion(record(2), version(2), claim(2), record(1));
 
     // Assess
     await expect(write).rejects.toBeInstanceOf(StaleWriteError);
@@ -105,8 +105,8 @@ describe('FakeFileRepository', () => {
 
     // Act
     const results = await Promise.allSettled([
-      repository.addVersion(record(2), version(2), claim(2, 'upload-a')),
-      repository.addVersion(record(2), version(2), claim(2, 'upload-b')),
+      repository.addVersion(record(2), version(2), claim(2, 'upload-a'), record(1)),
+      repository.addVersion(record(2), version(2), claim(2, 'upload-b'), record(1)),
     ]);
 
     // Assess
@@ -117,7 +117,7 @@ describe('FakeFileRepository', () => {
     // Prepare
     const repository = new FakeFileRepository();
     await repository.create(record(1), version(1), claim(1));
-    await repository.addVersion(record(2), version(2), claim(2));
+    await repository.addVersion(record(2), version(2), claim(2), record(1));
 
     // Act
     const own = await repository.listVersions('org', id);

@@ -184,7 +184,7 @@ export class FakeFileRepository implements FileRepository {
     this.claims.set(slot(claim.org, claim.upload_id), structuredClone(claim));
   }
 
-  async addVersion(record: FileRecord, version: FileVersion, claim: UploadClaim): Promise<void> {
+  async addVersion(record: FileRecord, version: FileVersion, claim: UploadClaim, previous: FileRecord): Promise<void> {
     await yieldToOthers();
     if (this.claims.has(slot(claim.org, claim.upload_id))) throw new AlreadySavedError();
     const key = slot(record.org, record.id);
@@ -194,6 +194,7 @@ export class FakeFileRepository implements FileRepository {
       !stored ||
       !versions ||
       stored.status !== 'active' ||
+      (stored.revision ?? 0) !== (previous.revision ?? 0) ||
       stored.latest_version !== version.version - 1 ||
       versions.has(version.version)
     ) {
@@ -214,11 +215,20 @@ export class FakeFileRepository implements FileRepository {
     return structuredClone(record);
   }
 
-  async remove(org: string, id: string, versions: number[]): Promise<void> {
+  async update(record: FileRecord, previous: FileRecord): Promise<void> {
     await yieldToOthers();
-    const key = slot(org, id);
-    const stored = this.versions.get(key);
-    for (const version of versions) stored?.delete(version);
+    const key = slot(record.org, record.id);
+    const stored = this.records.get(key);
+    if (!stored || stored.status !== 'active' || (stored.revision ?? 0) !== (previous.revision ?? 0)) {
+      this.staleWrites += 1;
+      throw new StaleWriteError();
+    }
+    this.records.set(key, structuredClone(record));
+  }
+
+  async remove(record: FileRecord): Promise<void> {
+    await yieldToOthers();
+    const key = slot(record.org, record.id);
     this.versions.delete(key);
     this.records.delete(key);
   }
