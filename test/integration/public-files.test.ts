@@ -63,6 +63,25 @@ describe('GET /v1/files/public/{id}?org_id= (a file’s public_url)', () => {
     expect(await bytesAt(again.location)).toBe('shared again');
   });
 
+  it('follows a PATCH of access_control at once, both ways', async () => {
+    // Prepare
+    const { api } = context;
+    const file = await uploadFile(api, text('patched'));
+    const url = file.public_url as string;
+
+    // Act
+    const before = await openWithoutToken(url);
+    const opened = await api.patch(`/v2/files/${file._id}`, { access_control: 'public-read' });
+    const whileOpen = await openWithoutToken(url);
+    const closed = await api.patch(`/v2/files/${file._id}`, { access_control: 'private' });
+    const afterwards = await openWithoutToken(url);
+
+    // Assess
+    expect([opened.status, closed.status]).toEqual([200, 200]);
+    expect([before.status, whileOpen.status, afterwards.status]).toEqual([403, 302, 403]);
+    expect(await bytesAt(whileOpen.location)).toBe('patched');
+  });
+
   it('answers 404 for a deleted file, an unknown id, a malformed id, a missing org_id and another org’s org_id', async () => {
     // Prepare
     const { api, stack } = context;
