@@ -119,7 +119,54 @@ export const operations: readonly Operation[] = [
     routes: [{ method: 'POST', path: '/v1/files:downloadFiles' }],
     permissions: ['table:get', 'files:read'],
   },
+  {
+    name: 'getPublicFile',
+    entry: 'get-public-file',
+    routes: [{ method: 'GET', path: '/v1/files/public/{id}' }],
+    permissions: ['table:get', 'files:read'],
+    public: true,
+  },
+  {
+    name: 'generatePublicLink',
+    entry: 'generate-public-link',
+    routes: [{ method: 'POST', path: '/v1/files/{id}/public/links' }],
+    // The link and its file's entry are written with a check that the file is still active.
+    permissions: ['table:get', 'table:query', 'table:put', 'table:condition-check'],
+  },
+  {
+    name: 'listPublicLinksForFile',
+    entry: 'list-public-links',
+    routes: [{ method: 'GET', path: '/v1/files/{id}/public/links' }],
+    permissions: ['table:get', 'table:query'],
+  },
+  {
+    name: 'accessPublicLink',
+    entry: 'access-public-link',
+    routes: [{ method: 'GET', path: '/v1/files/public/links/{id}/{filename}' }],
+    permissions: ['table:get', 'table:update', 'files:read'],
+    public: true,
+  },
+  {
+    name: 'revokePublicLink',
+    entry: 'revoke-public-link',
+    routes: [{ method: 'DELETE', path: '/v1/files/public/links/{id}' }],
+    permissions: ['table:get', 'table:delete'],
+  },
 ];
+
+/**
+ * How fast the routes reached without a token may be called, each route on its own: one
+ * token bucket per route, shared by every client, as API Gateway throttles a route.
+ */
+export interface RouteThrottle {
+  /** Requests per second, on average. */
+  readonly rateLimit: number;
+  /** Requests at once: the bucket's size. */
+  readonly burstLimit: number;
+}
+
+/** The default throttle of each public route (the CDK prop `publicThrottle`). */
+export const defaultPublicThrottle: RouteThrottle = { rateLimit: 50, burstLimit: 100 };
 
 /** A function no route reaches: it consumes the table's stream. */
 export interface StreamConsumer {

@@ -4,9 +4,11 @@ import { fileURLToPath } from 'node:url';
 import { Duration, RemovalPolicy, Stack, Token, Validations } from 'aws-cdk-lib';
 import { AccessLogFormat } from 'aws-cdk-lib/aws-apigateway';
 import {
+  type CfnStage,
   CorsHttpMethod,
   HttpApi,
   HttpMethod,
+  HttpNoneAuthorizer,
   HttpStage,
   LogGroupLogDestination,
   type ThrottleSettings,
@@ -35,7 +37,14 @@ import { Queue, QueueEncryption } from 'aws-cdk-lib/aws-sqs';
 import { S3_SERVER_ACCESS_LOGS_USE_BUCKET_POLICY } from 'aws-cdk-lib/cx-api';
 import { Construct } from 'constructs';
 import { filesPrefix, tempPrefix } from '../lambdas/core/keys';
-import { handlerEnvironment, operations, orphanReaper, type Permission } from '../lambdas/operations';
+import {
+  defaultPublicThrottle,
+  handlerEnvironment,
+  operations,
+  orphanReaper,
+  type Permission,
+  type RouteThrottle,
+} from '../lambdas/operations';
 import { permissionGrants } from './permissions';
 
 // The grants live in their own module so the local stack evaluates the same policies
@@ -188,6 +197,15 @@ export interface FileServiceProps {
   readonly throttle?: ThrottleSettings;
 
   /**
+   * Throttling of each route reached without a token (public files and links), which has no
+   * authorizer to keep strangers out: each such route gets its own token bucket, shared by
+   * every client, in place of the stage-wide `throttle`.
+   *
+   * @default defaultPublicThrottle: 50 requests per second, bursts of 100, per public route
+   */
+  readonly publicThrottle?: RouteThrottle;
+
+  /**
    * Where the alarms (see `FileService.alarms`) send their notifications when they fire.
    *
    * @default - the alarms exist, with no actions
@@ -233,6 +251,7 @@ interface ResolvedSettings {
   readonly accessLogsExpirationDays: number;
   readonly handlersDir: string;
   readonly throttle: ThrottleSettings;
+  readonly publicThrottle: RouteThrottle;
   readonly tracing: boolean;
   /** Reserved concurrency by operation name; absent means none. */
   readonly reservedConcurrency: Readonly<Record<string, number>>;
@@ -288,6 +307,16 @@ function reservedConcurrency(value: FileServiceProps['reservedConcurrency']): Re
   return byOperation;
 }
 
+function publicThrottle(value: RouteThrottle | undefined): RouteThrottle {
+  const throttle = value ?? defaultPublicThrottle;
+  if (!(throttle.rateLimit > 0) || !Number.isSafeInteger(throttle.burstLimit) || throttle.burstLimit < 1) {
+    throw new Error(
+      `FileService: publicThrottle needs a positive rateLimit and a whole burstLimit of at least 1 (got ${JSON.stringify(throttle)}).`,
+    );
+  }
+  return throttle;
+}
+
 function resolveSettings(props: FileServiceProps): ResolvedSettings {
   if (!Token.isUnresolved(props.jwtIssuer) && !/^https:\/\/[^/\s]+/.test(props.jwtIssuer)) {
     throw new Error(`FileService: jwtIssuer must be an https URL (got '${props.jwtIssuer}').`);
@@ -337,6 +366,7 @@ function resolveSettings(props: FileServiceProps): ResolvedSettings {
     accessLogsExpirationDays: wholeDays('accessLogsExpiration', props.accessLogsExpiration ?? Duration.days(365)),
     handlersDir,
     throttle: props.throttle ?? DEFAULT_THROTTLE,
+    publicThrottle: publicThrottle(props.publicThrottle),
     tracing: props.tracing ?? false,
     reservedConcurrency: reservedConcurrency(props.reservedConcurrency),
   };
@@ -345,7 +375,7 @@ function resolveSettings(props: FileServiceProps): ResolvedSettings {
 /**
  * The whole file service: a private bucket for the bytes, one table for the entities, one
  * Lambda per operation with only that operation's permissions, and an HTTP API whose every
- * route requires a valid JWT.
+ * route requires a valid JWT, except the throttled public routes of public files and links.
  */
 export class FileService extends Construct {
   public readonly bucket: Bucket;
@@ -659,19 +689,38 @@ export class FileService extends Construct {
       },
     });
 
+    // Public routes (public files and links) go without the authorizer and are throttled
+    // per route instead; every other route requires a valid JWT.
+    const noAuthorizer = new HttpNoneAuthorizer();
+    const publicRouteSettings: Record<string, { ThrottlingRateLimit: number; ThrottlingBurstLimit: number }> = {};
     for (const operation of operations) {
       const fn = this.functions[operation.name];
       if (!fn) throw new Error(`FileService: no function for operation ${operation.name}`);
       const integration = new HttpLambdaIntegration(`${pascalCase(operation.name)}Integration`, fn);
       for (const route of operation.routes) {
-        api.addRoutes({
+        const routes = api.addRoutes({
           path: route.path,
           methods: [HttpMethod[route.method]],
           integration,
-          authorizer,
+          authorizer: operation.public ? noAuthorizer : authorizer,
         });
+        if (!operation.public) continue;
+        publicRouteSettings[`${route.method} ${route.path}`] = {
+          ThrottlingRateLimit: settings.publicThrottle.rateLimit,
+          ThrottlingBurstLimit: settings.publicThrottle.burstLimit,
+        };
+        // A stage's route settings must name routes that already exist.
+        stage.node.addDependency(...routes);
+        for (const created of routes) {
+          Validations.of(created).acknowledge({
+            id: 'AwsSolutions-APIG4',
+            reason:
+              'Reached without a token by design (a public-read file or a public link, whose random id is the secret); throttled per route, and the handler answers only for public-read files or live links.',
+          });
+        }
       }
     }
+    (stage.node.defaultChild as CfnStage).routeSettings = publicRouteSettings;
     return { api, stage };
   }
 

@@ -3,8 +3,10 @@ import { createServer } from 'node:http';
 import type { IncomingMessage, Server, ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { ApiEvent, ApiHandler, ApiResult } from '../lambdas/http/handler';
-import type { HttpMethod } from '../lambdas/operations';
+import { defaultPublicThrottle } from '../lambdas/operations';
+import type { HttpMethod, RouteThrottle } from '../lambdas/operations';
 import type { LocalAuth, TokenClaims } from './auth';
+import { RouteThrottles } from './throttle';
 
 /** API Gateway refuses request bodies above 10 MB. */
 const maxRequestBytes = 10 * 1024 * 1024;
@@ -22,6 +24,8 @@ export const gatewayAnswers = {
   notFound: { status: 404, message: 'Not Found' },
   /** The JWT authorizer found no token, or one it could not verify. */
   unauthorized: { status: 401, message: 'Unauthorized' },
+  /** The route's throttle found its token bucket empty. */
+  tooManyRequests: { status: 429, message: 'Too Many Requests' },
   /** The request body is over 10 MB. */
   tooLarge: { status: 413, message: 'Request Entity Too Large' },
   /** The integration threw, crashed, returned over 6 MB or a result API Gateway cannot read. */
@@ -35,6 +39,8 @@ export interface LocalRoute {
   method: HttpMethod;
   path: string;
   handler: ApiHandler;
+  /** Reached without a token: no authorizer, throttled instead (see `publicThrottle`). */
+  public?: boolean;
 }
 
 interface CompiledRoute extends LocalRoute {
@@ -49,6 +55,8 @@ export interface LocalApiOptions {
   host?: string;
   /** Origins allowed to call the API from a browser. */
   corsOrigins?: string[];
+  /** The throttle of each public route (default the CDK stack's, `defaultPublicThrottle`). */
+  publicThrottle?: RouteThrottle;
   /** How long to wait for a handler before answering 503 as API Gateway does (default 30 s). */
   integrationTimeoutMs?: number;
 }
@@ -70,6 +78,7 @@ export async function startLocalApi(options: LocalApiOptions): Promise<LocalApi>
   const routes = options.routes.map(compile);
   const cors = corsPolicy(options.corsOrigins ?? ['*']);
   const timeoutMs = options.integrationTimeoutMs ?? integrationTimeoutMs;
+  const throttles = new RouteThrottles(options.publicThrottle ?? defaultPublicThrottle);
   const server = createServer((request, response) => {
     handle(request, response).catch((error: unknown) => {
       if (!response.headersSent) answer(response, 'internalError');
@@ -89,8 +98,14 @@ export async function startLocalApi(options: LocalApiOptions): Promise<LocalApi>
     // HTTP APIs have no 405: a known path with a method that has no route is "Not Found" too.
     const route = routes.find((candidate) => candidate.method === method && candidate.pattern.test(url.pathname));
     if (!route) return answer(response, 'notFound', request);
-    const claims = await authorize(request, options.auth);
-    if (!claims) return answer(response, 'unauthorized', request);
+    let claims: TokenClaims | undefined;
+    if (route.public) {
+      // A public route has no authorizer: whatever token comes along is not looked at.
+      if (!throttles.take(`${route.method} ${route.path}`)) return answer(response, 'tooManyRequests', request);
+    } else {
+      claims = await authorize(request, options.auth);
+      if (!claims) return answer(response, 'unauthorized', request);
+    }
     const body = await readBody(request);
     if (body === undefined) return answer(response, 'tooLarge');
 
@@ -208,7 +223,7 @@ function toEvent(
   request: IncomingMessage,
   url: URL,
   route: CompiledRoute,
-  claims: TokenClaims,
+  claims: TokenClaims | undefined,
   body: Buffer,
   requestId: string,
 ): ApiEvent {
@@ -255,13 +270,18 @@ function toEvent(
       stage: '$default',
       time: now.toUTCString(),
       timeEpoch: now.getTime(),
-      authorizer: {
-        principalId: '',
-        integrationLatency: 0,
-        jwt: { claims: claims as Record<string, string | number | boolean | string[]>, scopes: [] },
-      },
+      // A route without an authorizer gets no authorizer context at all.
+      ...(claims
+        ? {
+            authorizer: {
+              principalId: '',
+              integrationLatency: 0,
+              jwt: { claims: claims as Record<string, string | number | boolean | string[]>, scopes: [] },
+            },
+          }
+        : {}),
     },
-  };
+  } as ApiEvent;
 }
 
 function safeDecode(value: string): string {

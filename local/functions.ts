@@ -156,6 +156,10 @@ export function routesFor(operations: readonly Operation[], functions: readonly 
   return operations.flatMap((operation) => {
     const fn = functions.find((candidate) => candidate.name === operation.name);
     if (!fn) throw new Error(`No local function for operation ${operation.name}`);
-    return operation.routes.map((route) => ({ ...route, handler: (event: ApiEvent) => fn.invoke(event) }));
+    return operation.routes.map((route) => ({
+      ...route,
+      ...(operation.public ? { public: true } : {}),
+      handler: (event: ApiEvent) => fn.invoke(event),
+    }));
   });
 }

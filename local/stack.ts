@@ -1,6 +1,6 @@
 import { join } from 'node:path';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { operations, orphanReaper, type Permission } from '../lambdas/operations';
+import { operations, orphanReaper, type Permission, type RouteThrottle } from '../lambdas/operations';
 import { permissionGrants } from '../lib/permissions';
 import type { ApiEvent } from '../lambdas/http/handler';
 import { startLocalApi } from './api';
@@ -33,6 +33,8 @@ export interface LocalStackOptions {
   ttlIntervalMs?: number;
   /** Receives TTL deletions as the DynamoDB Streams events a stream consumer Lambda gets. */
   onExpired?: ExpiredItemsListener;
+  /** The throttle of each route reached without a token (default the CDK stack's). */
+  publicThrottle?: RouteThrottle;
   /**
    * Tests only: replaces the permissions of these operations, to prove that the local stack
    * refuses what their IAM policy would not allow.
@@ -192,6 +194,7 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
       ...(options.port !== undefined ? { port: options.port } : {}),
       ...(options.host ? { host: options.host } : {}),
       ...(options.corsOrigins ? { corsOrigins: options.corsOrigins } : {}),
+      ...(options.publicThrottle ? { publicThrottle: options.publicThrottle } : {}),
     });
     stops.push(api.stop);
 

@@ -1,4 +1,5 @@
 import middy from '@middy/core';
+import type { MiddlewareObj } from '@middy/core';
 import type { Context } from 'aws-lambda';
 import { safeParse } from 'zod/mini';
 import type { core, output } from 'zod/mini';
@@ -14,8 +15,12 @@ import type { ApiEvent, ApiHandler, ApiResult } from './types';
 export type { ApiEvent, ApiHandler, ApiResult } from './types';
 
 /** What a handler reads from a request; every part is validated by a schema on the way in. */
-export interface ApiRequest {
+export interface ApiRequest extends PublicApiRequest {
   readonly caller: Caller;
+}
+
+/** A request of a route reached without a token: there is no caller. */
+export interface PublicApiRequest {
   /**
    * The API's own address as the client called it (`https://<domain>[/<stage>]`): links the
    * service hands out point back at it, custom domains included.
@@ -24,6 +29,8 @@ export interface ApiRequest {
   /** A request header, by case-insensitive name. */
   header(name: string): string | undefined;
   body<S extends core.$ZodType>(schema: S): output<S>;
+  /** The validated body, or undefined when the request has none. */
+  optionalBody<S extends core.$ZodType>(schema: S): output<S> | undefined;
   query<S extends core.$ZodType>(schema: S): output<S>;
   path<S extends core.$ZodType>(schema: S): output<S>;
   /** Counts something the operation did, published as a metric with the request's answer. */
@@ -58,38 +65,65 @@ export function httpHandler(
   logger: Logger = (defaultLogger ??= createLogger()),
   metrics: Metrics = (defaultMetrics ??= createMetrics()),
 ): ApiHandler {
+  return pipeline(operation, async (event) => handle(requestOf(event)), { logger, metrics, identify: callerFromClaims() });
+}
+
+/**
+ * The same pipeline for a route reached without a token (public files and links): no caller,
+ * everything else alike.
+ */
+export function publicHttpHandler(
+  operation: string,
+  handle: (request: PublicApiRequest) => Promise<Reply>,
+  logger: Logger = (defaultLogger ??= createLogger()),
+  metrics: Metrics = (defaultMetrics ??= createMetrics()),
+): ApiHandler {
+  return pipeline(operation, async (event) => handle(publicRequestOf(event)), { logger, metrics });
+}
+
+function pipeline(
+  operation: string,
+  handle: (event: ApiEvent) => Promise<Reply>,
+  options: { logger: Logger; metrics: Metrics; identify?: MiddlewareObj<ApiEvent, ApiResult, Error, Context> },
+): ApiHandler {
+  const { logger, metrics, identify } = options;
   const run = async (event: ApiEvent): Promise<ApiResult> => {
-    const reply = await handle(requestOf(event));
+    const reply = await handle(event);
     return reply.body === undefined
       ? { statusCode: reply.status, ...(reply.headers ? { headers: reply.headers } : {}) }
       : json(reply.status, reply.body, reply.headers);
   };
-  return middy<ApiEvent, ApiResult, Error, Context>(run, {
+  const handler = middy<ApiEvent, ApiResult, Error, Context>(run, {
     timeoutEarlyInMillis: answerBeforeTimeoutMs,
     timeoutEarlyResponse: () => {
       throw new ServiceUnavailableError('The request took too long; retry the same request');
     },
   })
     .use(observe({ operation, logger, metrics }))
-    .use(renderErrors())
-    .use(callerFromClaims())
-    .use(jsonBody()) as unknown as ApiHandler;
+    .use(renderErrors());
+  if (identify) handler.use(identify);
+  return handler.use(jsonBody()) as unknown as ApiHandler;
 }
 
 function requestOf(event: ApiEvent): ApiRequest {
-  const exchange = exchangeOf(event);
-  const { caller } = exchange;
+  const { caller } = exchangeOf(event);
   // callerFromClaims runs first and refuses a request without one.
   if (!caller) throw new Error('the request reached its operation without a caller');
+  const request = publicRequestOf(event);
+  return { ...request, caller: { ...caller, apiUrl: request.apiUrl } };
+}
+
+function publicRequestOf(event: ApiEvent): PublicApiRequest {
+  const exchange = exchangeOf(event);
   const apiUrl = apiUrlOf(event);
   return {
-    caller: { ...caller, apiUrl },
     apiUrl,
     header: (name) => headerOf(event, name),
     body: (schema) => {
       if (exchange.body === undefined) throw new BadRequestError('Request body is required: send a JSON document');
       return validate(schema, exchange.body, 'body');
     },
+    optionalBody: (schema) => (exchange.body === undefined ? undefined : validate(schema, exchange.body, 'body')),
     query: (schema) => validate(schema, event.queryStringParameters ?? {}, 'query'),
     path: (schema) => validate(schema, event.pathParameters ?? {}, 'path'),
     metric: (name, unit, value) => {

@@ -290,6 +290,15 @@ describe('FileService permissions', () => {
     expect(s3Permissions('uploadFile')).toEqual(['s3:PutObject <bucket>/temp/*']);
   });
 
+  it('gives the public file and public link functions no object access but signing downloads', () => {
+    for (const name of ['getPublicFile', 'accessPublicLink']) {
+      expect(permissionsOf(name).filter((p) => p.action.startsWith('s3:')).map((p) => p.action)).toEqual(['s3:GetObject']);
+    }
+    for (const name of ['generatePublicLink', 'listPublicLinksForFile', 'revokePublicLink']) {
+      expect(permissionsOf(name).filter((p) => p.action.startsWith('s3:'))).toEqual([]);
+    }
+  });
+
   it('lets the delete function delete permanent objects only', () => {
     expect(s3Permissions('deleteFile')).toEqual(['s3:DeleteObject <bucket>/files/*']);
   });
@@ -330,7 +339,8 @@ describe('FileService permissions', () => {
       .map((op) => op.name)
       .sort();
 
-    expect(writers).toEqual(['deleteFile', 'saveFile', 'updateFile']);
+    // The link routes write link items only: making, opening (the last access) and revoking one.
+    expect(writers).toEqual(['accessPublicLink', 'deleteFile', 'generatePublicLink', 'revokePublicLink', 'saveFile', 'updateFile']);
     expect(permissionsOf('getFile').filter((p) => p.action.startsWith('dynamodb:')).map((p) => p.action).sort()).toEqual([
       'dynamodb:GetItem',
       'dynamodb:Query',
@@ -348,16 +358,46 @@ describe('FileService permissions', () => {
 });
 
 describe('FileService API', () => {
-  it('answers every route of every operation, each behind the JWT authorizer', () => {
+  it('answers every route of every operation, each behind the JWT authorizer except the public ones', () => {
     const [authorizerId] = resourcesOfType('AWS::ApiGatewayV2::Authorizer').map(([id]) => id);
-    const expected = operations.flatMap((op) => op.routes.map((route) => `${route.method} ${route.path}`)).sort();
+    const keysOf = (ops: typeof operations) => ops.flatMap((op) => op.routes.map((route) => `${route.method} ${route.path}`)).sort();
+    const publicKeys = keysOf(operations.filter((op) => op.public));
 
     const routes = resourcesOfType('AWS::ApiGatewayV2::Route');
 
-    expect(routes.map(([, r]) => r.Properties.RouteKey).sort()).toEqual(expected);
+    expect(routes.map(([, r]) => r.Properties.RouteKey).sort()).toEqual(keysOf(operations));
     for (const [, route] of routes) {
-      expect(route.Properties).toMatchObject({ AuthorizationType: 'JWT', AuthorizerId: { Ref: authorizerId } });
+      const key = route.Properties.RouteKey as string;
+      if (publicKeys.includes(key)) {
+        expect(route.Properties.AuthorizationType, key).toBe('NONE');
+        expect(route.Properties.AuthorizerId, key).toBeUndefined();
+      } else {
+        expect(route.Properties, key).toMatchObject({ AuthorizationType: 'JWT', AuthorizerId: { Ref: authorizerId } });
+      }
     }
+  });
+
+  it('leaves exactly the public file and public link routes without the authorizer', () => {
+    const open = resourcesOfType('AWS::ApiGatewayV2::Route')
+      .filter(([, route]) => route.Properties.AuthorizationType !== 'JWT')
+      .map(([, route]) => route.Properties.RouteKey)
+      .sort();
+
+    expect(open).toEqual(['GET /v1/files/public/links/{id}/{filename}', 'GET /v1/files/public/{id}']);
+  });
+
+  it('throttles each public route on the stage, after the routes exist', () => {
+    const [[stageId, stage]] = resourcesOfType('AWS::ApiGatewayV2::Stage') as [[string, Resource & { DependsOn?: string[] }]];
+    const publicRoutes = resourcesOfType('AWS::ApiGatewayV2::Route').filter(([, route]) => route.Properties.AuthorizationType === 'NONE');
+
+    expect(stage.Properties.RouteSettings).toEqual(
+      Object.fromEntries(
+        publicRoutes.map(([, route]) => [route.Properties.RouteKey, { ThrottlingRateLimit: 50, ThrottlingBurstLimit: 100 }]),
+      ),
+    );
+    expect(stage.Properties.DefaultRouteSettings).toEqual({ ThrottlingRateLimit: 200, ThrottlingBurstLimit: 400 });
+    const dependsOn = (template.toJSON().Resources[stageId] as { DependsOn?: string[] }).DependsOn ?? [];
+    expect(dependsOn).toEqual(expect.arrayContaining(publicRoutes.map(([id]) => id)));
   });
 
   it('accepts the colon in POST /v1/files:downloadFiles', () => {
@@ -466,6 +506,17 @@ describe('FileService options', () => {
     });
   });
 
+  it('throttles the public routes as configured', () => {
+    const custom = synth({ publicThrottle: { rateLimit: 5, burstLimit: 10 } });
+
+    const [stage] = Object.values(custom.findResources('AWS::ApiGatewayV2::Stage')) as Resource[];
+
+    expect(Object.values(stage?.Properties.RouteSettings as object)).toEqual([
+      { ThrottlingRateLimit: 5, ThrottlingBurstLimit: 10 },
+      { ThrottlingRateLimit: 5, ThrottlingBurstLimit: 10 },
+    ]);
+  });
+
   it('lets the bucket and the table be destroyed when asked, without deletion protection', () => {
     const disposable = synth({ removalPolicy: RemovalPolicy.DESTROY });
 
@@ -505,6 +556,11 @@ describe('FileService props', () => {
 
   it('refuses an upload limit above the 5 GiB single PUT limit', () => {
     expect(build({ maxUploadBytes: 5 * 1024 ** 3 + 1 })).toThrow(/maxUploadBytes must be at most 5 GiB/);
+  });
+
+  it('refuses a public throttle that would shut the public routes or is not a whole burst', () => {
+    expect(build({ publicThrottle: { rateLimit: 0, burstLimit: 10 } })).toThrow(/publicThrottle needs a positive rateLimit/);
+    expect(build({ publicThrottle: { rateLimit: 5, burstLimit: 0.5 } })).toThrow(/publicThrottle needs a positive rateLimit/);
   });
 
   it('refuses an upload limit that is not a positive whole number', () => {

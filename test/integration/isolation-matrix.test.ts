@@ -49,13 +49,15 @@ interface Target {
   file: Entity;
   bytes: string;
   upload?: Ticket;
+  /** A public link to `file`, for the link routes. */
+  link?: string;
 }
 
 interface Route {
   /** Whether the own org's call changes storage; such routes get fresh fixtures per cell. */
   mutates: boolean;
   prepare(principal: Principal): Promise<Target>;
-  call(api: Api, target: Target): Promise<ApiResponse<unknown>>;
+  call(api: Api, target: Target, principal: Principal): Promise<ApiResponse<unknown>>;
   /** What a caller whose cell is a 2xx gets back. */
   succeeded(response: ApiResponse<unknown>, target: Target, principal: Principal): Promise<void>;
 }
@@ -177,6 +179,64 @@ const batchGet: Route = {
   },
 };
 
+async function linkTo(file: Entity): Promise<string> {
+  const made = await owner.post<string>(`/v1/files/${file._id}/public/links`);
+  if (made.status !== 201) throw new Error(`link: ${made.status} ${JSON.stringify(made.body)}`);
+  return made.body;
+}
+
+const linkIdOf = (link: string | undefined) => link?.split('/').at(-2) ?? '';
+/** Made once, on first use: a file with one link, and a public-read file. */
+let linked: Promise<Target> | undefined;
+let publicFile: Promise<Target> | undefined;
+
+const generateLink: Route = {
+  mutates: true,
+  prepare: async () => shared,
+  call: (api, { file }) => api.post(`/v1/files/${file._id}/public/links`),
+  succeeded: async (response) => {
+    expect(response.body).toEqual(expect.stringMatching(new RegExp(`^${stack.url}/v1/files/public/links/[\\w-]{32}/shared\\.txt$`)));
+    expect((await fetch(response.body as string, { redirect: 'manual' })).status).toBe(302);
+  },
+};
+
+const listLinks: Route = {
+  mutates: false,
+  prepare: () =>
+    (linked ??= freshFile('linked.txt', 'shared by link').then(async (target) => ({ ...target, link: await linkTo(target.file) }))),
+  call: (api, { file }) => api.get(`/v1/files/${file._id}/public/links`),
+  succeeded: async (response, { link }) => {
+    expect(response.body).toEqual({ results: [{ id: linkIdOf(link), link}] });
+  },
+};
+
+const revokeLink: Route = {
+  mutates: true,
+  prepare: async () => ({ ...shared, link: await linkTo(shared.file) }),
+  call: (api, { link }) => api.delete(`/v1/files/public/links/${linkIdOf(link)}`),
+  succeeded: async (response, { link }) => {
+    expect(response.body).toBeUndefined();
+    expect((await fetch(link ?? '', { redirect: 'manual' })).status).toBe(404);
+  },
+};
+
+/** No authorizer: whatever token comes along, the file's public_url answers the same. */
+const openPublicFile: Route = {
+  mutates: false,
+  prepare: () =>
+    (publicFile ??= uploadFile(owner, { filename: 'public.txt', mimeType: 'text/plain', bytes: Buffer.from('anyone'), extra: { access_control: 'public-read' } })
+      .then((file) => ({ file, bytes: 'anyone' }))),
+  call: async (_api, { file }, principal) => {
+    const token = tokens[principal];
+    const response = await fetch(file.public_url as string, { redirect: 'manual', headers: token ? { authorization: `Bearer ${token}` } : {} });
+    const text = await response.text();
+    return { status: response.status, body: text ? (JSON.parse(text) as unknown) : undefined, headers: response.headers };
+  },
+  succeeded: async (response, { bytes }) => {
+    expect(await (await fetch(response.headers.get('location') ?? '')).text()).toBe(bytes);
+  },
+};
+
 const update: Route = {
   mutates: true,
   prepare: () => freshFile('patched.txt', 'metadata changes'),
@@ -236,6 +296,10 @@ const routes = {
   'POST /v1/files:downloadFiles': downloadMany,
   'GET /v1/files/{id}/versions': listVersions,
   'POST /v1/files:batchGet': batchGet,
+  'POST /v1/files/{id}/public/links': generateLink,
+  'GET /v1/files/{id}/public/links': listLinks,
+  'DELETE /v1/files/public/links/{id}': revokeLink,
+  'GET /v1/files/public/{id}?org_id (no authorizer)': openPublicFile,
   'PATCH /v2/files/{id}': update,
   'POST /v2/files with _id and no s3ref (metadata)': saveMetadata,
   'GET /v2/files?q=': listing(() => 'q=shared.txt', async () => shared),
@@ -246,9 +310,10 @@ const routes = {
 type Outcomes = readonly [number, number, number, number, number, number, number, number, number, number];
 
 // Saving another org's upload is a 403; every other reach into another org is a 404, like an
-// unknown id (a bulk download lists it as a 404 entry, a batch get as not found). Bad tokens
-// are 401, answered by the JWT authorizer itself; a valid token with an empty or absent
-// org_id is the handler's 403.
+// unknown id (a bulk download lists it as a 404 entry, a batch get as not found; another org's
+// link is a 404 as well). Bad tokens are 401, answered by the JWT authorizer itself; a valid
+// token with an empty or absent org_id is the handler's 403. A public file's public_url has
+// no authorizer: every caller gets the same redirect.
 const outcomes: Record<keyof typeof routes, Outcomes> = {
   // columns: own org, other org, no token, garbage, other key, expired, edited claims, alg none, org_id "", no org_id
   'POST /v1/files/upload?file_entity_id':  [201, 404, 401, 401, 401, 401, 401, 401, 403, 403],
@@ -264,6 +329,10 @@ const outcomes: Record<keyof typeof routes, Outcomes> = {
   'POST /v1/files:downloadFiles':          [200, 200, 401, 401, 401, 401, 401, 401, 403, 403],
   'GET /v1/files/{id}/versions':           [200, 404, 401, 401, 401, 401, 401, 401, 403, 403],
   'POST /v1/files:batchGet':               [200, 200, 401, 401, 401, 401, 401, 401, 403, 403],
+  'POST /v1/files/{id}/public/links':      [201, 404, 401, 401, 401, 401, 401, 401, 403, 403],
+  'GET /v1/files/{id}/public/links':       [200, 404, 401, 401, 401, 401, 401, 401, 403, 403],
+  'DELETE /v1/files/public/links/{id}':    [204, 404, 401, 401, 401, 401, 401, 401, 403, 403],
+  'GET /v1/files/public/{id}?org_id (no authorizer)': [302, 302, 302, 302, 302, 302, 302, 302, 302, 302],
   'PATCH /v2/files/{id}':                  [200, 404, 401, 401, 401, 401, 401, 401, 403, 403],
   'POST /v2/files with _id and no s3ref (metadata)': [200, 404, 401, 401, 401, 401, 401, 401, 403, 403],
   'GET /v2/files?q=':                      [200, 200, 401, 401, 401, 401, 401, 401, 403, 403],
@@ -283,7 +352,7 @@ for (const [name, route] of Object.entries(routes) as Array<[keyof typeof routes
         const entityBefore = (await owner.get(`/v2/files/${target.file._id}`)).body;
 
         // Act
-        const response = await route.call(new Api(stack.url, tokens[principal]), target);
+        const response = await route.call(new Api(stack.url, tokens[principal]), target, principal);
 
         // Assess
         expect(response.status).toBe(status);

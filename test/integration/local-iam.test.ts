@@ -44,6 +44,14 @@ describe('the local stack enforces each function’s own IAM policy', () => {
     expect((await fetch(link.body.download_url)).status).toBe(200);
     const links = await api.post<Array<{ download_url: string }>>('/v1/files:downloadFiles', [{ id: file._id, version: 0 }]);
     expect((await fetch(links.body[0]?.download_url ?? '')).status).toBe(200);
+    const shared = await uploadFile(api, { ...text('shared'), extra: { access_control: 'public-read' } });
+    const open = await fetch(`${stack.url}/v1/files/public/${shared._id}?org_id=org-a`, { redirect: 'manual' });
+    expect((await fetch(open.headers.get('location') ?? '')).status).toBe(200);
+    const made = await api.post<string>(`/v1/files/${file._id}/public/links`);
+    expect((await api.get(`/v1/files/${file._id}/public/links`)).status).toBe(200);
+    const opened = await fetch(made.body, { redirect: 'manual' });
+    expect((await fetch(opened.headers.get('location') ?? '')).status).toBe(200);
+    expect((await api.delete(`/v1/files/public/links/${made.body.split('/').at(-2)}`)).status).toBe(204);
     expect((await api.delete(`/v2/files/${file._id}`)).status).toBe(200);
 
     // A save that loses to a delete after copying removes its copy again. The moment cannot
