@@ -22,6 +22,7 @@ import type {
   ShardPageRequest,
   UploadClaim,
 } from '../core/ports';
+import { linkLookupKeys } from './dynamo-link-repository';
 import { listIndexes, listPartitionAttribute, listShards } from './table-layout';
 import { AlreadySavedError, IntentConflictError, InvalidItemError, StaleWriteError } from '../core/ports';
 
@@ -32,6 +33,8 @@ import { AlreadySavedError, IntentConflictError, InvalidItemError, StaleWriteErr
  *   pk = UPLOAD#<org>#<uploadId>, sk = UPLOAD      what an upload became (expires via TTL)
  *   pk = INTENT#<org>#<uploadId>, sk = INTENT      a save between its copy and its commit
  *                                                  (expires via TTL: the orphan reaper's cue)
+ *   pk = FILE#<org>#<id>, sk = LINK#<linkId>       a public link of the file, with its lookup
+ *   pk = LINK#<linkId>, sk = LINK                  item (./dynamo-link-repository.ts)
  *   pk = REL#<org>#<entityId>, sk = <created_at>#<fileId>
  *                                                  a file related to an entity: the reverse
  *                                                  index, written in the file's transactions
@@ -363,6 +366,8 @@ export class DynamoFileRepository implements FileRepository, FileIndex {
     // The entity goes last, so a delete cut short is still visible to its retry.
     const keys = [
       ...[...relatedIds(record.relations)].map((entityId) => ({ pk: relationPk(record.org, entityId), sk: relationSk(record) })),
+      // The lookup items of the file's public links live outside its collection.
+      ...linkLookupKeys(collection.map((item) => String(item.sk))),
       ...collection.filter((item) => item.sk !== entitySk).map((item) => ({ pk: item.pk, sk: item.sk })),
       { pk: pk(record.org, record.id), sk: entitySk },
     ];

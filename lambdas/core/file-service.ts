@@ -10,7 +10,7 @@ import {
   ServiceUnavailableError,
   UnsupportedMediaTypeError,
 } from './errors';
-import { contentMatchesType, fileTypeOf, mimeEssence, rendersSafelyInline, resolveMimeType, sniffLength } from './file-types';
+import { contentMatchesType, fileTypeOf, mimeEssence, resolveMimeType, sniffLength } from './file-types';
 import type { FileType } from './file-types';
 import { isUuid, parseTempKey, permanentKey, tempKey, tempPrefixOf } from './keys';
 import type { AccessControl, Caller, FileEntity, FileRecord, FileVersion, Relation, S3Ref } from './model';
@@ -20,6 +20,7 @@ import type { FileRepository, ObjectStore, SaveIntent, UploadClaim } from './por
 import { IntentConflictError, InvalidItemError, SourceChangedError, StaleWriteError } from './ports';
 import { isTransient } from './transient';
 import { UploadWindow } from './upload-window';
+import { presignVersionDownload } from './version-download';
 import { versionPage } from './versions';
 import type { VersionPage, VersionPageRequest } from './versions';
 
@@ -319,12 +320,7 @@ export class FileService {
     if (!version) {
       throw new NotFoundError(`Version ${request.version} not found: file ${record.id} has ${record.latest_version} version(s), 0 is the latest`);
     }
-    const download_url = await this.store.presignDownload(version.s3ref.key, {
-      filename: version.filename,
-      contentType: version.mime_type,
-      // Shown inline, HTML or SVG would run its script on the bucket's origin: only safe types are.
-      attachment: request.attachment || !rendersSafelyInline(version.mime_type),
-    });
+    const download_url = await presignVersionDownload(this.store, version, request.attachment);
     return { download_url };
   }
 

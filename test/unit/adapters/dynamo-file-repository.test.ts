@@ -163,13 +163,14 @@ describe('DynamoFileRepository', () => {
     expect(ddb.commandCalls(UpdateCommand)[0]?.args[0].input.ConditionExpression).toBe('attribute_exists(pk)');
   });
 
-  it('removes the whole item collection and the relations in batches of 25, the entity last, and retries unprocessed deletes', async () => {
+  it('removes the whole item collection, the relations and the links’ lookups in batches of 25, the entity last, and retries unprocessed deletes', async () => {
     // Prepare
     const unprocessed = [{ DeleteRequest: { Key: { pk: 'p', sk: 'VERSION#0000000003' } } }];
     ddb.on(BatchWriteCommand).resolvesOnce({ UnprocessedItems: { [table]: unprocessed } }).resolves({});
     const collection = [
       { pk: `FILE#o#${id}`, sk: 'FILE' },
-      ...Array.from({ length: 29 }, (_, index) => ({ pk: `FILE#o#${id}`, sk: `VERSION#${String(index + 1).padStart(10, '0')}` })),
+      ...Array.from({ length: 28 }, (_, index) => ({ pk: `FILE#o#${id}`, sk: `VERSION#${String(index + 1).padStart(10, '0')}` })),
+      { pk: `FILE#o#${id}`, sk: 'LINK#abcdefghijklmnopqrstuvwxyz012345' },
     ];
     ddb.on(QueryCommand).resolvesOnce({ Items: collection.slice(0, 10), LastEvaluatedKey: collection[9] }).resolves({ Items: collection.slice(10) });
     const related = { ...record('o', 29), relations: [{ entity_id: 'order-1' }, { entity_id: 'order-1', _tags: ['x'] }] };
@@ -181,11 +182,14 @@ describe('DynamoFileRepository', () => {
     const batches = ddb.commandCalls(BatchWriteCommand).map((call) =>
       (call.args[0].input.RequestItems?.[table] ?? []).map((request) => request.DeleteRequest?.Key?.sk as string),
     );
-    expect(batches.map((batch) => batch.length)).toEqual([25, 1, 6]);
+    expect(batches.map((batch) => batch.length)).toEqual([25, 1, 7]);
     expect(batches[1]).toEqual(['VERSION#0000000003']);
     expect(batches.flat().at(-1)).toBe('FILE');
     expect(batches.flat()).toContain(`c#${id}`);
-    expect(new Set(batches.flat()).size).toBe(31);
+    const keys = ddb.commandCalls(BatchWriteCommand).flatMap((call) => (call.args[0].input.RequestItems?.[table] ?? []).map((request) => request.DeleteRequest?.Key));
+    expect(keys).toContainEqual({ pk: 'LINK#abcdefghijklmnopqrstuvwxyz012345', sk: 'LINK' });
+    expect(keys).toContainEqual({ pk: `FILE#o#${id}`, sk: 'LINK#abcdefghijklmnopqrstuvwxyz012345' });
+    expect(new Set(batches.flat()).size).toBe(32);
   });
 
   it('reads every item of the base table consistently, so a read right after a write finds it', async () => {
