@@ -27,7 +27,8 @@ export type Permission =
   | 'temp:delete' // s3:DeleteObject on temp/*
   | 'files:put' // s3:PutObject on permanent keys (copy destination)
   | 'files:read' // s3:GetObject on permanent keys (signing download URLs)
-  | 'files:delete'; // s3:DeleteObject on permanent keys
+  | 'files:delete' // s3:DeleteObject on permanent keys
+  | 'events:put'; // events:PutEvents on the service's event bus
 
 export interface Operation {
   /** epilot operationId(s) this Lambda serves. */
@@ -174,6 +175,12 @@ export interface StreamConsumer {
   /** File under lambdas/handlers/ without extension; it exports `handler`. */
   readonly entry: string;
   readonly permissions: readonly Permission[];
+  /**
+   * Event filter patterns on the stream records (as Lambda's event source mapping takes
+   * them); a record reaches the function when it matches any. The local stream poller
+   * applies the same patterns.
+   */
+  readonly filters?: ReadonlyArray<Readonly<Record<string, unknown>>>;
 }
 
 /**
@@ -184,6 +191,18 @@ export const orphanReaper: StreamConsumer = {
   name: 'reapOrphans',
   entry: 'reap-orphans',
   permissions: ['table:get', 'files:delete'],
+};
+
+/**
+ * Puts an EventBridge event on the service's bus for every committed create, new version,
+ * metadata update and delete of a file (lambdas/core/events.ts). Only entity items
+ * (`sk = FILE`, see the repository's storage layout) reach it.
+ */
+export const publishEvents: StreamConsumer = {
+  name: 'publishEvents',
+  entry: 'publish-events',
+  permissions: ['events:put'],
+  filters: [{ dynamodb: { Keys: { sk: { S: ['FILE'] } } } }],
 };
 
 /**

@@ -61,6 +61,8 @@ export class FileServiceStack extends Stack {
       tracing: props.tracing,
       reservedConcurrency: props.reservedConcurrency,
       handlersDir: props.handlersDir,
+      eventBus: props.eventBus,
+      webhooks: props.webhooks,
     });
 
     new CfnOutput(this, 'ApiUrl', { value: this.fileService.url, description: 'Base URL of the File API' });

@@ -18,6 +18,7 @@ import { HttpLambdaIntegration } from 'aws-cdk-lib/aws-apigatewayv2-integrations
 import { Alarm, type AlarmProps, ComparisonOperator, MathExpression, TreatMissingData } from 'aws-cdk-lib/aws-cloudwatch';
 import { SnsAction } from 'aws-cdk-lib/aws-cloudwatch-actions';
 import { AttributeType, BillingMode, ProjectionType, StreamViewType, Table, TableEncryption } from 'aws-cdk-lib/aws-dynamodb';
+import type { IEventBus } from 'aws-cdk-lib/aws-events';
 import { listIndexes } from '../lambdas/adapters/table-layout';
 import { PolicyStatement, Role, ServicePrincipal } from 'aws-cdk-lib/aws-iam';
 import { Architecture, FilterCriteria, FilterRule, Runtime, StartingPosition, Tracing } from 'aws-cdk-lib/aws-lambda';
@@ -45,6 +46,7 @@ import {
   type Permission,
   type RouteThrottle,
 } from '../lambdas/operations';
+import { FileEvents, type FileEventsWebhook } from './file-events';
 import { permissionGrants } from './permissions';
 
 // The grants live in their own module so the local stack evaluates the same policies
@@ -237,6 +239,22 @@ export interface FileServiceProps {
    * @default the repository's lambdas/handlers
    */
   readonly handlersDir?: string;
+
+  /**
+   * The EventBridge bus that receives FileCreated, FileVersionAdded, FileUpdated and
+   * FileDeleted events (source `file-service`).
+   *
+   * @default - a new bus, created with the service
+   */
+  readonly eventBus?: IEventBus;
+
+  /**
+   * HTTPS endpoints that receive chosen file events, each through an EventBridge API
+   * destination that sends the secret in a header.
+   *
+   * @default - none
+   */
+  readonly webhooks?: FileEventsWebhook[];
 }
 
 interface ResolvedSettings {
@@ -393,6 +411,8 @@ export class FileService extends Construct {
    * throttles, and the table's throttled requests. Each notifies `alarmTopic` when given.
    */
   public readonly alarms: Alarm[];
+  /** File events: the bus, the function that publishes them from the table's stream, the webhooks. */
+  public readonly events: FileEvents;
 
   constructor(scope: Construct, id: string, props: FileServiceProps) {
     super(scope, id);
@@ -406,6 +426,17 @@ export class FileService extends Construct {
     this.table = this.createTable(settings);
     this.functions = this.createFunctions(settings);
     this.createOrphanReaper(settings);
+    this.events = new FileEvents(this, 'Events', {
+      table: this.table,
+      ...(props.eventBus ? { eventBus: props.eventBus } : {}),
+      ...(props.webhooks ? { webhooks: props.webhooks } : {}),
+      handlersDir: settings.handlersDir,
+      environment: this.functionEnvironment(settings),
+      bundling: HANDLER_BUNDLING,
+      logRetention: settings.logRetention,
+      removalPolicy: settings.removalPolicy,
+      tracing: settings.tracing,
+    });
     const { api, stage } = this.createApi(props, settings);
     this.api = api;
     this.stage = stage;
@@ -466,8 +497,8 @@ export class FileService extends Construct {
       pointInTimeRecoverySpecification: { pointInTimeRecoveryEnabled: true },
       // Upload claims (what a saved upload became) carry an expiry; DynamoDB drops them after it.
       timeToLiveAttribute: 'expires_at',
-      // The orphan reaper reads what TTL removed: the old image of each expired save intent.
-      stream: StreamViewType.OLD_IMAGE,
+      // The orphan reaper reads what TTL removed (old images); file events compare both images.
+      stream: StreamViewType.NEW_AND_OLD_IMAGES,
       encryption: TableEncryption.AWS_MANAGED,
       // A retained table should also survive a console or API delete.
       deletionProtection: settings.removalPolicy === RemovalPolicy.RETAIN,

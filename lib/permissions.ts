@@ -22,17 +22,18 @@ const TABLE_ACTIONS = {
 
 /**
  * Turns an operation's abstract permissions into the narrowest IAM grants: table actions on
- * the table only, object actions on one key prefix only, never s3:ListBucket. Grants on the
- * same resource are merged, so each resource appears in exactly one grant.
+ * the table only, object actions on one key prefix only, never s3:ListBucket, PutEvents on
+ * the service's bus only. Grants on the same resource are merged, so each resource appears in
+ * exactly one grant.
  */
 export function permissionGrants(
   permissions: readonly Permission[],
-  arns: { readonly tableArn: string; readonly bucketArn: string },
+  arns: { readonly tableArn: string; readonly bucketArn: string; readonly eventBusArn?: string },
 ): PermissionGrant[] {
   // The prefixes come from the handlers' key scheme, so grants and keys cannot drift apart.
   const tempObjects = `${arns.bucketArn}/${tempPrefix}*`;
   const fileObjects = `${arns.bucketArn}/${filesPrefix}*`;
-  const scopedGrants: Record<Exclude<Permission, keyof typeof TABLE_ACTIONS>, PermissionGrant> = {
+  const scopedGrants: Record<Exclude<Permission, keyof typeof TABLE_ACTIONS | 'events:put'>, PermissionGrant> = {
     'index:query': {
       actions: ['dynamodb:Query'],
       resources: Object.values(listIndexes).map((index) => `${arns.tableArn}/index/${index.name}`),
@@ -44,10 +45,15 @@ export function permissionGrants(
     'files:read': { actions: ['s3:GetObject'], resources: [fileObjects] },
     'files:delete': { actions: ['s3:DeleteObject'], resources: [fileObjects] },
   };
-  const grantOf = (permission: Permission): PermissionGrant =>
-    permission in TABLE_ACTIONS
+  const grantOf = (permission: Permission): PermissionGrant => {
+    if (permission === 'events:put') {
+      if (!arns.eventBusArn) throw new Error('permissionGrants: events:put needs the event bus ARN');
+      return { actions: ['events:PutEvents'], resources: [arns.eventBusArn] };
+    }
+    return permission in TABLE_ACTIONS
       ? { actions: [TABLE_ACTIONS[permission as keyof typeof TABLE_ACTIONS]], resources: [arns.tableArn] }
       : scopedGrants[permission as keyof typeof scopedGrants];
+  };
 
   const actionsByResource = new Map<string, Set<string>>();
   for (const permission of permissions) {

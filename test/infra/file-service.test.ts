@@ -218,8 +218,8 @@ describe('FileService table', () => {
 
 describe('FileService functions', () => {
   it('creates one arm64 nodejs22.x Lambda per operation', () => {
-    // One per operation, and the orphan reaper (test/infra/orphan-reaper.test.ts).
-    template.resourceCountIs('AWS::Lambda::Function', operations.length + 1);
+    // One per operation, the orphan reaper (test/infra/orphan-reaper.test.ts) and the event publisher (test/infra/file-events.test.ts).
+    template.resourceCountIs('AWS::Lambda::Function', operations.length + 2);
     expect(Object.keys(stack.fileService.functions).sort()).toEqual(operations.map((op) => op.name).sort());
     for (const [, fn] of resourcesOfType('AWS::Lambda::Function')) {
       expect(fn.Properties).toMatchObject({ Runtime: 'nodejs22.x', Architectures: ['arm64'], Handler: 'index.handler' });

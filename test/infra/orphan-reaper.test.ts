@@ -50,6 +50,10 @@ function reaperFunctionId(): string {
   return logicalIdOf('AWS::Lambda::Function', (fn) => String(fn.Properties.Description).includes('never committed'));
 }
 
+function reaperQueueId(): string {
+  return resourcesOfType('AWS::SQS::Queue').map(([id]) => id).find((id) => id.includes('OrphanReaper')) ?? '';
+}
+
 /** Every `action resource` pair the reaper's role may use. */
 function reaperPermissions(): string[] {
   const fn = template.toJSON().Resources[reaperFunctionId()] as Resource;
@@ -70,7 +74,7 @@ function reaperPermissions(): string[] {
 describe('the orphan reaper in the stack', () => {
   it("turns on the table's stream with the old image of each removed item", () => {
     template.hasResourceProperties('AWS::DynamoDB::Table', {
-      StreamSpecification: { StreamViewType: 'OLD_IMAGE' },
+      StreamSpecification: { StreamViewType: 'NEW_AND_OLD_IMAGES' },
       TimeToLiveSpecification: { AttributeName: 'expires_at', Enabled: true },
     });
   });
@@ -84,9 +88,10 @@ describe('the orphan reaper in the stack', () => {
   });
 
   it('receives only TTL removals of save intents, reports failed records and sends exhausted batches to a queue', () => {
-    const queueId = logicalIdOf('AWS::SQS::Queue', () => true);
-    const [, mapping] = resourcesOfType('AWS::Lambda::EventSourceMapping')[0]!;
-    expect(resourcesOfType('AWS::Lambda::EventSourceMapping')).toHaveLength(1);
+    const queueId = reaperQueueId();
+    const reaperMappings = resourcesOfType('AWS::Lambda::EventSourceMapping').filter(([, m]) => (m.Properties.FunctionName as { Ref: string }).Ref === reaperFunctionId());
+    const [, mapping] = reaperMappings[0]!;
+    expect(reaperMappings).toHaveLength(1);
     expect(mapping.Properties).toMatchObject({
       FunctionName: { Ref: reaperFunctionId() },
       StartingPosition: 'TRIM_HORIZON',
@@ -106,7 +111,7 @@ describe('the orphan reaper in the stack', () => {
 
   it('may read items and the stream, delete saved-file objects and nothing more', () => {
     const tableId = logicalIdOf('AWS::DynamoDB::Table', () => true);
-    const queueId = logicalIdOf('AWS::SQS::Queue', () => true);
+    const queueId = reaperQueueId();
     const bucketId = logicalIdOf('AWS::S3::Bucket', (bucket) => Boolean(bucket.Properties.LoggingConfiguration));
     const logsId = resourcesOfType('AWS::Logs::LogGroup').map(([id]) => id).find((id) => id.includes('OrphanReaperLogs')) ?? '';
     const permissions = reaperPermissions()
