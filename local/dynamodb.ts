@@ -121,9 +121,13 @@ const indexAttributes = [
   ...Object.values(listIndexes).map((index) => ({ AttributeName: index.sortKey, AttributeType: 'S' as const })),
 ];
 
+/** The table's stream, as the CDK stack defines it: file events compare both images of a change. */
+const streamSpecification = { StreamEnabled: true, StreamViewType: 'NEW_AND_OLD_IMAGES' } as const;
+
 /**
  * The table as the CDK stack defines it: pk/sk strings, the list indexes, on demand, TTL on
- * expires_at. A table kept from an earlier version gets the indexes it lacks.
+ * expires_at, a stream of new and old images. A table kept from an earlier version gets the
+ * indexes and the stream it lacks.
  */
 export async function ensureTable(client: DynamoDBClient, tableName: string): Promise<void> {
   let existing: TableDescription | undefined;
@@ -133,6 +137,9 @@ export async function ensureTable(client: DynamoDBClient, tableName: string): Pr
     if (!(error instanceof ResourceNotFoundException)) throw error;
   }
   if (existing) {
+    if (!existing.StreamSpecification?.StreamEnabled) {
+      await client.send(new UpdateTableCommand({ TableName: tableName, StreamSpecification: streamSpecification }));
+    }
     const present = new Set((existing.GlobalSecondaryIndexes ?? []).map((index) => index.IndexName));
     for (const index of Object.values(listIndexes).filter((candidate) => !present.has(candidate.name))) {
       // One index per UpdateTable, as DynamoDB allows.
@@ -159,6 +166,7 @@ export async function ensureTable(client: DynamoDBClient, tableName: string): Pr
           { AttributeName: 'sk', KeyType: 'RANGE' },
         ],
         GlobalSecondaryIndexes: Object.values(listIndexes).map(indexDefinition),
+        StreamSpecification: streamSpecification,
       }),
     );
     await client.send(

@@ -1,5 +1,6 @@
 /**
- * Faults injected where the handlers meet storage: the local S3 and DynamoDB fronts. A fault
+ * Faults injected where the handlers meet storage: the local S3 and DynamoDB fronts, and the
+ * EventBridge front where events are published. A fault
  * breaks one SDK invocation the way a network does: `before` drops the connection without
  * forwarding the call (nothing happened), `after` forwards it and drops the connection before
  * the answer (it happened, the caller cannot know). The SDK retries a dropped call with the
@@ -7,7 +8,7 @@
  * of an `after` fault are not forwarded again, so the call happens exactly once.
  */
 
-export type FaultService = 's3' | 'dynamodb';
+export type FaultService = 's3' | 'dynamodb' | 'events';
 
 export interface FaultSpec {
   service: FaultService;

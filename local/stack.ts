@@ -1,6 +1,8 @@
 import { join } from 'node:path';
-import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { operations, orphanReaper, type Permission, type RouteThrottle } from '../lambdas/operations';
+import { DescribeTableCommand, DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { DynamoDBStreamsClient } from '@aws-sdk/client-dynamodb-streams';
+import type { DynamoDBBatchResponse } from 'aws-lambda';
+import { operations, orphanReaper, publishEvents, type Permission, type RouteThrottle } from '../lambdas/operations';
 import { permissionGrants } from '../lib/permissions';
 import type { ApiEvent } from '../lambdas/http/handler';
 import { startLocalApi } from './api';
@@ -8,10 +10,12 @@ import { createLocalAuth } from './auth';
 import type { LocalAuth } from './auth';
 import { ensureTable, startLocalDynamoDb } from './dynamodb';
 import { startDynamoDbFront } from './dynamodb-front';
+import { startEventsFront, type EventsFront, type LocalWebhook } from './events-front';
 import { Faults, type FaultSpec, type FrontCall } from './faults';
 import { handlerFileOf, routesFor, startLocalFunctions } from './functions';
 import { LocalIam, localAccount, type Authorization } from './iam/principals';
 import { startLocalS3 } from './s3';
+import { startStreamPoller } from './streams';
 import { startLocalTtl } from './ttl';
 import type { ExpiredItemsListener, LocalTtl } from './ttl';
 
@@ -40,6 +44,16 @@ export interface LocalStackOptions {
    * refuses what their IAM policy would not allow.
    */
   permissions?: Readonly<Record<string, readonly Permission[]>>;
+  /**
+   * Where each file event is appended as a JSON line; default `events.ndjson` in `dataDir`,
+   * none without one.
+   */
+  eventsFile?: string;
+  /**
+   * Where each file event is POSTed as JSON; default EVENTS_WEBHOOK_URL (with
+   * EVENTS_WEBHOOK_SECRET in the header EVENTS_WEBHOOK_SECRET_HEADER, default x-webhook-secret).
+   */
+  eventsWebhook?: LocalWebhook;
 }
 
 export interface LocalStack {
@@ -73,11 +87,14 @@ export interface LocalStack {
   expireItems(at?: Date): Promise<number>;
   /** Subscribe to TTL deletions (DynamoDB Streams REMOVE records by the service). */
   ttl: Pick<LocalTtl, 'subscribe'>;
+  /** The local event bus: the file events published from the table's stream. */
+  events: Pick<EventsFront, 'received' | 'waitFor' | 'busArn'>;
   stop(): Promise<void>;
 }
 
 export const localBucket = 'file-service-local';
 export const localTable = 'file-service-local';
+export const localEventBus = 'file-service-local';
 const region = 'us-east-1';
 /**
  * The administrator's credentials: allowed everything, as an account's admin is. Each
@@ -87,7 +104,10 @@ const credentials = { accessKeyId: 'LOCALFILESERVICE', secretAccessKey: 'local-f
 const localArns = {
   tableArn: `arn:aws:dynamodb:${region}:${localAccount}:table/${localTable}`,
   bucketArn: `arn:aws:s3:::${localBucket}`,
+  eventBusArn: `arn:aws:events:${region}:${localAccount}:event-bus/${localEventBus}`,
 };
+/** Every function the stack runs: the operations and the table stream's consumers. */
+const localFunctions = [...operations, orphanReaper, publishEvents];
 
 /**
  * Everything `npm start` runs, in this process: DynamoDB Local behind a front that checks
@@ -104,7 +124,7 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
   };
   const iam = new LocalIam(
     credentials,
-    [...operations, orphanReaper].map((fn) => ({
+    localFunctions.map((fn) => ({
       name: fn.name,
       grants: permissionGrants(options.permissions?.[fn.name] ?? fn.permissions, localArns),
     })),
@@ -119,7 +139,7 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
       region,
     });
     stops.push(async () => (await dynamoStarting).stop());
-    const [s3, dynamoFront, auth] = await Promise.all([
+    const [s3, dynamoFront, auth, eventsFront] = await Promise.all([
       startLocalS3({
         ...(dataDir ? { directory: join(dataDir, 's3') } : {}),
         credentials,
@@ -133,8 +153,17 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
       }),
       startDynamoDbFront({ target: dynamoStarting.then((dynamo) => dynamo.endpoint), iam, faults, region }),
       createLocalAuth(dataDir ? join(dataDir, 'auth') : undefined),
+      startEventsFront({
+        busName: localEventBus,
+        region,
+        iam,
+        faults,
+        ...(eventsFile(options) ? { eventsFile: eventsFile(options) } : {}),
+        ...(eventsWebhook(options) ? { webhook: eventsWebhook(options) } : {}),
+        log: (line) => console.error(line),
+      }),
     ]);
-    stops.push(s3.stop, dynamoFront.stop);
+    stops.push(s3.stop, dynamoFront.stop, eventsFront.stop);
 
     Object.assign(process.env, {
       TABLE_NAME: localTable,
@@ -144,6 +173,8 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
       AWS_SECRET_ACCESS_KEY: credentials.secretAccessKey,
       S3_ENDPOINT: s3.endpoint,
       DYNAMODB_ENDPOINT: dynamoFront.endpoint,
+      EVENTS_ENDPOINT: eventsFront.endpoint,
+      EVENT_BUS_NAME: localEventBus,
       POWERTOOLS_SERVICE_NAME: 'file-service',
       ...(options.maxUploadBytes ? { MAX_UPLOAD_BYTES: String(options.maxUploadBytes) } : {}),
     });
@@ -151,7 +182,7 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
     delete process.env.AWS_PROFILE;
 
     const warming = startLocalFunctions(
-      [...operations, orphanReaper].map((fn) => {
+      localFunctions.map((fn) => {
         const own = iam.credentialsOf(fn.name);
         return {
           name: fn.name,
@@ -184,9 +215,34 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
     stops.push(ttl.stop);
     if (options.onExpired) ttl.subscribe(options.onExpired);
     const functions = await warming;
-    // On AWS the table's stream hands TTL removals of save intents to the reaper Lambda.
     const reaper = functions.find((fn) => fn.name === orphanReaper.name);
+    // On AWS the table's stream hands TTL removals of save intents to the reaper Lambda.
+    // Locally the TTL emulation hands them over (DynamoDB Local's stream cannot tell a TTL
+    // deletion from any other), and the stream poller below carries entity items only.
     if (reaper) ttl.subscribe(async (event) => void (await reaper.invoke(event as unknown as ApiEvent)));
+
+    const publisher = functions.find((fn) => fn.name === publishEvents.name);
+    const { Table } = await client.send(new DescribeTableCommand({ TableName: localTable }));
+    if (publisher && Table?.LatestStreamArn) {
+      const streams = new DynamoDBStreamsClient({ endpoint: dynamo.endpoint, region, credentials });
+      const poller = await startStreamPoller({
+        client: streams,
+        streamArn: Table.LatestStreamArn,
+        region,
+        ...(publishEvents.filters ? { filters: publishEvents.filters } : {}),
+        ...(dataDir ? { checkpointFile: join(dataDir, 'stream-positions.json') } : {}),
+        invoke: async (event) => {
+          const result = (await publisher.invoke(event as unknown as ApiEvent)) as unknown;
+          // Anything else is the failed invocation's stand-in answer.
+          return Array.isArray((result as DynamoDBBatchResponse | undefined)?.batchItemFailures) ? (result as DynamoDBBatchResponse) : undefined;
+        },
+        log: (line) => console.error(line),
+      });
+      stops.push(async () => {
+        await poller.stop();
+        streams.destroy();
+      });
+    }
 
     const api = await startLocalApi({
       routes: routesFor(operations, functions),
@@ -221,10 +277,30 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
       sweep: (at) => s3.sweep(at),
       expireItems: (at) => ttl.expire(at),
       ttl: { subscribe: (listener) => ttl.subscribe(listener) },
+      events: {
+        received: () => eventsFront.received(),
+        waitFor: (predicate, timeoutMs) => eventsFront.waitFor(predicate, timeoutMs),
+        busArn: eventsFront.busArn,
+      },
       stop,
     };
   } catch (error) {
     await stop();
     throw error;
   }
+}
+
+function eventsFile(options: LocalStackOptions): string | undefined {
+  return options.eventsFile ?? (options.dataDir ? join(options.dataDir, 'events.ndjson') : undefined);
+}
+
+function eventsWebhook(options: LocalStackOptions): LocalWebhook | undefined {
+  if (options.eventsWebhook) return options.eventsWebhook;
+  const url = process.env.EVENTS_WEBHOOK_URL;
+  if (!url) return undefined;
+  return {
+    url,
+    ...(process.env.EVENTS_WEBHOOK_SECRET ? { secret: process.env.EVENTS_WEBHOOK_SECRET } : {}),
+    ...(process.env.EVENTS_WEBHOOK_SECRET_HEADER ? { secretHeaderName: process.env.EVENTS_WEBHOOK_SECRET_HEADER } : {}),
+  };
 }

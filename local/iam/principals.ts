@@ -23,7 +23,7 @@ export interface Principal {
 
 export interface Authorization {
   function: string;
-  service: 's3' | 'dynamodb';
+  service: 's3' | 'dynamodb' | 'events';
   action: string;
   resource: string;
 }

@@ -4,7 +4,7 @@ import { CopyObjectCommand, DeleteObjectsCommand, HeadObjectCommand, PutObjectCo
 import { describe, expect, it } from 'vitest';
 import { Policy } from '../../local/iam/policy';
 import type { LocalStack } from '../../local/stack';
-import { operations } from '../../lambdas/operations';
+import { operations, publishEvents } from '../../lambdas/operations';
 import { permissionGrants } from '../../lib/permissions';
 import { putBytes, uploadFile, type Entity, type Ticket } from './support/api';
 import { stageUpload } from './support/requests';
@@ -53,6 +53,8 @@ describe('the local stack enforces each function’s own IAM policy', () => {
     expect((await fetch(opened.headers.get('location') ?? '')).status).toBe(200);
     expect((await api.delete(`/v1/files/public/links/${made.body.split('/').at(-2)}`)).status).toBe(204);
     expect((await api.delete(`/v2/files/${file._id}`)).status).toBe(200);
+    // publishEvents puts the file's events on the bus, from the table's stream.
+    await stack.events.waitFor((event) => event.detail.file_id === file._id && event['detail-type'] === 'FileDeleted', 15_000);
 
     // A save that loses to a delete after copying removes its copy again. The moment cannot
     // be forced, so saves race a delete (sent once the first save answered) until one does.
@@ -69,8 +71,12 @@ describe('the local stack enforces each function’s own IAM policy', () => {
     }
 
     // Act / Assess: generically, for whatever operations and grants exist.
-    const arns = { tableArn: 'arn:aws:dynamodb:us-east-1:000000000000:table/file-service-local', bucketArn: 'arn:aws:s3:::file-service-local' };
-    const unused = operations.flatMap((operation) => {
+    const arns = {
+      tableArn: 'arn:aws:dynamodb:us-east-1:000000000000:table/file-service-local',
+      bucketArn: 'arn:aws:s3:::file-service-local',
+      eventBusArn: stack.events.busArn,
+    };
+    const unused = [...operations, publishEvents].flatMap((operation) => {
       const used = stack.iam.used(operation.name);
       return permissionGrants(operation.permissions, arns).flatMap((grant) =>
         grant.actions
