@@ -1,0 +1,119 @@
+import { EventBridgeClient, PutEventsCommand } from '@aws-sdk/client-eventbridge';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startEventsFront, type EventsFront } from '../../../local/events-front';
+import { LocalIam } from '../../../local/iam/principals';
+import { permissionGrants } from '../../../lib/permissions';
+
+const region = 'us-east-1';
+const admin = { accessKeyId: 'ADMINKEY', secretAccessKey: 'admin-secret' };
+const busArn = 'arn:aws:events:us-east-1:000000000000:event-bus/files';
+const arns = { tableArn: 'arn:table', bucketArn: 'arn:aws:s3:::b', eventBusArn: busArn };
+const iam = new LocalIam(admin, [
+  { name: 'publisher', grants: permissionGrants(['events:put'], arns) },
+  { name: 'reader', grants: permissionGrants(['table:get'], arns) },
+]);
+let front: EventsFront;
+
+function clientAs(credentials: { accessKeyId: string; secretAccessKey: string }): EventBridgeClient {
+  return new EventBridgeClient({ endpoint: front.endpoint, region, credentials, maxAttempts: 1 });
+}
+
+const entry = (detail: unknown = { file_id: 'f1' }) => ({
+  EventBusName: 'files',
+  Source: 'file-service',
+  DetailType: 'FileCreated',
+  Detail: typeof detail === 'string' ? detail : JSON.stringify(detail),
+});
+
+beforeAll(async () => {
+  front = await startEventsFront({ busName: 'files', region, iam });
+});
+
+afterAll(async () => {
+  await front.stop();
+});
+
+describe('the local EventBridge front', () => {
+  it('puts an allowed entry on the bus as the event a target receives', async () => {
+    // Prepare
+    const client = clientAs(iam.credentialsOf('publisher'));
+
+    // Act
+    const result = await client.send(new PutEventsCommand({ Entries: [{ ...entry({ file_id: 'put-1' }), Time: new Date('2026-01-02T03:04:05.678Z') }] }));
+
+    // Assess
+    expect(result.FailedEntryCount).toBe(0);
+    const event = await front.waitFor((candidate) => candidate.detail.file_id === 'put-1', 1000);
+    expect(event).toEqual({
+      version: '0',
+      id: result.Entries?.[0]?.EventId,
+      'detail-type': 'FileCreated',
+      source: 'file-service',
+      account: '000000000000',
+      time: '2026-01-02T03:04:05Z',
+      region,
+      resources: [],
+      detail: { file_id: 'put-1' },
+    });
+    client.destroy();
+  });
+
+  it('refuses a caller whose policy does not allow events:PutEvents on the bus, and keeps nothing', async () => {
+    // Prepare
+    const client = clientAs(iam.credentialsOf('reader'));
+    const before = front.received().length;
+
+    // Act
+    const attempt = client.send(new PutEventsCommand({ Entries: [entry()] }));
+
+    // Assess
+    await expect(attempt).rejects.toMatchObject({
+      name: 'AccessDeniedException',
+      message: expect.stringContaining(`is not authorized to perform: events:PutEvents on resource: ${busArn}`),
+    });
+    expect(front.received()).toHaveLength(before);
+    expect(iam.denied()).toContainEqual({ function: 'reader', service: 'events', action: 'events:PutEvents', resource: busArn });
+    client.destroy();
+  });
+
+  it('refuses a request signed with the wrong secret', async () => {
+    // Prepare
+    const client = clientAs({ accessKeyId: admin.accessKeyId, secretAccessKey: 'not-the-secret' });
+
+    // Act / Assess
+    await expect(client.send(new PutEventsCommand({ Entries: [entry()] }))).rejects.toMatchObject({ $metadata: { httpStatusCode: 400 } });
+    client.destroy();
+  });
+
+  it('fails only the entries that are malformed, as EventBridge reports them', async () => {
+    // Prepare
+    const client = clientAs(iam.credentialsOf('publisher'));
+
+    // Act
+    const result = await client.send(new PutEventsCommand({ Entries: [entry('not json'), entry({ file_id: 'good' }), entry('[1]')] }));
+
+    // Assess
+    expect(result.FailedEntryCount).toBe(2);
+    expect(result.Entries?.map((answer) => answer.ErrorCode ?? 'ok')).toEqual(['InvalidArgument', 'ok', 'InvalidArgument']);
+    expect(front.received().filter((event) => event.detail.file_id === 'good')).toHaveLength(1);
+    client.destroy();
+  });
+
+  it('accepts an event for a bus that does not exist and delivers it nowhere, as EventBridge does', async () => {
+    // Prepare
+    const client = clientAs(admin);
+    const before = front.received().length;
+
+    // Act
+    const result = await client.send(new PutEventsCommand({ Entries: [{ ...entry(), EventBusName: 'elsewhere' }] }));
+
+    // Assess
+    expect(result).toMatchObject({ FailedEntryCount: 0, Entries: [{ EventId: expect.any(String) }] });
+    expect(front.received()).toHaveLength(before);
+    client.destroy();
+  });
+
+  it('says what it received when no matching event arrives in time', async () => {
+    await expect(front.waitFor((event) => event.detail.file_id === 'never', 50)).rejects.toThrow(/No matching event on the local bus within 50 ms/);
+  });
+});
