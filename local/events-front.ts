@@ -184,7 +184,8 @@ export async function startEventsFront(options: EventsFrontOptions): Promise<Eve
       new Promise<void>((resolve) => {
         server.close(() => resolve());
         server.closeAllConnections();
-      }).then(() => outbox),
+        // Deliveries still under way get a moment to finish; a webhook that hangs does not hold the stop.
+      }).then(() => Promise.race([outbox, new Promise<void>((resolve) => setTimeout(resolve, 2000).unref())])),
   };
 }
 

@@ -3,6 +3,7 @@ import {
   DescribeStreamCommand,
   GetRecordsCommand,
   GetShardIteratorCommand,
+  TrimmedDataAccessException,
   type DynamoDBStreamsClient,
   type _Record as StreamsRecord,
   type Shard,
@@ -69,6 +70,16 @@ export async function startStreamPoller(options: StreamPollerOptions): Promise<S
   const shards = new Map<string, ShardState>();
   const finished = new Set<string>(checkpoint.finished);
   let stopped = false;
+  // Pauses end early when the poller stops, so stopping never waits out a back-off.
+  let wake = () => {};
+  const pause = (ms: number) =>
+    new Promise<void>((resolve) => {
+      const timer = setTimeout(resolve, ms);
+      wake = () => {
+        clearTimeout(timer);
+        resolve();
+      };
+    });
 
   const discover = async () => {
     let start: string | undefined;
@@ -128,15 +139,24 @@ export async function startStreamPoller(options: StreamPollerOptions): Promise<S
   };
 
   const iteratorOf = async (shard: ShardState): Promise<string> => {
-    const { ShardIterator } = await options.client.send(
-      new GetShardIteratorCommand({
-        StreamArn: options.streamArn,
-        ShardId: shard.id,
-        ...(shard.lastRead ? { ShardIteratorType: 'AFTER_SEQUENCE_NUMBER', SequenceNumber: shard.lastRead } : { ShardIteratorType: 'TRIM_HORIZON' }),
-      }),
-    );
-    if (!ShardIterator) throw new Error(`No iterator for shard ${shard.id}`);
-    return ShardIterator;
+    const request = { StreamArn: options.streamArn, ShardId: shard.id };
+    let answer;
+    try {
+      answer = await options.client.send(
+        new GetShardIteratorCommand(
+          shard.lastRead
+            ? { ...request, ShardIteratorType: 'AFTER_SEQUENCE_NUMBER', SequenceNumber: shard.lastRead }
+            : { ...request, ShardIteratorType: 'TRIM_HORIZON' },
+        ),
+      );
+    } catch (error) {
+      // A stream keeps records for 24 hours: a position older than that is gone, so reading starts at the oldest kept.
+      if (!(error instanceof TrimmedDataAccessException)) throw error;
+      log(`local stream: records after ${shard.lastRead ?? 'the start'} of shard ${shard.id} were trimmed; reading from the oldest kept`);
+      answer = await options.client.send(new GetShardIteratorCommand({ ...request, ShardIteratorType: 'TRIM_HORIZON' }));
+    }
+    if (!answer.ShardIterator) throw new Error(`No iterator for shard ${shard.id}`);
+    return answer.ShardIterator;
   };
 
   const deliver = async (shard: ShardState): Promise<boolean> => {
@@ -192,6 +212,7 @@ export async function startStreamPoller(options: StreamPollerOptions): Promise<S
   return {
     async stop() {
       stopped = true;
+      wake();
       await running;
     },
   };
@@ -248,8 +269,4 @@ async function readCheckpoint(file: string | undefined, streamArn: string): Prom
   } catch {
     return empty;
   }
-}
-
-function pause(ms: number): Promise<void> {
-  return new Promise((resolve) => setTimeout(resolve, ms));
 }
