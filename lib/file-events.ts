@@ -1,5 +1,7 @@
 import { join } from 'node:path';
 import { Duration, type RemovalPolicy, SecretValue, Token, Validations } from 'aws-cdk-lib';
+import { Alarm, ComparisonOperator, TreatMissingData } from 'aws-cdk-lib/aws-cloudwatch';
+import { SnsAction } from 'aws-cdk-lib/aws-cloudwatch-actions';
 import type { Table } from 'aws-cdk-lib/aws-dynamodb';
 import { ApiDestination, Authorization, Connection, EventBus, HttpMethod, type IEventBus, Rule } from 'aws-cdk-lib/aws-events';
 import { ApiDestination as ApiDestinationTarget } from 'aws-cdk-lib/aws-events-targets';
@@ -9,6 +11,7 @@ import { SqsDlq } from 'aws-cdk-lib/aws-lambda-event-sources';
 import { type BundlingOptions, NodejsFunction } from 'aws-cdk-lib/aws-lambda-nodejs';
 import { LogGroup, type RetentionDays } from 'aws-cdk-lib/aws-logs';
 import type { ISecret } from 'aws-cdk-lib/aws-secretsmanager';
+import type { ITopic } from 'aws-cdk-lib/aws-sns';
 import { Queue, QueueEncryption } from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
 import { eventSource, fileEventTypes, type FileEventType } from '../lambdas/core/events';
@@ -57,6 +60,12 @@ export interface FileEventsProps {
   readonly logRetention: RetentionDays;
   readonly removalPolicy: RemovalPolicy;
   readonly tracing: boolean;
+  /**
+   * Where the alarms send their notifications.
+   *
+   * @default - the alarms exist, with no actions
+   */
+  readonly alarmTopic?: ITopic;
 }
 
 /** Header names are tokens (RFC 9110): letters, digits and a few symbols. */
@@ -76,6 +85,8 @@ export class FileEvents extends Construct {
   public readonly deadLetters: Queue;
   /** One rule per webhook, in the order given. */
   public readonly webhookRules: Rule[];
+  /** Events running late, and events that could not be published or delivered. */
+  public readonly alarms: Alarm[];
 
   constructor(scope: Construct, id: string, props: FileEventsProps) {
     super(scope, id);
@@ -85,6 +96,51 @@ export class FileEvents extends Construct {
     this.deadLetters = this.subscribeToStream(props.table);
     const undelivered = webhooks.length > 0 ? this.webhookDeadLetters() : undefined;
     this.webhookRules = webhooks.map((webhook, index) => this.forward(webhook, index + 1, undelivered as Queue));
+    this.alarms = this.createAlarms(props.alarmTopic, undelivered);
+  }
+
+  /**
+   * The stream keeps records for a day: events that lag by minutes are a warning, and a
+   * message in a dead-letter queue is an event that will not arrive unless someone acts.
+   */
+  private createAlarms(topic: ITopic | undefined, undelivered: Queue | undefined): Alarm[] {
+    const period = Duration.minutes(5);
+    const alarm = (id: string, alarmDescription: string, metric: Alarm['metric'], threshold: number) => {
+      const created = new Alarm(this, id, {
+        alarmDescription,
+        metric,
+        threshold,
+        evaluationPeriods: 1,
+        comparisonOperator: ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
+        treatMissingData: TreatMissingData.NOT_BREACHING,
+      });
+      if (topic) created.addAlarmAction(new SnsAction(topic));
+      return created;
+    };
+    return [
+      alarm(
+        'LateAlarm',
+        'File events: the oldest change not yet published is 5 minutes old or more (the publisher fails or falls behind). See its log group.',
+        this.function.metric('IteratorAge', { period, statistic: 'Maximum' }),
+        5 * 60 * 1000,
+      ),
+      alarm(
+        'UnpublishedAlarm',
+        'File events: stream records whose events could not be published after every retry are in the dead-letter queue; replay them.',
+        this.deadLetters.metricApproximateNumberOfMessagesVisible({ period, statistic: 'Maximum' }),
+        1,
+      ),
+      ...(undelivered
+        ? [
+            alarm(
+              'UndeliveredAlarm',
+              'File events: a webhook did not take events within a day of retries; they are in the webhook dead-letter queue.',
+              undelivered.metricApproximateNumberOfMessagesVisible({ period, statistic: 'Maximum' }),
+              1,
+            ),
+          ]
+        : []),
+    ];
   }
 
   private createFunction(props: FileEventsProps): NodejsFunction {

@@ -436,12 +436,13 @@ export class FileService extends Construct {
       logRetention: settings.logRetention,
       removalPolicy: settings.removalPolicy,
       tracing: settings.tracing,
+      ...(props.alarmTopic ? { alarmTopic: props.alarmTopic } : {}),
     });
     const { api, stage } = this.createApi(props, settings);
     this.api = api;
     this.stage = stage;
     this.url = stage.url;
-    this.alarms = this.createAlarms(props.alarmTopic);
+    this.alarms = [...this.createAlarms(props.alarmTopic), ...this.events.alarms];
   }
 
   /** cdk-nag does not ask a log destination bucket to log itself (S1), so no acknowledgement. */

@@ -2,7 +2,7 @@ import type { AttributeValue } from '@aws-sdk/client-dynamodb';
 import { unmarshall } from '@aws-sdk/util-dynamodb';
 import type { DynamoDBBatchResponse, DynamoDBRecord, DynamoDBStreamEvent } from 'aws-lambda';
 import { createEventBridgeClient, EventBridgePublisher } from '../adapters/event-publisher';
-import { fileEventsOf, type FileEvent } from '../core/events';
+import { fileEventsOf, type FileEvent, type ItemChange } from '../core/events';
 import { createLogger } from '../http/logger';
 
 const logger = createLogger();
@@ -21,9 +21,10 @@ export async function handler(event: DynamoDBStreamEvent): Promise<DynamoDBBatch
     client: createEventBridgeClient({ region: process.env.AWS_REGION ?? 'us-east-1', endpoint: process.env.EVENTS_ENDPOINT }),
     eventBusName: required('EVENT_BUS_NAME'),
   });
-  const events: Array<{ event: FileEvent; record: DynamoDBRecord }> = event.Records.flatMap((record) =>
-    fileEventsOf(changeOf(record)).map((fileEvent) => ({ event: fileEvent, record })),
-  );
+  const events: Array<{ event: FileEvent; record: DynamoDBRecord }> = event.Records.flatMap((record) => {
+    const change = changeOf(record);
+    return change ? fileEventsOf(change).map((fileEvent) => ({ event: fileEvent, record })) : [];
+  });
   if (events.length === 0) return { batchItemFailures: [] };
 
   const outcome = await publisher.publish(events.map((item) => item.event));
@@ -37,13 +38,14 @@ export async function handler(event: DynamoDBStreamEvent): Promise<DynamoDBBatch
   return { batchItemFailures: [{ itemIdentifier }] };
 }
 
-function changeOf(record: DynamoDBRecord): Parameters<typeof fileEventsOf>[0] {
+function changeOf(record: DynamoDBRecord): ItemChange | undefined {
+  if (!record.eventName) return undefined;
   const image = (value: unknown) => (value ? unmarshall(value as Record<string, AttributeValue>) : undefined);
   const seconds = record.dynamodb?.ApproximateCreationDateTime;
   const oldImage = image(record.dynamodb?.OldImage);
   const newImage = image(record.dynamodb?.NewImage);
   return {
-    kind: record.eventName ?? 'MODIFY',
+    kind: record.eventName,
     ...(oldImage ? { oldImage } : {}),
     ...(newImage ? { newImage } : {}),
     ...(seconds !== undefined ? { recordedAt: new Date(seconds * 1000).toISOString() } : {}),

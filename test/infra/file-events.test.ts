@@ -110,6 +110,22 @@ describe('file events in the stack', () => {
     });
   });
 
+  it('alarms when events run five minutes late, and on any batch or event in a dead-letter queue', () => {
+    template.hasResourceProperties('AWS::CloudWatch::Alarm', {
+      MetricName: 'IteratorAge',
+      Statistic: 'Maximum',
+      Threshold: 300_000,
+      Dimensions: Match.arrayWith([Match.objectLike({ Value: { Ref: publisherId() } })]),
+    });
+    for (const queue of ['PublishDeadLetters', 'WebhookDeadLetters']) {
+      template.hasResourceProperties('AWS::CloudWatch::Alarm', {
+        MetricName: 'ApproximateNumberOfMessagesVisible',
+        Threshold: 1,
+        Dimensions: [{ Name: 'QueueName', Value: { 'Fn::GetAtt': [idOf('AWS::SQS::Queue', queue), 'QueueName'] } }],
+      });
+    }
+  });
+
   it('has no unacknowledged AwsSolutions finding', () => {
     const report = new AwsSolutionsChecks().validateScope(stack);
     expect(report.violations.map((v) => `${v.ruleName} ${v.violatingResources.map((r) => r.constructPath).join(',')}`)).toEqual([]);

@@ -113,10 +113,10 @@ describe('FileService alarms', () => {
     });
   });
 
-  it('exposes exactly the alarms it creates: the API, two per function and the table', () => {
+  it('exposes exactly the alarms it creates: the API, two per function, the table and two of file events', () => {
     const { template, service } = defaults;
 
-    expect(alarmsOf(template)).toHaveLength(2 + 2 * operations.length);
+    expect(alarmsOf(template)).toHaveLength(2 + 2 * operations.length + 2);
     expect(service.alarms).toHaveLength(alarmsOf(template).length);
   });
 
