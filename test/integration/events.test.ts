@@ -4,7 +4,6 @@ import { createServer, type IncomingHttpHeaders, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { DynamoDBClient, UpdateItemCommand } from '@aws-sdk/client-dynamodb';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { BusEvent } from '../../local/events-front';
 import type { LocalStackOptions } from '../../local/stack';
@@ -59,7 +58,7 @@ function waitForEvent(fileId: string, type: string): Promise<BusEvent> {
 }
 
 describe('file events', () => {
-  it('announces create, new version and delete of one file, in that order, each once', async () => {
+  it('announces create, new version, metadata update and delete of one file, in that order, each once', async () => {
     // Prepare / Act
     const { api } = context;
     const relations = [{ entity_id: 'order-42', _tags: ['invoice'] }];
@@ -67,9 +66,9 @@ describe('file events', () => {
     await waitForEvent(file._id, 'FileCreated');
     const second = await uploadFile(api, { ...text('second version', 'note-v2.txt'), id: file._id });
     await waitForEvent(file._id, 'FileVersionAdded');
-    // PATCH /v2/files/{id} (a metadata update) goes here, with its step in the sequence below:
-    //   await api.request('PATCH', `/v2/files/${file._id}`, { filename: 'renamed.txt' });
-    //   await waitForEvent(file._id, 'FileUpdated');   and ['FileUpdated', undefined, 'renamed.txt']
+    const renamed = await api.patch<Entity>(`/v2/files/${file._id}`, { filename: 'renamed.txt' });
+    expect(renamed.status).toBe(200);
+    await waitForEvent(file._id, 'FileUpdated');
     expect((await api.delete(`/v2/files/${file._id}`)).status).toBe(200);
     await waitForEvent(file._id, 'FileDeleted');
 
@@ -77,9 +76,10 @@ describe('file events', () => {
     expect(eventsOf(file._id).map((event) => [event['detail-type'], event.detail.version, event.detail.filename])).toEqual([
       ['FileCreated', 1, 'note.txt'],
       ['FileVersionAdded', 2, 'note-v2.txt'],
-      ['FileDeleted', undefined, 'note-v2.txt'],
+      ['FileUpdated', undefined, 'renamed.txt'],
+      ['FileDeleted', undefined, 'renamed.txt'],
     ]);
-    const [created, versioned, deleted] = eventsOf(file._id);
+    const [created, versioned, updated, deleted] = eventsOf(file._id);
     expect(created).toMatchObject({ source: 'file-service', version: '0', account: '000000000000', region: context.stack.region });
     expect(created?.detail).toEqual({
       org: 'org-a',
@@ -93,33 +93,34 @@ describe('file events', () => {
       at: file._created_at,
     });
     expect(versioned?.detail).toMatchObject({ size_bytes: 14, relations, actor: 'alice', at: second._updated_at });
+    expect(updated?.detail).toMatchObject({ size_bytes: 14, relations, actor: 'alice', at: renamed.body._updated_at });
     expect(deleted?.detail).toMatchObject({ org: 'org-a', actor: 'alice', relations });
-    expect(Number.isNaN(Date.parse(String(deleted?.detail.at)))).toBe(false);
+    expect(Date.parse(String(deleted?.detail.at))).toBeGreaterThanOrEqual(Date.parse(String(renamed.body._updated_at)));
   });
 
-  it('announces a metadata change committed to the file’s entity as FileUpdated, without a version', async () => {
+  it('announces a metadata-only save (an _id and no s3ref) as FileUpdated by its author, without a version', async () => {
     // Prepare
     const { api, stack } = context;
     const file = await uploadFile(api, text('metadata'));
     await waitForEvent(file._id, 'FileCreated');
-    const admin = new DynamoDBClient({ endpoint: stack.dynamoDbEndpoint, region: stack.region, credentials: stack.credentials });
-    const at = new Date().toISOString();
+    const carol = api.withToken(await stack.auth.sign({ org: 'org-a', user: 'carol' }));
 
-    // Act: the write a metadata update makes (new name, time and author; same version).
-    await admin.send(
-      new UpdateItemCommand({
-        TableName: stack.table,
-        Key: { pk: { S: `FILE#org-a#${file._id}` }, sk: { S: 'FILE' } },
-        UpdateExpression: 'SET filename = :name, updated_at = :at, updated_by = :by',
-        ExpressionAttributeValues: { ':name': { S: 'renamed.txt' }, ':at': { S: at }, ':by': { S: 'carol' } },
-      }),
-    );
+    // Act
+    const saved = await carol.post<Entity>('/v2/files', { _id: file._id, filename: 'renamed.txt', relations: [{ entity_id: 'contact-7' }] });
     const updated = await waitForEvent(file._id, 'FileUpdated');
-    admin.destroy();
 
     // Assess
-    expect(updated.detail).toEqual(expect.objectContaining({ filename: 'renamed.txt', actor: 'carol', at }));
-    expect(updated.detail).not.toHaveProperty('version');
+    expect(saved.status).toBe(200);
+    expect(updated.detail).toEqual({
+      org: 'org-a',
+      file_id: file._id,
+      filename: 'renamed.txt',
+      mime_type: 'text/plain',
+      size_bytes: 8,
+      relations: [{ entity_id: 'contact-7' }],
+      actor: 'carol',
+      at: saved.body._updated_at,
+    });
     expect(eventsOf(file._id).map((event) => event['detail-type'])).toEqual(['FileCreated', 'FileUpdated']);
   });
 
