@@ -25,6 +25,7 @@ File service running at ${stack.url}
   local S3:        ${stack.s3Endpoint} (bucket ${stack.bucket}, presigned URLs checked like S3)
   DynamoDB Local:  ${stack.dynamoDbEndpoint} (table ${stack.table})
   data kept in:    ${join(localDataDir)}
+  file events:     ${join(localDataDir, 'events.ndjson')}${process.env.EVENTS_WEBHOOK_URL ? `, POSTed to ${process.env.EVENTS_WEBHOOK_URL}` : ' (set EVENTS_WEBHOOK_URL to have them POSTed)'}
 
 A token for org "demo-org", valid 24 h (more with: npm run token -- --org <org> --user <user>):
   export TOKEN=${token}
