@@ -1,7 +1,7 @@
 import { createDocumentClient } from './adapters/dynamodb-client';
 import { DynamoFileRepository } from './adapters/dynamo-file-repository';
 import { DynamoLinkRepository } from './adapters/dynamo-link-repository';
-import { UrlOnlyObjectStore, objectBaseUrl } from './adapters/object-urls';
+import { NoObjectStore } from './adapters/no-object-store';
 import { storageBudgets } from './adapters/storage-budget';
 import type { Config } from './config';
 import { readConfig } from './config';
@@ -16,7 +16,7 @@ export function createLinkAdmin(config: Config): PublicLinks {
   return new PublicLinks({
     files: new DynamoFileRepository(client, config.tableName),
     links: new DynamoLinkRepository(client, config.tableName),
-    store: new UrlOnlyObjectStore(config.bucketName, objectBaseUrl({ bucket: config.bucketName, region: config.region, endpoint: config.s3Endpoint })),
+    store: new NoObjectStore(config.bucketName),
   });
 }
 

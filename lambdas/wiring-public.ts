@@ -1,7 +1,6 @@
 import { createDocumentClient } from './adapters/dynamodb-client';
 import { DynamoFileRepository } from './adapters/dynamo-file-repository';
 import { DynamoLinkRepository } from './adapters/dynamo-link-repository';
-import { objectBaseUrl } from './adapters/object-urls';
 import { createS3Client } from './adapters/s3-client';
 import { S3ObjectStore } from './adapters/s3-object-store';
 import { storageBudgets } from './adapters/storage-budget';
@@ -26,7 +25,6 @@ function publicAdapters(config: Config) {
     store: new S3ObjectStore({
       bucket: config.bucketName,
       client: createS3Client({ region: config.region, endpoint: config.s3Endpoint, budget }),
-      objectBaseUrl: objectBaseUrl({ bucket: config.bucketName, region: config.region, endpoint: config.s3Endpoint }),
       uploadUrlTtlSeconds: config.uploadUrlTtlSeconds,
       downloadUrlTtlSeconds: Math.min(config.downloadUrlTtlSeconds, publicUrlTtlSeconds),
     }),

@@ -1,6 +1,6 @@
 import { createDocumentClient } from './adapters/dynamodb-client';
 import { DynamoFileRepository } from './adapters/dynamo-file-repository';
-import { UrlOnlyObjectStore, objectBaseUrl } from './adapters/object-urls';
+import { NoObjectStore } from './adapters/no-object-store';
 import { storageBudgets } from './adapters/storage-budget';
 import type { BudgetName } from './adapters/storage-budget';
 import type { Config } from './config';
@@ -19,10 +19,7 @@ export function createTableOnlyFileService(config: Config, budget: BudgetName = 
       createDocumentClient({ region: config.region, endpoint: config.dynamoDbEndpoint, budget: storageBudgets[budget] }),
       config.tableName,
     ),
-    store: new UrlOnlyObjectStore(
-      config.bucketName,
-      objectBaseUrl({ bucket: config.bucketName, region: config.region, endpoint: config.s3Endpoint }),
-    ),
+    store: new NoObjectStore(config.bucketName),
     limits: { maxUploadBytes: config.maxUploadBytes },
   });
 }

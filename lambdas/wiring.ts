@@ -1,6 +1,5 @@
 import { createDocumentClient } from './adapters/dynamodb-client';
 import { DynamoFileRepository } from './adapters/dynamo-file-repository';
-import { objectBaseUrl } from './adapters/object-urls';
 import { createS3Client } from './adapters/s3-client';
 import { S3ObjectStore } from './adapters/s3-object-store';
 import { storageBudgets } from './adapters/storage-budget';
@@ -30,7 +29,6 @@ export function createAdapters(
     store: new S3ObjectStore({
       bucket: config.bucketName,
       client: createS3Client({ region: config.region, endpoint: config.s3Endpoint, budget: limits }),
-      objectBaseUrl: objectBaseUrl({ bucket: config.bucketName, region: config.region, endpoint: config.s3Endpoint }),
       uploadUrlTtlSeconds: config.uploadUrlTtlSeconds,
       downloadUrlTtlSeconds: config.downloadUrlTtlSeconds,
     }),

@@ -12,15 +12,12 @@ import {
 } from '@aws-sdk/client-s3';
 import { getSignedUrl } from '@aws-sdk/s3-request-presigner';
 import type { ObjectStore, StoredObject } from '../core/ports';
-import { objectUrl } from './object-urls';
 import { SourceChangedError } from '../core/ports';
 
 export interface S3ObjectStoreOptions {
   bucket: string;
   /** Signs URLs with its endpoint, so it must be one clients can reach. */
   client: S3Client;
-  /** Where the bucket's objects live, e.g. `https://<bucket>.s3.<region>.amazonaws.com`. */
-  objectBaseUrl: string;
   uploadUrlTtlSeconds: number;
   downloadUrlTtlSeconds: number;
 }
@@ -151,10 +148,6 @@ export class S3ObjectStore implements ObjectStore {
         throw Object.assign(error, { $retryable: retryable ? {} : undefined });
       }
     }
-  }
-
-  urlOf(key: string): string {
-    return objectUrl(this.options.objectBaseUrl, key);
   }
 }
 

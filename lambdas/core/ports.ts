@@ -33,8 +33,6 @@ export interface ObjectStore {
   copy(fromKey: string, toKey: string, ifMatch: string): Promise<void>;
   /** Deletes the keys; keys that do not exist are not an error. */
   delete(keys: string[]): Promise<void>;
-  /** The object's plain URL (reachable only if the object is public). */
-  urlOf(key: string): string;
 }
 
 /** A conditional write found the stored state changed since it was read. */

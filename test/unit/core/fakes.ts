@@ -88,10 +88,6 @@ export class FakeObjectStore implements ObjectStore {
     }
     for (const key of keys) this.objects.delete(key);
   }
-
-  urlOf(key: string): string {
-    return `https://${this.bucket}.example/${key}`;
-  }
 }
 
 /**

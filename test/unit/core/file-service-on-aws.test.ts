@@ -22,7 +22,6 @@ function setupOnAws() {
   const store = new S3ObjectStore({
     bucket,
     client: new S3Client({ region: 'eu-central-1', credentials: { accessKeyId: 'AKIDTEST', secretAccessKey: 'secret' } }),
-    objectBaseUrl: `https://${bucket}.s3.eu-central-1.amazonaws.com`,
     uploadUrlTtlSeconds: 900,
     downloadUrlTtlSeconds: 60,
   });

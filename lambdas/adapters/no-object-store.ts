@@ -1,0 +1,34 @@
+import type { ObjectStore } from '../core/ports';
+
+/**
+ * The object store of a function whose IAM role grants no object access (getFile, listing,
+ * link administration): it knows the bucket's name and refuses any object call, as S3 would
+ * refuse it. Such a function bundles and loads no S3 client.
+ */
+export class NoObjectStore implements ObjectStore {
+  constructor(readonly bucket: string) {}
+
+  presignUpload(): Promise<string> {
+    return this.refuse('presignUpload');
+  }
+
+  presignDownload(): Promise<string> {
+    return this.refuse('presignDownload');
+  }
+
+  inspect(): Promise<undefined> {
+    return this.refuse('inspect');
+  }
+
+  copy(): Promise<void> {
+    return this.refuse('copy');
+  }
+
+  delete(): Promise<void> {
+    return this.refuse('delete');
+  }
+
+  private refuse(call: string): Promise<never> {
+    return Promise.reject(new Error(`${call} needs object access, which this function is not wired (nor permitted) to have`));
+  }
+}
