@@ -106,7 +106,8 @@ export const operations: readonly Operation[] = [
       { method: 'DELETE', path: '/v1/files/{id}' },
       { method: 'DELETE', path: '/v2/files/{id}' },
     ],
-    permissions: ['table:update', 'table:query', 'table:batch-write', 'files:delete'],
+    // get: who may delete is decided on the file as stored, before it is marked.
+    permissions: ['table:get', 'table:update', 'table:query', 'table:batch-write', 'files:delete'],
   },
   {
     name: 'downloadFile',

@@ -14,7 +14,9 @@ import { contentMatchesType, fileTypeOf, mimeEssence, resolveMimeType, sniffLeng
 import type { FileType } from './file-types';
 import { isUuid, parseTempKey, permanentKey, tempKey, tempPrefixOf } from './keys';
 import type { AccessControl, Caller, FileEntity, FileRecord, FileVersion, Relation, S3Ref } from './model';
-import { entityTag, entityVersionLimit, publicFileUrl, toFileEntity } from './model';
+import type { Action } from './access';
+import { may, orgWideAcl } from './access';
+import { entityTag, entityVersionLimit, guardOf, publicFileUrl, toFileEntity } from './model';
 import { assertMetadataFits } from './metadata-limits';
 import type { FileRepository, ObjectStore, SaveIntent, UploadClaim } from './ports';
 import { IntentConflictError, InvalidItemError, SourceChangedError, StaleWriteError } from './ports';
@@ -125,7 +127,7 @@ export class FileService {
   async createUpload(caller: Caller, request: UploadRequest): Promise<UploadTicket> {
     if (request.size_bytes !== undefined) this.assertSizeAllowed(request.size_bytes);
     const existing = request.file_entity_id
-      ? await this.activeRecord(caller, request.file_entity_id)
+      ? await this.activeRecord(caller, request.file_entity_id, 'edit')
       : undefined;
     const key = tempKey(caller.org, this.newId(), request.filename);
     const upload_url = await this.store.presignUpload(key, {
@@ -159,7 +161,7 @@ export class FileService {
       // Both reads are needed before any byte is touched, and neither depends on the other.
       const [done, found] = await Promise.all([
         this.replay(caller, upload.uploadId),
-        request.id ? this.activeRecord(caller, request.id).then(
+        request.id ? this.activeRecord(caller, request.id, 'edit').then(
           (record) => ({ record }),
           (error: unknown) => ({ error }),
         ) : undefined,
@@ -263,7 +265,7 @@ export class FileService {
     return retryable(async () => {
       const deadline = Date.now() + versionRaceBudgetMs;
       for (let attempt = 1; ; attempt += 1) {
-        const current = await this.activeRecord(caller, id);
+        const current = await this.activeRecord(caller, id, 'edit');
         const etag = entityTag(current);
         if (options.ifMatch && !options.ifMatch.some((tag) => tag === '*' || tag === etag)) {
           throw new PreconditionFailedError(`File ${id} has changed: its ETag is now ${etag}; read it again and reapply the change`);
@@ -304,6 +306,10 @@ export class FileService {
   async delete(caller: Caller, id: string): Promise<FileEntity> {
     assertFileId(id);
     return retryable(async () => {
+      // A delete cut short is finished by whoever may delete the file.
+      const found = await this.repository.get(caller.org, id);
+      if (!found || !may(caller, guardOf(found), 'view')) throw notFound(id);
+      if (!may(caller, guardOf(found), 'delete')) throw cannot(id, 'delete');
       const record = await this.repository.markDeleting(caller.org, id, { by: caller.userId, at: new Date().toISOString() });
       if (!record) throw notFound(id);
       const versions = await this.repository.listVersions(caller.org, id);
@@ -332,7 +338,9 @@ export class FileService {
     const wanted = [...new Set(ids)];
     wanted.forEach(assertFileId);
     const records = await this.repository.getMany(caller.org, wanted);
-    const active = new Map(records.filter((record) => record.status === 'active').map((record) => [record.id, record]));
+    const active = new Map(
+      records.filter((record) => record.status === 'active' && may(caller, guardOf(record), 'view')).map((record) => [record.id, record]),
+    );
     const results = await Promise.all(
       wanted.flatMap((id) => {
         const record = active.get(id);
@@ -386,6 +394,8 @@ export class FileService {
       latest_version: 1,
       revision: 1,
       latest: latestOf(first),
+      owners: [{ org_id: caller.org, user_id: caller.userId }],
+      acl: orgWideAcl(caller.org),
       s3ref: first.s3ref,
       status: 'active',
     };
@@ -431,7 +441,7 @@ export class FileService {
           throw new ConflictError('Too many concurrent changes to this file; retry the request');
         }
         await sleep(Math.random() * Math.min(100, 2 * 2 ** attempt));
-        current = await this.activeRecord(caller, existing.id);
+        current = await this.activeRecord(caller, existing.id, 'edit');
       }
     }
   }
@@ -502,10 +512,15 @@ export class FileService {
     return toFileEntity(record, versions, publicFileUrl(caller.apiUrl, record.org, record.id));
   }
 
-  private async activeRecord(caller: Caller, id: string): Promise<FileRecord> {
+  /**
+   * The file, if the caller may do `action` with it. A file the caller may not view does not
+   * exist for them (404); one they may view but not change is a 403.
+   */
+  private async activeRecord(caller: Caller, id: string, action: Action = 'view'): Promise<FileRecord> {
     assertFileId(id);
     const record = await this.repository.get(caller.org, id);
-    if (!record || record.status !== 'active') throw notFound(id);
+    if (!record || record.status !== 'active' || !may(caller, guardOf(record), 'view')) throw notFound(id);
+    if (!may(caller, guardOf(record), action)) throw cannot(id, action);
     return record;
   }
 
@@ -570,6 +585,11 @@ async function retryable<T>(write: () => Promise<T>): Promise<T> {
 
 function assertFileId(id: string): void {
   if (!isUuid(id)) throw new BadRequestError(`File id must be a UUID, got "${truncate(id)}"`);
+}
+
+function cannot(id: string, action: Action): ForbiddenError {
+  const what = { view: 'view', edit: 'change', delete: 'delete', share: 'share' }[action];
+  return new ForbiddenError(`You may view file ${id} but not ${what} it`);
 }
 
 function notFound(id: string): NotFoundError {

@@ -1,3 +1,5 @@
+import type { Acl, Guarded, Owner } from './access';
+import { orgWideAcl } from './access';
 import type { FileType } from './file-types';
 import { readableSize } from './file-types';
 
@@ -71,6 +73,10 @@ export interface FileRecord {
    * conditional write checks so no change overwrites another unseen. Absent (0) on older items.
    */
   revision?: number;
+  /** Who owns the file; absent on older items, whose owner is their creator. */
+  owners?: Owner[];
+  /** Grants (lambdas/core/access.ts); absent on older items, which their whole org may use. */
+  acl?: Acl;
   /** The newest version's own name, type and size, which list results show without reading it. */
   latest?: Pick<FileVersion, 'filename' | 'mime_type' | 'size_bytes'>;
   s3ref: S3Ref;
@@ -96,8 +102,9 @@ export interface FileEntity {
   _created_at: string;
   _updated_at: string;
   _tags: string[];
-  _owners: Array<{ org_id: string; user_id: string }>;
-  _acl: { view: string[]; edit: string[]; delete: string[] };
+  _owners: Owner[];
+  /** Principals per action: `org:<org_id>` or `user:<org_id>/<user_id>` (lambdas/core/access.ts). */
+  _acl: Acl;
   filename: string;
   type: FileType;
   mime_type: string;
@@ -130,8 +137,17 @@ export function toFileItem(version: FileVersion): FileItem {
   };
 }
 
+/** What access decisions need of a file, with the defaults of items written before grants. */
+export function guardOf(record: Pick<FileRecord, 'org' | 'created_by' | 'owners' | 'acl'>): Guarded {
+  return {
+    org: record.org,
+    owners: record.owners ?? [{ org_id: record.org, user_id: record.created_by }],
+    acl: record.acl ?? orgWideAcl(record.org),
+  };
+}
+
 export function toFileEntity(record: FileRecord, versions: FileVersion[], publicUrl: string): FileEntity {
-  const orgGrant = `org_${record.org}`;
+  const guard = guardOf(record);
   return {
     _id: record.id,
     _schema: 'file',
@@ -140,8 +156,8 @@ export function toFileEntity(record: FileRecord, versions: FileVersion[], public
     _created_at: record.created_at,
     _updated_at: record.updated_at,
     _tags: record.tags,
-    _owners: [{ org_id: record.org, user_id: record.created_by }],
-    _acl: { view: [orgGrant], edit: [orgGrant], delete: [orgGrant] },
+    _owners: [...guard.owners],
+    _acl: guard.acl,
     filename: record.filename,
     type: record.type,
     mime_type: record.mime_type,

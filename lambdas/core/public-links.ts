@@ -1,8 +1,10 @@
 import { randomBytes } from 'node:crypto';
-import { BadRequestError, ConflictError, NotFoundError } from './errors';
+import { may } from './access';
+import { BadRequestError, ConflictError, ForbiddenError, NotFoundError } from './errors';
 import { isUuid } from './keys';
 import type { LinkRepository, PublicLink } from './link-repository';
 import type { Caller } from './model';
+import { guardOf } from './model';
 import type { ObjectStore } from './ports';
 import { latestVersionOf, publicDownload } from './public-access';
 import type { FileReader } from './public-access';
@@ -74,7 +76,9 @@ export class PublicLinks {
     const now = this.now();
     const expiresAt = options.expiresAt === undefined ? undefined : expiryOf(options.expiresAt, now);
     const record = await this.files.get(caller.org, fileId);
-    if (!record || record.status !== 'active') throw fileNotFound(fileId);
+    if (!record || record.status !== 'active' || !may(caller, guardOf(record), 'view')) throw fileNotFound(fileId);
+    // A link hands the file to anyone: only those who may change the file may make one.
+    if (!may(caller, guardOf(record), 'edit')) throw new ForbiddenError(`You may view file ${fileId} but not share it by link`);
     const live = (await this.links.listForFile(caller.org, fileId)).filter((link) => isLive(link, now));
     if (live.length >= maxLinksPerFile) {
       throw new ConflictError(`A file has at most ${maxLinksPerFile} public links: revoke one before making another`);
@@ -97,7 +101,7 @@ export class PublicLinks {
   async list(caller: Caller, fileId: string): Promise<{ results: LinkView[] }> {
     assertFileId(fileId);
     const [record, links] = await Promise.all([this.files.get(caller.org, fileId), this.links.listForFile(caller.org, fileId)]);
-    if (!record || record.status !== 'active') throw fileNotFound(fileId);
+    if (!record || record.status !== 'active' || !may(caller, guardOf(record), 'view')) throw fileNotFound(fileId);
     const now = this.now();
     return {
       results: links.filter((link) => isLive(link, now)).map((link) => ({

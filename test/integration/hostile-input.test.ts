@@ -376,7 +376,13 @@ describe('hostile-looking input that is valid', () => {
 
     // Assess
     expect(response.status).toBe(201);
-    expect(response.body).toMatchObject({ _org: 'org-a', _owners: [{ org_id: 'org-a', user_id: 'alice' }], filename, size_bytes: 12 });
+    expect(response.body).toMatchObject({
+      _org: 'org-a',
+      _owners: [{ org_id: 'org-a', user_id: 'alice' }],
+      _acl: { view: ['org:org-a'], edit: ['org:org-a'], delete: ['org:org-a'] },
+      filename,
+      size_bytes: 12,
+    });
     expect(response.body.versions).toHaveLength(1);
     // eslint-disable-next-line no-control-regex
     expect(response.body.s3ref.key).toMatch(/^files\/org-a\/[0-9a-f-]{36}\/[0-9a-f-]{36}\/[^/\u0000\u202e]+$/);
