@@ -80,6 +80,7 @@ describe('get-file handler', () => {
 describe('delete-file handler', () => {
   it('deletes the object of every version, then the table items, and answers with the entity', async () => {
     // Prepare
+    ddb.on(GetCommand).resolves({ Item: entityItem(fileId, 3) });
     ddb.on(UpdateCommand).resolves({ Attributes: entityItem(fileId, 3, 'deleting') });
     ddb.on(QueryCommand).resolves({ Items: versionItems(fileId, 3) });
     ddb.on(BatchWriteCommand).resolves({});
@@ -107,6 +108,7 @@ describe('delete-file handler', () => {
 
   it('answers 404 for a file that does not exist and deletes nothing', async () => {
     // Prepare
+    ddb.on(GetCommand).resolves({});
     ddb.on(UpdateCommand).rejects(new ConditionalCheckFailedException({ message: 'The conditional request failed', $metadata: {} }));
 
     // Act
@@ -115,11 +117,13 @@ describe('delete-file handler', () => {
     // Assess
     expect(result.statusCode).toBe(404);
     expect(s3.calls()).toHaveLength(0);
+    expect(ddb.commandCalls(UpdateCommand)).toHaveLength(0);
     expect(ddb.commandCalls(BatchWriteCommand)).toHaveLength(0);
   });
 
   it('answers 503 and keeps the table items when S3 fails to delete an object with InternalError, so a retry can finish', async () => {
     // Prepare
+    ddb.on(GetCommand).resolves({ Item: entityItem(fileId, 1) });
     ddb.on(UpdateCommand).resolves({ Attributes: entityItem(fileId, 1, 'deleting') });
     ddb.on(QueryCommand).resolves({ Items: versionItems(fileId, 2) });
     s3.on(DeleteObjectsCommand).resolves({ Errors: [{ Key: versionKey(fileId, 1), Code: 'InternalError' }] });
