@@ -1,12 +1,13 @@
 import { parseArgs } from 'node:util';
 import { join } from 'node:path';
-import { tenantClaim } from '../lambdas/config';
+import { rolesClaim, tenantClaim } from '../lambdas/config';
 import { createLocalAuth } from '../local/auth';
 import { localDataDir } from './paths';
 
 /**
- * `npm run token -- --org <org> --user <user> [--ttl <seconds>]`: prints a local token as its
- * last line, the org under the claim TENANT_CLAIM names (org_id by default).
+ * `npm run token -- --org <org> --user <user> [--role admin] [--ttl <seconds>]`: prints a
+ * local token as its last line, the org under the claim TENANT_CLAIM names (org_id by
+ * default) and the roles under ROLES_CLAIM (roles by default).
  */
 async function main(): Promise<void> {
   const { values } = parseArgs({
@@ -14,14 +15,19 @@ async function main(): Promise<void> {
       org: { type: 'string', default: 'demo-org' },
       user: { type: 'string', default: 'demo-user' },
       ttl: { type: 'string', default: '3600' },
+      role: { type: 'string', multiple: true },
     },
   });
   const ttl = Number(values.ttl);
   if (!Number.isInteger(ttl) || ttl <= 0) throw new Error('--ttl must be a positive number of seconds');
   if (!values.org || !values.user) throw new Error('--org and --user must not be empty');
   const auth = await createLocalAuth(join(localDataDir, 'auth'));
-  console.error(`token for org "${values.org}" (claim ${tenantClaim()}), user "${values.user}", valid ${ttl} s:`);
-  console.log(await auth.sign({ org: values.org, user: values.user }, ttl));
+  const roles = values.role ?? [];
+  console.error(
+    `token for org "${values.org}" (claim ${tenantClaim()}), user "${values.user}"` +
+      `${roles.length > 0 ? `, roles ${roles.join(', ')} (claim ${rolesClaim()})` : ''}, valid ${ttl} s:`,
+  );
+  console.log(await auth.sign({ org: values.org, user: values.user, ...(roles.length > 0 ? { roles } : {}) }, ttl));
 }
 
 main().catch((error: unknown) => {

@@ -48,6 +48,41 @@ export function tenantClaim(env: NodeJS.ProcessEnv = process.env): string {
   return value ? value : 'org_id';
 }
 
+/**
+ * The JWT claim that lists the caller's roles (`roles` by default; Cognito groups are in
+ * `cognito:groups`), and the role in it that makes an org admin (`admin` by default).
+ */
+export function rolesClaim(env: NodeJS.ProcessEnv = process.env): string {
+  const value = env.ROLES_CLAIM?.trim();
+  return value ? value : 'roles';
+}
+
+export function adminRole(env: NodeJS.ProcessEnv = process.env): string {
+  const value = env.ADMIN_ROLE?.trim();
+  return value ? value : 'admin';
+}
+
+/**
+ * Whether a claim lists the role. API Gateway's JWT authorizer hands claims on as strings
+ * and a list as `[a b c]`; a JSON list, a plain list and a space- or comma-separated string
+ * are read too.
+ */
+export function claimHasRole(claim: unknown, role: string): boolean {
+  if (Array.isArray(claim)) return claim.map(String).includes(role);
+  if (typeof claim !== 'string') return false;
+  const text = claim.trim();
+  if (text.startsWith('[') && text.endsWith(']')) {
+    try {
+      const parsed: unknown = JSON.parse(text);
+      if (Array.isArray(parsed)) return parsed.map(String).includes(role);
+    } catch {
+      // API Gateway's own form, `[a b c]`, is not JSON.
+    }
+    return text.slice(1, -1).split(/[\s,]+/).includes(role);
+  }
+  return text.split(/[\s,]+/).includes(role);
+}
+
 function required(env: NodeJS.ProcessEnv, name: string): string {
   const value = env[name];
   if (!value) throw new Error(`Environment variable ${name} is required`);

@@ -217,5 +217,7 @@ export const handlerEnvironment = [
   'UPLOAD_URL_TTL_SECONDS',
   'DOWNLOAD_URL_TTL_SECONDS',
   'TENANT_CLAIM',
+  'ROLES_CLAIM',
+  'ADMIN_ROLE',
   'TEMP_EXPIRY_DAYS',
 ] as const;

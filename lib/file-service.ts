@@ -122,6 +122,16 @@ export interface FileServiceProps {
   readonly tenantClaim?: string;
 
   /**
+   * The verified JWT claim that lists the caller's roles, and the role in it that makes an
+   * org admin, who may see and manage every file of their org (`ROLES_CLAIM`, `ADMIN_ROLE`).
+   * For Cognito groups: `cognito:groups`.
+   *
+   * @default 'roles' and 'admin'
+   */
+  readonly rolesClaim?: string;
+  readonly adminRole?: string;
+
+  /**
    * Browser origins allowed to call the API and to PUT/GET objects through presigned URLs.
    * `['*']` is safe here because the API is authorised by a bearer token that browsers never
    * attach on their own (no cookies, `allowCredentials` stays false). Pass `[]` to disable
@@ -259,6 +269,8 @@ export interface FileServiceProps {
 
 interface ResolvedSettings {
   readonly tenantClaim: string;
+  readonly rolesClaim: string;
+  readonly adminRole: string;
   readonly corsOrigins: string[];
   readonly tempExpirationDays: number;
   readonly maxUploadBytes: number;
@@ -296,6 +308,20 @@ function presignTtlSeconds(name: string, value: Duration): number {
     );
   }
   return seconds;
+}
+
+function claimName(prop: string, claim: string): string {
+  if (!CLAIM_NAME.test(claim)) {
+    throw new Error(`FileService: ${prop} must be a claim name of letters, digits and _ . : / - (for example roles or cognito:groups), got '${claim}'.`);
+  }
+  return claim;
+}
+
+function roleName(role: string): string {
+  if (!/^[\w.:/@-]{1,128}$/.test(role)) {
+    throw new Error(`FileService: adminRole must be a role name of letters, digits and _ . : / @ -, got '${role}'.`);
+  }
+  return role;
 }
 
 function tenantClaim(value: string | undefined): string {
@@ -374,6 +400,8 @@ function resolveSettings(props: FileServiceProps): ResolvedSettings {
 
   return {
     tenantClaim: tenantClaim(props.tenantClaim),
+    rolesClaim: claimName('rolesClaim', props.rolesClaim ?? 'roles'),
+    adminRole: roleName(props.adminRole ?? 'admin'),
     corsOrigins,
     tempExpirationDays: wholeDays('tempExpiration', props.tempExpiration ?? Duration.days(1)),
     maxUploadBytes,
@@ -580,6 +608,8 @@ export class FileService extends Construct {
       UPLOAD_URL_TTL_SECONDS: String(settings.uploadUrlTtlSeconds),
       DOWNLOAD_URL_TTL_SECONDS: String(settings.downloadUrlTtlSeconds),
       TENANT_CLAIM: settings.tenantClaim,
+      ROLES_CLAIM: settings.rolesClaim,
+      ADMIN_ROLE: settings.adminRole,
       TEMP_EXPIRY_DAYS: String(settings.tempExpirationDays),
       POWERTOOLS_SERVICE_NAME: 'file-service',
       POWERTOOLS_METRICS_NAMESPACE: 'FileService',

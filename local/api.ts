@@ -276,12 +276,25 @@ function toEvent(
             authorizer: {
               principalId: '',
               integrationLatency: 0,
-              jwt: { claims: claims as Record<string, string | number | boolean | string[]>, scopes: [] },
+              jwt: { claims: flattenClaims(claims), scopes: [] },
             },
           }
         : {}),
     },
   } as ApiEvent;
+}
+
+/**
+ * Claims as API Gateway's JWT authorizer hands them on: every value a string, a list as
+ * `[a b c]`, so handlers meet locally the shape they meet on AWS.
+ */
+function flattenClaims(claims: TokenClaims): Record<string, string> {
+  return Object.fromEntries(
+    Object.entries(claims).map(([name, value]) => [
+      name,
+      Array.isArray(value) ? `[${value.map(String).join(' ')}]` : typeof value === 'object' && value !== null ? JSON.stringify(value) : String(value),
+    ]),
+  );
 }
 
 function safeDecode(value: string): string {

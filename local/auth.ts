@@ -2,7 +2,7 @@ import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { SignJWT, exportJWK, generateKeyPair, importJWK, jwtVerify } from 'jose';
 import type { JWK, JWTPayload } from 'jose';
-import { tenantClaim } from '../lambdas/config';
+import { rolesClaim, tenantClaim } from '../lambdas/config';
 
 /** The issuer and audience of local tokens; on AWS they come from the stack's context. */
 export const localIssuer = 'urn:file-service:local';
@@ -18,7 +18,7 @@ export interface TokenClaims extends JWTPayload {
  * would on AWS: RS256, issuer, audience and expiry checked.
  */
 export interface LocalAuth {
-  sign(claims: { org: string; user: string }, ttlSeconds?: number): Promise<string>;
+  sign(claims: { org: string; user: string; roles?: string[] }, ttlSeconds?: number): Promise<string>;
   /**
    * Signs exactly the given claims, adding only issuer, audience, issued-at and expiry: for
    * tests of tokens an identity provider may issue without the claims the service needs.
@@ -35,9 +35,9 @@ const keyFile = 'jwt-key.json';
 export async function createLocalAuth(dir?: string): Promise<LocalAuth> {
   const { privateKey, publicKey } = await loadOrCreateKeys(dir);
   return {
-    async sign({ org, user }, ttlSeconds = 3600) {
-      // The claim the handlers read the org from, as the identity provider would set it.
-      return new SignJWT({ [tenantClaim()]: org })
+    async sign({ org, user, roles }, ttlSeconds = 3600) {
+      // The claims the handlers read the org and the roles from, as the identity provider would set them.
+      return new SignJWT({ [tenantClaim()]: org, ...(roles ? { [rolesClaim()]: roles } : {}) })
         .setProtectedHeader({ alg: algorithm })
         .setSubject(user)
         .setIssuer(localIssuer)

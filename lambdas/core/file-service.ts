@@ -14,8 +14,8 @@ import { contentMatchesType, fileTypeOf, mimeEssence, resolveMimeType, sniffLeng
 import type { FileType } from './file-types';
 import { isUuid, parseTempKey, permanentKey, tempKey, tempPrefixOf } from './keys';
 import type { AccessControl, Caller, FileEntity, FileRecord, FileVersion, Relation, S3Ref } from './model';
-import type { Action } from './access';
-import { may, orgWideAcl } from './access';
+import type { Acl, Action, GrantedAction } from './access';
+import { InvalidPrincipalError, may, normalizeAcl, orgWideAcl, ownersOnlyAcl, parsePrincipal } from './access';
 import { entityTag, entityVersionLimit, guardOf, publicFileUrl, toFileEntity } from './model';
 import { assertMetadataFits } from './metadata-limits';
 import type { FileRepository, ObjectStore, SaveIntent, UploadClaim } from './ports';
@@ -53,6 +53,10 @@ export interface SaveRequest {
   tags?: string[];
   relations?: Relation[];
   custom_download_url?: string;
+  /** Grants as the client sent them; validated and normalized by the service. */
+  acl?: Partial<Record<GrantedAction, string[]>>;
+  /** `owner`: a new file only its owner (and their org's admins) may use. */
+  access?: 'owner';
 }
 
 /** What a metadata update may change; absent fields stay as they are. */
@@ -62,6 +66,8 @@ export interface MetadataPatch {
   tags?: string[];
   relations?: Relation[];
   access_control?: AccessControl;
+  /** New grants; only owners and their org's admins may change them. */
+  acl?: Partial<Record<GrantedAction, string[]>>;
 }
 
 export interface UpdateOptions {
@@ -156,7 +162,9 @@ export class FileService {
    */
   async save(caller: Caller, request: SaveRequest, options: SaveOptions): Promise<{ entity: FileEntity; created: boolean }> {
     const upload = this.ownUpload(caller, request.s3ref);
-    assertMetadataFits(request);
+    const acl = grantsOf(caller.org, request);
+    const { acl: _requested, ...metadata } = request;
+    assertMetadataFits({ ...metadata, ...(acl ? { acl } : {}) });
     return retryable(async () => {
       // Both reads are needed before any byte is touched, and neither depends on the other.
       const [done, found] = await Promise.all([
@@ -170,6 +178,7 @@ export class FileService {
       if (done) return done;
       if (found && 'error' in found) throw found.error;
       const existing = found?.record;
+      if (existing && acl && !may(caller, guardOf(existing), 'share')) throw cannot(existing.id, 'share');
       const object = await this.store.inspect(request.s3ref.key, sniffLength);
       if (!object) {
         // A concurrent save of the same upload may have finished and removed the temp object.
@@ -270,8 +279,11 @@ export class FileService {
         if (options.ifMatch && !options.ifMatch.some((tag) => tag === '*' || tag === etag)) {
           throw new PreconditionFailedError(`File ${id} has changed: its ETag is now ${etag}; read it again and reapply the change`);
         }
+        const acl = patch.acl ? grantsOf(current.org, { acl: patch.acl }) : undefined;
+        if (acl && !may(caller, guardOf(current), 'share')) throw cannot(id, 'share');
         const record: FileRecord = {
           ...current,
+          ...(acl ? { acl } : {}),
           ...(patch.filename !== undefined ? { filename: patch.filename } : {}),
           ...(patch.title !== undefined ? { title: patch.title } : {}),
           ...(patch.tags !== undefined ? { tags: patch.tags } : {}),
@@ -395,7 +407,7 @@ export class FileService {
       revision: 1,
       latest: latestOf(first),
       owners: [{ org_id: caller.org, user_id: caller.userId }],
-      acl: orgWideAcl(caller.org),
+      acl: grantsOf(caller.org, request) ?? orgWideAcl(caller.org),
       s3ref: first.s3ref,
       status: 'active',
     };
@@ -421,9 +433,12 @@ export class FileService {
     for (let attempt = 1; ; attempt += 1) {
       const next: FileVersion = { ...version, version: current.latest_version + 1 };
       const metadata = versionOnly ? {} : metadataOf(next, request);
+      // Checked before any byte moved: only those who may share the file send grants here.
+      const acl = grantsOf(current.org, request);
       const record: FileRecord = {
         ...current,
         ...metadata,
+        ...(acl ? { acl } : {}),
         // The entity always points at its newest bytes, even when its metadata is kept.
         s3ref: next.s3ref,
         latest_version: next.version,
@@ -588,8 +603,31 @@ function assertFileId(id: string): void {
 }
 
 function cannot(id: string, action: Action): ForbiddenError {
-  const what = { view: 'view', edit: 'change', delete: 'delete', share: 'share' }[action];
+  if (action === 'share') return new ForbiddenError(`Only the owners of file ${id} and their org's admins may change its _acl`);
+  const what = { view: 'view', edit: 'change', delete: 'delete' }[action];
   return new ForbiddenError(`You may view file ${id} but not ${what} it`);
+}
+
+/**
+ * The grants a request asks for, normalized: `_acl` as given (actions it leaves out granted
+ * to no one but the owners), or none but the owners' for `access: "owner"`; undefined when it
+ * asks for neither. Principals must be of the file's org.
+ */
+function grantsOf(org: string, request: Pick<SaveRequest, 'acl' | 'access'>): Acl | undefined {
+  if (!request.acl) return request.access === 'owner' ? ownersOnlyAcl() : undefined;
+  let acl: Acl;
+  try {
+    acl = normalizeAcl(request.acl);
+  } catch (error) {
+    if (error instanceof InvalidPrincipalError || error instanceof RangeError) throw new BadRequestError(`_acl: ${error.message}`);
+    throw error;
+  }
+  for (const principal of [...acl.view, ...acl.edit, ...acl.delete]) {
+    if (parsePrincipal(principal).org !== org) {
+      throw new BadRequestError(`_acl: ${truncate(principal)} is not of this file's org; grants can name org:${org} and its users only`);
+    }
+  }
+  return acl;
 }
 
 function notFound(id: string): NotFoundError {

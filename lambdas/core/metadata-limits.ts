@@ -1,4 +1,5 @@
 import { PayloadTooLargeError } from './errors';
+import type { Acl } from './access';
 import type { Relation } from './model';
 
 /**
@@ -36,15 +37,16 @@ export interface SavedMetadata {
   tags?: string[];
   relations?: Relation[];
   custom_download_url?: string;
+  acl?: Acl;
 }
 
 /** 413 when the metadata a save would store cannot fit in the entity's item. */
 export function assertMetadataFits(metadata: SavedMetadata): void {
-  const { filename, title, tags, relations, custom_download_url } = metadata;
-  const bytes = new TextEncoder().encode(JSON.stringify({ filename, title, tags, relations, custom_download_url })).length;
+  const { filename, title, tags, relations, custom_download_url, acl } = metadata;
+  const bytes = new TextEncoder().encode(JSON.stringify({ filename, title, tags, relations, custom_download_url, acl })).length;
   if (bytes > metadataLimits.totalBytes) {
     throw new PayloadTooLargeError(
-      `The file's metadata (title, filename, tags, relations, custom_download_url) is ${bytes} bytes; the limit is ${metadataLimits.totalBytes} bytes together`,
+      `The file's metadata (title, filename, tags, relations, custom_download_url, _acl) is ${bytes} bytes; the limit is ${metadataLimits.totalBytes} bytes together`,
     );
   }
 }

@@ -19,6 +19,8 @@ export interface Caller {
   userId: string;
   /** The API's address as the caller reached it: the links in answers point there. */
   apiUrl?: string;
+  /** The token's roles make the caller an admin of their org (ROLES_CLAIM lists ADMIN_ROLE). */
+  admin?: boolean;
 }
 
 /**

@@ -20,6 +20,7 @@ export const handler = httpHandler('saveFile', async (request) => {
         ...(body._tags !== undefined ? { tags: body._tags } : {}),
         ...(body.relations !== undefined ? { relations: body.relations } : {}),
         ...(body.access_control !== undefined ? { access_control: body.access_control } : {}),
+        ...(body._acl !== undefined ? { acl: body._acl } : {}),
       },
       ifMatchOf(request),
     );
@@ -45,6 +46,8 @@ export const handler = httpHandler('saveFile', async (request) => {
       ...(body._tags !== undefined ? { tags: body._tags } : {}),
       ...(body.relations !== undefined ? { relations: body.relations } : {}),
       ...(body.custom_download_url !== undefined ? { custom_download_url: body.custom_download_url } : {}),
+      ...(body._acl !== undefined ? { acl: body._acl } : {}),
+      ...(body.access !== undefined ? { access: body.access } : {}),
     },
     { deleteTempFile: query.delete_temp_file, versionOnly: query.version_only },
   );

@@ -19,6 +19,7 @@ export const handler = httpHandler('updateFile', async (request) => {
       ...(patch._tags !== undefined ? { tags: patch._tags } : {}),
       ...(patch.relations !== undefined ? { relations: patch.relations } : {}),
       ...(patch.access_control !== undefined ? { access_control: patch.access_control } : {}),
+      ...(patch._acl !== undefined ? { acl: patch._acl } : {}),
     },
     ifMatchOf(request),
   );

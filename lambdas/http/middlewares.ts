@@ -4,7 +4,7 @@ import httpJsonBodyParser from '@middy/http-json-body-parser';
 import { BadRequestError, ForbiddenError, HttpError, PayloadTooLargeError, ServiceUnavailableError, UnauthorizedError } from '../core/errors';
 import type { Caller } from '../core/model';
 import { isTransient } from '../core/transient';
-import { tenantClaim } from '../config';
+import { adminRole, claimHasRole, rolesClaim, tenantClaim } from '../config';
 import type { Logger } from './logger';
 import type { Metrics, RecordedMetric } from './metrics';
 import { publishRequestMetrics } from './metrics';
@@ -53,7 +53,8 @@ export function callerFromClaims(): MiddlewareObj<ApiEvent, ApiResult, Error, Co
       if (typeof userId !== 'string' || userId === '') {
         throw new ForbiddenError('Forbidden: the token carries no sub claim');
       }
-      exchangeOf(event).caller = { org: String(org), userId };
+      const admin = claimHasRole(claims[rolesClaim()], adminRole());
+      exchangeOf(event).caller = { org: String(org), userId, ...(admin ? { admin: true } : {}) };
     },
   };
 }

@@ -5,6 +5,7 @@ import { isUuid } from '../core/keys';
 import { defaultVersionPageSize, maxVersionPageSize } from '../core/versions';
 import { listSorts } from '../core/file-listing';
 import { metadataLimits as limits } from '../core/metadata-limits';
+import { maxPrincipalsPerAction } from '../core/access';
 
 /**
  * Request schemas (epilot's UploadFilePayload, SaveFilePayloadV2, DownloadFilesPayload and
@@ -75,9 +76,14 @@ const relation = z.object({
 const title = z.string().check(validText, z.maxLength(limits.titleChars, `must be at most ${limits.titleChars} characters`));
 const relations = z.array(relation).check(z.maxLength(limits.relations, `must have at most ${limits.relations} relations`));
 const accessControl = z.enum(['private', 'public-read']);
+const principals = z
+  .array(z.string().check(z.minLength(1, 'must not be empty'), z.maxLength(1024, 'is not a principal')))
+  .check(z.maxLength(maxPrincipalsPerAction, `must list at most ${maxPrincipalsPerAction} principals`));
+/** `_acl`: principals per action, `org:<org_id>` or `user:<org_id>/<user_id>` (epilot's `org_<id>` too). */
+const acl = z.strictObject({ view: z.optional(principals), edit: z.optional(principals), delete: z.optional(principals) });
 
 /** The fields a metadata update changes. */
-export const patchFields = ['filename', '_title', '_tags', 'relations', 'access_control'] as const;
+export const patchFields = ['filename', '_title', '_tags', 'relations', 'access_control', '_acl'] as const;
 
 /**
  * updateFile (PATCH): only the fields it can change, at least one of them. Anything else is
@@ -90,6 +96,7 @@ export const patchBody = z
     _tags: z.optional(tags(limits.tags)),
     relations: z.optional(relations),
     access_control: z.optional(accessControl),
+    _acl: z.optional(acl),
   })
   .check(
     z.refine((patch) => patchFields.some((field) => patch[field] !== undefined), {
@@ -108,6 +115,9 @@ export const saveBody = z.object({
   type: z.optional(z.enum(fileTypes)),
   mime_type: z.optional(mimeType),
   access_control: z.optional(accessControl),
+  _acl: z.optional(acl),
+  /** `owner`: a new file only its owner and their org's admins may use. */
+  access: z.optional(z.enum(['owner'])),
   _tags: z.optional(tags(limits.tags)),
   relations: z.optional(relations),
   // Only web links: the URL is returned to clients that may render it as one.

@@ -369,7 +369,6 @@ describe('hostile-looking input that is valid', () => {
       filename,
       _org: 'org-b',
       _owners: [{ org_id: 'org-b', user_id: 'mallory' }],
-      _acl: { view: ['*'] },
       size_bytes: 1,
       versions: [],
     });

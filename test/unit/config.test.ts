@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { maxUrlTtlSeconds, readConfig, tenantClaim } from '../../lambdas/config';
+import { adminRole, claimHasRole, maxUrlTtlSeconds, readConfig, rolesClaim, tenantClaim } from '../../lambdas/config';
 
 const base = { TABLE_NAME: 'files', BUCKET_NAME: 'bucket' };
 
@@ -47,5 +47,27 @@ describe('tenantClaim', () => {
 
   it('is the claim TENANT_CLAIM names, such as a Cognito custom attribute', () => {
     expect(tenantClaim({ TENANT_CLAIM: 'custom:org_id' })).toBe('custom:org_id');
+  });
+});
+
+describe('claimHasRole', () => {
+  it.each([
+    ['API Gateway’s list form', '[editor admin]', true],
+    ['a JSON list', '["editor","admin"]', true],
+    ['a plain list', ['editor', 'admin'], true],
+    ['a space-separated string', 'editor admin', true],
+    ['a comma-separated string', 'editor,admin', true],
+    ['a single role', 'admin', true],
+    ['a role that only contains the name', '[administrator sysadmin]', false],
+    ['no roles', '[]', false],
+    ['a number', 42, false],
+    ['no claim', undefined, false],
+  ])('reads %s', (_form, claim, expected) => {
+    expect(claimHasRole(claim, 'admin')).toBe(expected);
+  });
+
+  it('takes the roles claim and the admin role from ROLES_CLAIM and ADMIN_ROLE, defaulting to roles and admin', () => {
+    expect([rolesClaim({}), adminRole({})]).toEqual(['roles', 'admin']);
+    expect([rolesClaim({ ROLES_CLAIM: 'cognito:groups' }), adminRole({ ADMIN_ROLE: 'file-admins' })]).toEqual(['cognito:groups', 'file-admins']);
   });
 });
