@@ -116,6 +116,14 @@ export class PublicLinks {
   /** Revokes one of the caller's org's links; another org's link id is not found. */
   async revoke(caller: Caller, linkId: string): Promise<void> {
     if (!isLinkId(linkId)) throw new BadRequestError('Link id must be the 32 characters a generated link carries');
+    const link = await this.links.get(linkId);
+    if (!link || link.org !== caller.org) throw linkNotFound();
+    // Revoking is for those who may make links: those who may change the file.
+    const record = await this.files.get(caller.org, link.file_id);
+    if (record && !may(caller, guardOf(record), 'view')) throw linkNotFound();
+    if (record && !may(caller, guardOf(record), 'edit')) {
+      throw new ForbiddenError(`You may view file ${link.file_id} but not revoke its links`);
+    }
     if (!(await this.links.remove(caller.org, linkId))) throw linkNotFound();
   }
 

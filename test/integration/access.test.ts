@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
 import { Api, uploadFile } from './support/api';
 import type { Entity } from './support/api';
-import { expectRefusal } from './support/requests';
+import { expectRefusal, stageUpload } from './support/requests';
 import { useLocalStack } from './support/stack';
 
 const context = useLocalStack({ sweepIntervalMs: 0 });
@@ -102,5 +102,105 @@ describe('owners-only files and sharing', () => {
     refusals.forEach((answer) => expectRefusal(answer, 400));
     expect((await alice.get<Entity>(`/v2/files/${file._id}`)).body._acl).toEqual(epilot.body._acl);
     expect(before).toMatchObject({ _acl: { view: [`org:${org}`], edit: [`org:${org}`], delete: [`org:${org}`] } });
+  });
+});
+
+/** An owners-only file of Alice with one public link, shared with Bob as `bobMay` says. */
+async function fixture(bobMay: 'nothing' | 'view') {
+  const { org, alice, bob, admin } = await people();
+  const file = await uploadFile(alice, text('board-minutes.txt', { access: 'owner' }));
+  if (bobMay === 'view') await alice.patch(`/v2/files/${file._id}`, { _acl: { view: [`user:${org}/bob`] } });
+  const link = await alice.post<string>(`/v1/files/${file._id}/public/links`);
+  const linkId = String(link.body).split('/').at(-2) ?? '';
+  return { bob, admin, id: file._id, linkId };
+}
+
+type Call = (api: Api, target: { id: string; linkId: string }) => Promise<{ status: number; body: unknown }>;
+
+/** Every route that takes a file, and what it answers: [no grant, a grant of view only]. */
+const routes: Array<[string, Call, [number | string, number | string]]> = [
+  ['GET /v1/files/{id}', (api, { id }) => api.get(`/v1/files/${id}`), [404, 200]],
+  ['GET /v2/files/{id}', (api, { id }) => api.get(`/v2/files/${id}`), [404, 200]],
+  ['GET /v1/files/{id}/versions', (api, { id }) => api.get(`/v1/files/${id}/versions`), [404, 200]],
+  ['GET /v1/files/{id}/download', (api, { id }) => api.get(`/v1/files/${id}/download`), [404, 200]],
+  [
+    'POST /v1/files:downloadFiles',
+    async (api, { id }) => {
+      const answer = await api.post<Array<{ download_url?: string; error?: { status: number } }>>('/v1/files:downloadFiles', [{ id }]);
+      return { status: answer.body[0]?.download_url ? 200 : (answer.body[0]?.error?.status ?? 0), body: answer.body };
+    },
+    [404, 200],
+  ],
+  [
+    'POST /v1/files:batchGet',
+    async (api, { id }) => {
+      const answer = await api.post<{ results: Entity[] }>('/v1/files:batchGet', { ids: [id] });
+      return { status: answer.body.results.length === 1 ? 200 : 404, body: answer.body };
+    },
+    [404, 200],
+  ],
+  [
+    'GET /v2/files?q=',
+    async (api, { id }) => {
+      const answer = await api.get<Listing>('/v2/files?q=board-minutes');
+      return { status: idsOf(answer.body).includes(id) ? 200 : 404, body: answer.body };
+    },
+    [404, 200],
+  ],
+  ['PATCH /v2/files/{id}', (api, { id }) => api.patch(`/v2/files/${id}`, { _title: 'mine' }), [404, 403]],
+  ['POST /v2/files with _id and no s3ref', (api, { id }) => api.post('/v2/files', { _id: id, _title: 'mine' }), [404, 403]],
+  ['POST /v2/files/upload?file_entity_id', (api, { id }) => api.post(`/v2/files/upload?file_entity_id=${id}`, { filename: 'v2.txt', mime_type: 'text/plain' }), [404, 403]],
+  [
+    'POST /v2/files with _id (new version)',
+    async (api, { id }) => {
+      const upload = await stageUpload(api, { filename: 'v2.txt', mimeType: 'text/plain', bytes: 'second' });
+      return api.post('/v2/files', { _id: id, s3ref: upload.s3ref });
+    },
+    [404, 403],
+  ],
+  ['DELETE /v2/files/{id}', (api, { id }) => api.delete(`/v2/files/${id}`), [404, 403]],
+  ['DELETE /v1/files/{id}', (api, { id }) => api.delete(`/v1/files/${id}`), [404, 403]],
+  ['POST /v1/files/{id}/public/links', (api, { id }) => api.post(`/v1/files/${id}/public/links`), [404, 403]],
+  ['GET /v1/files/{id}/public/links', (api, { id }) => api.get(`/v1/files/${id}/public/links`), [404, 200]],
+  ['DELETE /v1/files/public/links/{id}', (api, { linkId }) => api.delete(`/v1/files/public/links/${linkId}`), [404, 403]],
+];
+
+describe('every route asks the same rules', () => {
+  for (const [column, bobMay] of [[0, 'nothing'], [1, 'view']] as const) {
+    describe(`a same-org user granted ${bobMay === 'nothing' ? 'nothing' : 'view only'}`, () => {
+      it.each(routes)('is answered by %s as the rules say, and the file stays as it was', async (_route, call, expected) => {
+        // Prepare
+        const target = await fixture(bobMay);
+        const before = (await target.admin.get(`/v2/files/${target.id}`)).body;
+
+        // Act
+        const answer = await call(target.bob, target);
+
+        // Assess
+        expect(answer.status).toBe(expected[column]);
+        expect((await target.admin.get(`/v2/files/${target.id}`)).body).toEqual(before);
+        expect((await target.admin.get<{ results: unknown[] }>(`/v1/files/${target.id}/public/links`)).body.results).toHaveLength(1);
+      });
+    });
+  }
+
+  it('lets an admin of the org do everything with an owners-only file', async () => {
+    // Prepare
+    const { admin, id, linkId } = await fixture('nothing');
+    const upload = await stageUpload(admin, { filename: 'v2.txt', mimeType: 'text/plain', bytes: 'second' });
+
+    // Act
+    const statuses = [
+      (await admin.get(`/v2/files/${id}`)).status,
+      (await admin.get(`/v1/files/${id}/download`)).status,
+      (await admin.patch(`/v2/files/${id}`, { _title: 'minuted' })).status,
+      (await admin.post('/v2/files', { _id: id, s3ref: upload.s3ref })).status,
+      (await admin.post(`/v1/files/${id}/public/links`)).status,
+      (await admin.delete(`/v1/files/public/links/${linkId}`)).status,
+      (await admin.delete(`/v2/files/${id}`)).status,
+    ];
+
+    // Assess
+    expect(statuses).toEqual([200, 200, 200, 200, 201, 204, 200]);
   });
 });
