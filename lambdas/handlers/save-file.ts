@@ -3,6 +3,7 @@ import { httpHandler } from '../http/handler';
 import { saveBody, saveQuery } from '../http/schemas';
 import { fileService } from '../wiring';
 import { ifMatchOf } from '../http/if-match';
+import { metadataPatchOf } from '../http/metadata-patch';
 
 /** saveFile / saveFileV2: a temp upload becomes a file, or a new version of one. */
 export const handler = httpHandler('saveFile', async (request) => {
@@ -11,19 +12,7 @@ export const handler = httpHandler('saveFile', async (request) => {
   const id = body._id || body.file_entity_id || undefined;
   if (!body.s3ref && !body.source_url && id) {
     // epilot's metadata-only save: the file's metadata changes, no version is added.
-    const { entity, etag } = await fileService('write').update(
-      request.caller,
-      id,
-      {
-        ...(body.filename !== undefined ? { filename: body.filename } : {}),
-        ...(body._title !== undefined ? { title: body._title } : {}),
-        ...(body._tags !== undefined ? { tags: body._tags } : {}),
-        ...(body.relations !== undefined ? { relations: body.relations } : {}),
-        ...(body.access_control !== undefined ? { access_control: body.access_control } : {}),
-        ...(body._acl !== undefined ? { acl: body._acl } : {}),
-      },
-      ifMatchOf(request),
-    );
+    const { entity, etag } = await fileService('write').update(request.caller, id, metadataPatchOf(body), ifMatchOf(request));
     return { status: 200, body: entity, headers: { etag } };
   }
   if (!body.s3ref) {

@@ -1,5 +1,6 @@
 import { httpHandler } from '../http/handler';
 import { ifMatchOf } from '../http/if-match';
+import { metadataPatchOf } from '../http/metadata-patch';
 import { fileIdPath, patchBody } from '../http/schemas';
 import { tableOnlyFileService } from '../wiring-table-only';
 
@@ -10,18 +11,6 @@ import { tableOnlyFileService } from '../wiring-table-only';
 export const handler = httpHandler('updateFile', async (request) => {
   const { id } = request.path(fileIdPath);
   const patch = request.body(patchBody);
-  const { entity, etag } = await tableOnlyFileService('write').update(
-    request.caller,
-    id,
-    {
-      ...(patch.filename !== undefined ? { filename: patch.filename } : {}),
-      ...(patch._title !== undefined ? { title: patch._title } : {}),
-      ...(patch._tags !== undefined ? { tags: patch._tags } : {}),
-      ...(patch.relations !== undefined ? { relations: patch.relations } : {}),
-      ...(patch.access_control !== undefined ? { access_control: patch.access_control } : {}),
-      ...(patch._acl !== undefined ? { acl: patch._acl } : {}),
-    },
-    ifMatchOf(request),
-  );
+  const { entity, etag } = await tableOnlyFileService('write').update(request.caller, id, metadataPatchOf(patch), ifMatchOf(request));
   return { status: 200, body: entity, headers: { etag } };
 });
