@@ -1,10 +1,9 @@
-import { createHash } from 'node:crypto';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { Faults } from './faults';
 import type { LocalIam, Principal } from './iam/principals';
 import { localAccount } from './iam/principals';
-import { verifySigV4, type SigV4Failure } from './s3/sigv4';
+import { readSignedRequest, type SigV4Failure } from './s3/sigv4';
 
 export interface DynamoDbFrontOptions {
   /** DynamoDB Local's endpoint, which checks no signature and no permission; calls wait for it. */
@@ -38,25 +37,11 @@ export async function startDynamoDbFront(options: DynamoDbFrontOptions): Promise
   const tableArn = (name: string) => `arn:aws:dynamodb:${options.region}:${localAccount}:table/${name}`;
 
   const handle = async (req: http.IncomingMessage, res: http.ServerResponse): Promise<void> => {
-    const chunks: Buffer[] = [];
-    for await (const chunk of req) chunks.push(chunk as Buffer);
-    const body = Buffer.concat(chunks);
-    const url = req.url ?? '/';
-    const q = url.indexOf('?');
-    const verdict = verifySigV4(
-      {
-        method: req.method ?? 'POST',
-        path: q < 0 ? url : url.slice(0, q),
-        query: q < 0 ? '' : url.slice(q + 1),
-        headers: req.headers,
-        payloadHash: createHash('sha256').update(body).digest('hex'),
-      },
-      {
-        credentials: (id) => options.iam.principal(id)?.credentials.secretAccessKey,
-        region: options.region,
-        service: 'dynamodb',
-      },
-    );
+    const { body, verdict } = await readSignedRequest(req, {
+      credentials: (id) => options.iam.principal(id)?.credentials.secretAccessKey,
+      region: options.region,
+      service: 'dynamodb',
+    });
     if (!verdict.ok) return sendJson(res, 400, signatureError(verdict));
     const principal = options.iam.principal(verdict.accessKeyId) as Principal;
 
@@ -97,7 +82,7 @@ export async function startDynamoDbFront(options: DynamoDbFrontOptions): Promise
         host: target.hostname,
         port: target.port,
         method: req.method,
-        path: url,
+        path: req.url ?? '/',
         headers: { ...req.headers, host: target.host, 'content-length': String(body.length) },
         agent,
       },

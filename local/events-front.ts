@@ -1,4 +1,4 @@
-import { createHash, randomUUID } from 'node:crypto';
+import { randomUUID } from 'node:crypto';
 import { appendFile, mkdir } from 'node:fs/promises';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -6,7 +6,7 @@ import { dirname } from 'node:path';
 import type { Faults } from './faults';
 import type { LocalIam, Principal } from './iam/principals';
 import { localAccount } from './iam/principals';
-import { verifySigV4 } from './s3/sigv4';
+import { readSignedRequest } from './s3/sigv4';
 
 /** An event as EventBridge delivers it to its targets, an API destination's POST body included. */
 export interface BusEvent {
@@ -89,21 +89,11 @@ export async function startEventsFront(options: EventsFrontOptions): Promise<Eve
   };
 
   const handle = async (req: http.IncomingMessage, res: http.ServerResponse): Promise<void> => {
-    const chunks: Buffer[] = [];
-    for await (const chunk of req) chunks.push(chunk as Buffer);
-    const body = Buffer.concat(chunks);
-    const url = req.url ?? '/';
-    const q = url.indexOf('?');
-    const verdict = verifySigV4(
-      {
-        method: req.method ?? 'POST',
-        path: q < 0 ? url : url.slice(0, q),
-        query: q < 0 ? '' : url.slice(q + 1),
-        headers: req.headers,
-        payloadHash: createHash('sha256').update(body).digest('hex'),
-      },
-      { credentials: (id) => options.iam.principal(id)?.credentials.secretAccessKey, region: options.region, service: 'events' },
-    );
+    const { body, verdict } = await readSignedRequest(req, {
+      credentials: (id) => options.iam.principal(id)?.credentials.secretAccessKey,
+      region: options.region,
+      service: 'events',
+    });
     if (!verdict.ok) {
       const type = verdict.code === 'InvalidAccessKeyId' ? 'UnrecognizedClientException' : 'InvalidSignatureException';
       return sendJson(res, 400, { __type: type, message: verdict.message });

@@ -1,4 +1,5 @@
 import { createHash, createHmac, timingSafeEqual } from 'node:crypto';
+import type { IncomingMessage } from 'node:http';
 
 /** The parts of an HTTP request that SigV4 covers, exactly as they came off the wire. */
 export interface SigV4Request {
@@ -361,4 +362,30 @@ function safeEqual(expected: string, provided: string): boolean {
   const a = Buffer.from(expected, 'utf8');
   const b = Buffer.from(provided, 'utf8');
   return a.length === b.length && timingSafeEqual(a, b);
+}
+
+/**
+ * Reads a JSON-protocol request (DynamoDB, EventBridge) whole and verifies its signature
+ * against the account's keys: the body, and who signed it or why it is refused.
+ */
+export async function readSignedRequest(
+  req: IncomingMessage,
+  options: { credentials: VerifyOptions['credentials']; region: string; service: string },
+): Promise<{ body: Buffer; verdict: SigV4Result }> {
+  const chunks: Buffer[] = [];
+  for await (const chunk of req) chunks.push(chunk as Buffer);
+  const body = Buffer.concat(chunks);
+  const url = req.url ?? '/';
+  const q = url.indexOf('?');
+  const verdict = verifySigV4(
+    {
+      method: req.method ?? 'POST',
+      path: q < 0 ? url : url.slice(0, q),
+      query: q < 0 ? '' : url.slice(q + 1),
+      headers: req.headers,
+      payloadHash: createHash('sha256').update(body).digest('hex'),
+    },
+    options,
+  );
+  return { body, verdict };
 }
