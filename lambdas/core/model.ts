@@ -21,6 +21,8 @@ export interface Caller {
   apiUrl?: string;
   /** The token's roles make the caller an admin of their org (ROLES_CLAIM lists ADMIN_ROLE). */
   admin?: boolean;
+  /** A client-credentials token of a backend of the caller's org. */
+  service?: boolean;
 }
 
 /**
