@@ -26,7 +26,7 @@ import type {
 } from '../core/ports';
 import { linkLookupKeys } from './dynamo-link-repository';
 import { grantPartition, listIndexes, listPartitionAttribute, listShards, orgPartition } from './table-layout';
-import { AlreadySavedError, IntentConflictError, InvalidItemError, StaleWriteError } from '../core/ports';
+import { AlreadySavedError, IntentConflictError, InvalidItemError, StaleWriteError, TooManyItemsError } from '../core/ports';
 
 /**
  * One table, one item collection per file:
@@ -595,7 +595,7 @@ export class DynamoFileRepository implements FileRepository, FileIndex {
     { claimLast = true } = {},
   ): Promise<void> {
     if (items.length > maxTransactionItems) {
-      throw new InvalidItemError(
+      throw new TooManyItemsError(
         `this change writes ${items.length} items (the file, its relations and whom it is listed for) and one write ` +
           `holds at most ${maxTransactionItems}: change relations and grants in separate requests`,
       );

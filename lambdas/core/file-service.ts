@@ -20,7 +20,7 @@ import { entityTag, entityVersionLimit, guardOf, publicFileUrl, toFileEntity } f
 import { findFile } from './file-lookup';
 import { assertMetadataFits } from './metadata-limits';
 import type { FileRepository, ObjectStore, SaveIntent, UploadClaim } from './ports';
-import { IntentConflictError, InvalidItemError, SourceChangedError, StaleWriteError } from './ports';
+import { IntentConflictError, InvalidItemError, SourceChangedError, StaleWriteError, TooManyItemsError } from './ports';
 import { isTransient } from './transient';
 import { UploadWindow } from './upload-window';
 import { presignVersionDownload } from './version-download';
@@ -300,7 +300,7 @@ export class FileService {
           return { entity: await this.render(caller, record), etag: entityTag(record) };
         } catch (error) {
           if (error instanceof InvalidItemError) {
-            throw new BadRequestError(`The file's metadata cannot be stored: ${truncate(error.message)}`);
+            throw new BadRequestError(`The file's metadata cannot be stored: ${error instanceof TooManyItemsError ? error.message : truncate(error.message)}`);
           }
           if (!(error instanceof StaleWriteError)) throw error;
           if (Date.now() > deadline) throw new ConflictError('Too many concurrent changes to this file; retry the request');
@@ -491,7 +491,7 @@ export class FileService {
       throw new ConflictError('This upload is being saved with other bytes or as another file right now; retry, or upload again');
     }
     if (error instanceof InvalidItemError) {
-      throw new BadRequestError(`The file's metadata cannot be stored: ${truncate(error.message)}`);
+      throw new BadRequestError(`The file's metadata cannot be stored: ${error instanceof TooManyItemsError ? error.message : truncate(error.message)}`);
     }
     throw error;
   }

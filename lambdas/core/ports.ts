@@ -67,6 +67,17 @@ export class InvalidItemError extends Error {
   }
 }
 
+/**
+ * The change writes more items together (the entity, its relations and whom it is listed
+ * for) than one DynamoDB transaction holds; its message says what to do instead.
+ */
+export class TooManyItemsError extends InvalidItemError {
+  constructor(message: string) {
+    super(message);
+    this.name = 'TooManyItemsError';
+  }
+}
+
 /** The transaction was refused because this upload was already saved (see UploadClaim). */
 export class AlreadySavedError extends Error {
   constructor() {
