@@ -18,7 +18,15 @@ async function people() {
   const as = async (user: string, roles?: string[], inOrg = org) =>
     new Api(stack.url, await stack.auth.sign({ org: inOrg, user, ...(roles ? { roles } : {}) }));
   const zoeOrg = `org-${randomUUID()}`;
-  return { org, zoeOrg, alice: await as('alice'), bob: await as('bob'), admin: await as('root', ['admin']), zoe: await as('zoe', undefined, zoeOrg) };
+  return {
+    org,
+    zoeOrg,
+    alice: await as('alice'),
+    bob: await as('bob'),
+    admin: await as('root', ['admin']),
+    zoe: await as('zoe', undefined, zoeOrg),
+    zoeAdmin: await as('root', ['admin'], zoeOrg),
+  };
 }
 
 const text = (name: string, extra?: Record<string, unknown>) => ({ filename: name, mimeType: 'text/plain', bytes: Buffer.from(name), ...(extra ? { extra } : {}) });
@@ -113,41 +121,44 @@ const callers = [
   'a same-org user granted view only',
   'another org’s user whose org was granted nothing (a third org was)',
   'another org’s user whose org was granted view',
+  'another org’s admin whose org was granted nothing',
 ] as const;
 type Who = (typeof callers)[number];
 
 /** An owners-only file of Alice with one public link, shared as `who` says; the caller is Bob or Zoe. */
 async function fixture(who: Who) {
-  const { org, zoeOrg, alice, bob, admin, zoe } = await people();
+  const { org, zoeOrg, alice, bob, admin, zoe, zoeAdmin } = await people();
   const file = await uploadFile(alice, text('board-minutes.txt', { access: 'owner' }));
   const grant = {
     'a same-org user granted nothing': undefined,
     'a same-org user granted view only': `user:${org}/bob`,
     'another org’s user whose org was granted nothing (a third org was)': `org:org-${randomUUID()}`,
     'another org’s user whose org was granted view': `org:${zoeOrg}`,
+    'another org’s admin whose org was granted nothing': undefined,
   }[who];
   if (grant) expect((await alice.patch(`/v2/files/${file._id}`, { _acl: { view: [grant] } })).status).toBe(200);
   const link = await alice.post<string>(`/v1/files/${file._id}/public/links`);
   const linkId = String(link.body).split('/').at(-2) ?? '';
-  return { caller: who.startsWith('a same-org') ? bob : zoe, admin, id: file._id, linkId };
+  const caller = who.startsWith('a same-org') ? bob : who.includes('admin') ? zoeAdmin : zoe;
+  return { caller, admin, id: file._id, linkId };
 }
 
 type Call = (api: Api, target: { id: string; linkId: string }) => Promise<{ status: number; body: unknown }>;
-type Answers = [number, number, number, number];
+type Answers = [number, number, number, number, number];
 
 /** Every route that takes a file, and what it answers each caller of `callers`, in order. */
 const routes: Array<[string, Call, Answers]> = [
-  ['GET /v1/files/{id}', (api, { id }) => api.get(`/v1/files/${id}`), [404, 200, 404, 200]],
-  ['GET /v2/files/{id}', (api, { id }) => api.get(`/v2/files/${id}`), [404, 200, 404, 200]],
-  ['GET /v1/files/{id}/versions', (api, { id }) => api.get(`/v1/files/${id}/versions`), [404, 200, 404, 200]],
-  ['GET /v1/files/{id}/download', (api, { id }) => api.get(`/v1/files/${id}/download`), [404, 200, 404, 200]],
+  ['GET /v1/files/{id}', (api, { id }) => api.get(`/v1/files/${id}`), [404, 200, 404, 200, 404]],
+  ['GET /v2/files/{id}', (api, { id }) => api.get(`/v2/files/${id}`), [404, 200, 404, 200, 404]],
+  ['GET /v1/files/{id}/versions', (api, { id }) => api.get(`/v1/files/${id}/versions`), [404, 200, 404, 200, 404]],
+  ['GET /v1/files/{id}/download', (api, { id }) => api.get(`/v1/files/${id}/download`), [404, 200, 404, 200, 404]],
   [
     'POST /v1/files:downloadFiles',
     async (api, { id }) => {
       const answer = await api.post<Array<{ download_url?: string; error?: { status: number } }>>('/v1/files:downloadFiles', [{ id }]);
       return { status: answer.body[0]?.download_url ? 200 : (answer.body[0]?.error?.status ?? 0), body: answer.body };
     },
-    [404, 200, 404, 200],
+    [404, 200, 404, 200, 404],
   ],
   [
     'POST /v1/files:batchGet',
@@ -155,7 +166,7 @@ const routes: Array<[string, Call, Answers]> = [
       const answer = await api.post<{ results: Entity[] }>('/v1/files:batchGet', { ids: [id] });
       return { status: answer.body.results.length === 1 ? 200 : 404, body: answer.body };
     },
-    [404, 200, 404, 200],
+    [404, 200, 404, 200, 404],
   ],
   [
     'GET /v2/files?q= (the org’s own files)',
@@ -163,7 +174,7 @@ const routes: Array<[string, Call, Answers]> = [
       const answer = await api.get<Listing>('/v2/files?q=board-minutes');
       return { status: idsOf(answer.body).includes(id) ? 200 : 404, body: answer.body };
     },
-    [404, 200, 404, 404],
+    [404, 200, 404, 404, 404],
   ],
   [
     'GET /v2/files?shared=true&q= (other orgs’ files)',
@@ -171,14 +182,14 @@ const routes: Array<[string, Call, Answers]> = [
       const answer = await api.get<Listing>('/v2/files?shared=true&q=board-minutes');
       return { status: idsOf(answer.body).includes(id) ? 200 : 404, body: answer.body };
     },
-    [404, 404, 404, 200],
+    [404, 404, 404, 200, 404],
   ],
-  ['PATCH /v2/files/{id}', (api, { id }) => api.patch(`/v2/files/${id}`, { _title: 'mine' }), [404, 403, 404, 403]],
-  ['POST /v2/files with _id and no s3ref', (api, { id }) => api.post('/v2/files', { _id: id, _title: 'mine' }), [404, 403, 404, 403]],
+  ['PATCH /v2/files/{id}', (api, { id }) => api.patch(`/v2/files/${id}`, { _title: 'mine' }), [404, 403, 404, 403, 404]],
+  ['POST /v2/files with _id and no s3ref', (api, { id }) => api.post('/v2/files', { _id: id, _title: 'mine' }), [404, 403, 404, 403, 404]],
   [
     'POST /v2/files/upload?file_entity_id',
     (api, { id }) => api.post(`/v2/files/upload?file_entity_id=${id}`, { filename: 'v2.txt', mime_type: 'text/plain' }),
-    [404, 403, 404, 403],
+    [404, 403, 404, 403, 404],
   ],
   [
     'POST /v2/files with _id (new version)',
@@ -186,13 +197,13 @@ const routes: Array<[string, Call, Answers]> = [
       const upload = await stageUpload(api, { filename: 'v2.txt', mimeType: 'text/plain', bytes: 'second' });
       return api.post('/v2/files', { _id: id, s3ref: upload.s3ref });
     },
-    [404, 403, 404, 403],
+    [404, 403, 404, 403, 404],
   ],
-  ['DELETE /v2/files/{id}', (api, { id }) => api.delete(`/v2/files/${id}`), [404, 403, 404, 403]],
-  ['DELETE /v1/files/{id}', (api, { id }) => api.delete(`/v1/files/${id}`), [404, 403, 404, 403]],
-  ['POST /v1/files/{id}/public/links', (api, { id }) => api.post(`/v1/files/${id}/public/links`), [404, 403, 404, 403]],
-  ['GET /v1/files/{id}/public/links', (api, { id }) => api.get(`/v1/files/${id}/public/links`), [404, 200, 404, 200]],
-  ['DELETE /v1/files/public/links/{id}', (api, { linkId }) => api.delete(`/v1/files/public/links/${linkId}`), [404, 403, 404, 403]],
+  ['DELETE /v2/files/{id}', (api, { id }) => api.delete(`/v2/files/${id}`), [404, 403, 404, 403, 404]],
+  ['DELETE /v1/files/{id}', (api, { id }) => api.delete(`/v1/files/${id}`), [404, 403, 404, 403, 404]],
+  ['POST /v1/files/{id}/public/links', (api, { id }) => api.post(`/v1/files/${id}/public/links`), [404, 403, 404, 403, 404]],
+  ['GET /v1/files/{id}/public/links', (api, { id }) => api.get(`/v1/files/${id}/public/links`), [404, 200, 404, 200, 404]],
+  ['DELETE /v1/files/public/links/{id}', (api, { linkId }) => api.delete(`/v1/files/public/links/${linkId}`), [404, 403, 404, 403, 404]],
 ];
 
 describe('every route asks the same rules', () => {
