@@ -4,6 +4,7 @@ import { Api, downloadBytes, uploadFile } from './support/api';
 import type { Entity } from './support/api';
 import { expectRefusal } from './support/requests';
 import { useLocalStack } from './support/stack';
+import { Storage } from './support/storage';
 
 const context = useLocalStack({ sweepIntervalMs: 0 });
 
@@ -136,6 +137,44 @@ describe('sharing with another org', () => {
     // Assess
     expect(idsOf(shared.body)).toEqual([]);
     expect(idsOf(own.body)).toEqual([mine._id]);
+  });
+
+  it('stores one listing entry per principal the file is listed under and one lookup per other org, and leaves none behind', async () => {
+    // Prepare
+    const { home, partner, alice } = await orgs();
+    const storage = new Storage(context.stack);
+    const file = await uploadFile(alice, text('ledger.txt', { access: 'owner', _acl: { view: [`user:${home}/bob`, `org:${partner}`, `user:${partner}/zoe`] } }));
+    /** The file's grant entries (by principal) and shared lookups (by org), as stored. */
+    const stored = async () => {
+      const items = (await storage.documents()).filter((item) => item.file_id === file._id);
+      return {
+        grants: items.filter((item) => String(item.sk).startsWith('GRANT#')).map((item) => String(item.sk).slice(6)).sort(),
+        lookups: items.filter((item) => item.sk === 'SHARED').map((item) => String(item.pk)).sort(),
+      };
+    };
+
+    // Act
+    const created = await stored();
+    await alice.patch(`/v2/files/${file._id}`, { _acl: { view: [] } });
+    const revoked = await stored();
+    await alice.patch(`/v2/files/${file._id}`, { _acl: { view: [`org:${home}`, `user:${partner}/zoe`] } });
+    const orgWide = await stored();
+    await alice.delete(`/v2/files/${file._id}`);
+    // The upload's claim stays until its TTL, so that a retried save answers what it became.
+    const leftAfterDelete = (await storage.documents()).filter(
+      (item) => JSON.stringify(item).includes(file._id) && !String(item.pk).startsWith('UPLOAD#'),
+    );
+
+    // Assess
+    expect(created).toEqual({
+      grants: [`org:${partner}`, `user:${home}/alice`, `user:${home}/bob`, `user:${partner}/zoe`].sort(),
+      lookups: [`SHARED#${partner}#${file._id}`],
+    });
+    expect(revoked).toEqual({ grants: [`user:${home}/alice`], lookups: [] });
+    // Org-wide, the file is in its org's own listing: only the other org's user needs an entry.
+    expect(orgWide).toEqual({ grants: [`user:${partner}/zoe`], lookups: [`SHARED#${partner}#${file._id}`] });
+    expect(leftAfterDelete).toEqual([]);
+    storage.close();
   });
 
   it('refuses with 400 a change that would write more index entries than one transaction holds, changing nothing', async () => {
