@@ -25,7 +25,7 @@ import type {
   UploadClaim,
 } from '../core/ports';
 import { linkLookupKeys } from './dynamo-link-repository';
-import { grantPartition, listIndexes, listPartitionAttribute, listShards, orgPartition } from './table-layout';
+import { grantPartition, listIndexes, listPartitionAttribute, listShards, orgPartition, keyDigest } from './table-layout';
 import { AlreadySavedError, IntentConflictError, InvalidItemError, StaleWriteError, TooManyItemsError } from '../core/ports';
 
 /**
@@ -40,9 +40,10 @@ import { AlreadySavedError, IntentConflictError, InvalidItemError, StaleWriteErr
  *   pk = REL#<org>#<entityId>, sk = <created_at>#<fileId>
  *                                                  a file related to an entity: the reverse
  *                                                  index, written in the file's transactions
- *   pk = FILE#<org>#<id>, sk = GRANT#<principal>   the file listed under a principal
- *                                                  (access.ts `listingGrants`)
- *   pk = SHARED#<viewerOrg>#<id>, sk = SHARED      the file's org, for another org it shares
+ *   pk = FILE#<org>#<id>, sk = GRANT#<digest>      the file listed under a principal
+ *                                                  (access.ts `listingGrants`; the digest of
+ *                                                  the principal, which the item also holds)
+ *   pk = SHARED#<digest>#<id>, sk = SHARED         the file's org, for another org it shares
  *                                                  the file with (its ids are not theirs)
  * The entity and grant items carry the key attributes of the list indexes (./table-layout.ts).
  * Relation, grant and shared items are written in the entity's own transactions, so they
@@ -94,8 +95,9 @@ export function shardOf(id: string): number {
   return Number.parseInt(id.slice(0, 2), 16) % listShards || 0;
 }
 
+/** The other org's id can be longer than a key may hold: its digest names it, the item holds it. */
 function sharedPk(viewerOrg: string, id: string): string {
-  return `SHARED#${encodeURIComponent(viewerOrg)}#${id}`;
+  return `SHARED#${keyDigest(viewerOrg)}#${id}`;
 }
 
 /** The entity item: the record, its table keys and its keys in every list index. */
@@ -124,11 +126,12 @@ function grantItems(record: FileRecord): Map<string, Record<string, unknown>> {
   const keys = sortKeysOf(record);
   return new Map(
     listingGrants(guardOf(record)).map((grant) => [
-      `${grantSkPrefix}${grant.principal}`,
+      `${grantSkPrefix}${keyDigest(grant.principal)}`,
       {
         pk: pk(record.org, record.id),
-        sk: `${grantSkPrefix}${grant.principal}`,
+        sk: `${grantSkPrefix}${keyDigest(grant.principal)}`,
         [listPartitionAttribute]: grantPartition(grant.principal, grant.shared),
+        principal: grant.principal,
         ...keys,
         file_org: record.org,
         file_id: record.id,
@@ -148,13 +151,13 @@ function sharedOrgs(record: FileRecord): Set<string> {
 
 /** The entity key a SHARED item points at; never one of the reader's own org. */
 function sharedEntityKey(item: Record<string, unknown>, viewerOrg: string): { pk: string; sk: string } | undefined {
-  return typeof item.org === 'string' && item.org !== viewerOrg && typeof item.file_id === 'string'
+  return item.viewer_org === viewerOrg && typeof item.org === 'string' && item.org !== viewerOrg && typeof item.file_id === 'string'
     ? { pk: pk(item.org, item.file_id), sk: entitySk }
     : undefined;
 }
 
 function sharedItem(record: FileRecord, viewerOrg: string): Record<string, unknown> {
-  return { pk: sharedPk(viewerOrg, record.id), sk: sharedSk, org: record.org, file_id: record.id };
+  return { pk: sharedPk(viewerOrg, record.id), sk: sharedSk, org: record.org, file_id: record.id, viewer_org: viewerOrg };
 }
 
 function nameKey(filename: string): string {
@@ -609,6 +612,10 @@ export class DynamoFileRepository implements FileRepository, FileIndex {
           throw new AlreadySavedError();
         }
         if (isConditionRace(reasons)) throw new StaleWriteError();
+        // An item the table cannot store (too large, a key too long): the request's fault.
+        if (reasons.some((reason) => reason.Code === 'ValidationError')) {
+          throw new InvalidItemError(reasons.find((reason) => reason.Code === 'ValidationError')?.Message ?? 'an item cannot be stored', { cause: error });
+        }
       }
       throw asInvalidItem(error);
     }

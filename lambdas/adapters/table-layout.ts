@@ -1,3 +1,5 @@
+import { createHash } from 'node:crypto';
+
 /**
  * The table's global secondary indexes, defined once for the CDK stack, the local stack and
  * the repository. Only file entity items carry their key attributes (sparse indexes), so
@@ -20,9 +22,11 @@ export interface ListIndex {
  * The partition of an item in every list index:
  * - `<org>#<shard>`: the org's files every user of it may view (org-wide);
  * - `<org>#<shard>#r`: the org's other files, which only its admins list whole;
- * - `grant#<principal>`: a file of the principal's own org listed for it (owners, user grants);
- * - `shared#<principal>`: a file of another org shared with the principal.
- * The org is URI-encoded, so it holds no `#`; a principal never starts with a digit.
+ * - `grant#<principal digest>`: a file of the principal's own org listed for it (owners, user grants);
+ * - `shared#<principal digest>`: a file of another org shared with the principal.
+ * The org is URI-encoded, so it holds no `#`. A principal can be longer than a key may be
+ * (two ids of 256 characters, each up to 4 bytes): its SHA-256 names it in keys, and reads
+ * check the principal itself.
  */
 export const listPartitionAttribute = 'list_pk';
 
@@ -31,7 +35,12 @@ export function orgPartition(org: string, shard: number, restricted: boolean): s
 }
 
 export function grantPartition(principal: string, shared: boolean): string {
-  return `${shared ? 'shared' : 'grant'}#${principal}`;
+  return `${shared ? 'shared' : 'grant'}#${keyDigest(principal)}`;
+}
+
+/** Names a value in a key whatever its length: principals, and orgs inside other orgs' keys. */
+export function keyDigest(value: string): string {
+  return createHash('sha256').update(value).digest('base64url');
 }
 
 export const listIndexes = {

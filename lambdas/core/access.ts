@@ -47,6 +47,11 @@ export interface Actor {
 /** At most this many principals per action: an ACL is metadata, bounded like the rest. */
 export const maxPrincipalsPerAction = 100;
 const maxComponentChars = 256;
+/**
+ * An org id is part of every key of its files, which DynamoDB bounds (2,048 bytes for a
+ * partition key): 128 characters leave room for any characters at all, URI-encoded.
+ */
+export const maxOrgChars = 128;
 
 export class InvalidPrincipalError extends Error {
   constructor(readonly principal: string) {
@@ -69,7 +74,7 @@ export type Principal = { kind: 'org'; org: string } | { kind: 'user'; org: stri
 
 /** Parses a principal in the canonical form or epilot's `org_<id>`; InvalidPrincipalError otherwise. */
 export function parsePrincipal(text: string): Principal {
-  const component = (raw: string | undefined): string => {
+  const component = (raw: string | undefined, maxChars = maxComponentChars): string => {
     if (raw === undefined || raw === '' || /[/:]/.test(raw)) throw new InvalidPrincipalError(text);
     let value: string;
     try {
@@ -79,17 +84,17 @@ export function parsePrincipal(text: string): Principal {
     }
     // Control characters and unpaired surrogates make principals no one can type or compare.
     // eslint-disable-next-line no-control-regex
-    if (value.length > maxComponentChars || /[\u0000-\u001f\u007f]|[\ud800-\udfff]/u.test(value)) {
+    if (value.length > maxChars || /[\u0000-\u001f\u007f]|[\ud800-\udfff]/u.test(value)) {
       throw new InvalidPrincipalError(text);
     }
     return value;
   };
   const epilot = /^org_(.+)$/.exec(text);
-  if (epilot) return { kind: 'org', org: component(encode(epilot[1] as string)) };
+  if (epilot) return { kind: 'org', org: component(encode(epilot[1] as string), maxOrgChars) };
   const org = /^org:([^/]*)$/.exec(text);
-  if (org) return { kind: 'org', org: component(org[1]) };
+  if (org) return { kind: 'org', org: component(org[1], maxOrgChars) };
   const user = /^user:([^/]*)\/([^/]*)$/.exec(text);
-  if (user) return { kind: 'user', org: component(user[1]), userId: component(user[2]) };
+  if (user) return { kind: 'user', org: component(user[1], maxOrgChars), userId: component(user[2]) };
   throw new InvalidPrincipalError(text);
 }
 

@@ -3,6 +3,7 @@ import { describe, expect, it } from 'vitest';
 import { Api, downloadBytes, uploadFile } from './support/api';
 import type { Entity } from './support/api';
 import { expectRefusal } from './support/requests';
+import { maxOrgChars } from '../../lambdas/core/access';
 import { useLocalStack } from './support/stack';
 import { Storage } from './support/storage';
 
@@ -148,8 +149,8 @@ describe('sharing with another org', () => {
     const stored = async () => {
       const items = (await storage.documents()).filter((item) => item.file_id === file._id);
       return {
-        grants: items.filter((item) => String(item.sk).startsWith('GRANT#')).map((item) => String(item.sk).slice(6)).sort(),
-        lookups: items.filter((item) => item.sk === 'SHARED').map((item) => String(item.pk)).sort(),
+        grants: items.filter((item) => String(item.sk).startsWith('GRANT#')).map((item) => String(item.principal)).sort(),
+        lookups: items.filter((item) => item.sk === 'SHARED').map((item) => String(item.viewer_org)).sort(),
       };
     };
 
@@ -168,13 +169,29 @@ describe('sharing with another org', () => {
     // Assess
     expect(created).toEqual({
       grants: [`org:${partner}`, `user:${home}/alice`, `user:${home}/bob`, `user:${partner}/zoe`].sort(),
-      lookups: [`SHARED#${partner}#${file._id}`],
+      lookups: [partner],
     });
     expect(revoked).toEqual({ grants: [`user:${home}/alice`], lookups: [] });
     // Org-wide, the file is in its org's own listing: only the other org's user needs an entry.
-    expect(orgWide).toEqual({ grants: [`user:${partner}/zoe`], lookups: [`SHARED#${partner}#${file._id}`] });
+    expect(orgWide).toEqual({ grants: [`user:${partner}/zoe`], lookups: [partner] });
     expect(leftAfterDelete).toEqual([]);
     storage.close();
+  });
+
+  it('shares with a principal as long as principals may be, and lists the file for it', async () => {
+    // Prepare: the longest org id and user id, of 3-byte characters: longer than a key may be.
+    const partner = '€'.repeat(maxOrgChars);
+    const user = '₤'.repeat(256);
+    const { alice } = await orgs();
+    const zoe = new Api(context.stack.url, await context.stack.auth.sign({ org: partner, user }));
+    const file = await uploadFile(alice, text('long-names.txt'));
+
+    // Act
+    const shared = await alice.patch(`/v2/files/${file._id}`, { _acl: { view: [`org:${file._org}`, `user:${partner}/${user}`] } });
+
+    // Assess
+    expect(shared.status).toBe(200);
+    expect(await sees(zoe, file._id)).toEqual([true, true, true, true]);
   });
 
   it('refuses with 400 a change that would write more index entries than one transaction holds, changing nothing', async () => {
