@@ -117,9 +117,20 @@ describe('DynamoFileRepository', () => {
     await expect(attempt).rejects.toBeInstanceOf(AlreadySavedError);
   });
 
-  it('passes on a transaction cancelled for another reason, which retrying would not fix', async () => {
+  it('turns a transaction cancelled because an item cannot be stored into InvalidItemError, the request’s fault', async () => {
     // Prepare
     ddb.on(TransactWriteCommand).rejects(cancelled('ValidationError', 'None'));
+
+    // Act
+    const attempt = repository().create(record('o', 1), version(1), claim(1));
+
+    // Assess
+    await expect(attempt).rejects.toBeInstanceOf(InvalidItemError);
+  });
+
+  it('passes on a transaction cancelled for another reason, which retrying would not fix', async () => {
+    // Prepare
+    ddb.on(TransactWriteCommand).rejects(cancelled('ItemCollectionSizeLimitExceeded', 'None'));
 
     // Act
     const attempt = repository().create(record('o', 1), version(1), claim(1));
