@@ -41,8 +41,9 @@ export interface LocalAuth {
   signService(claims: { org: string; client?: string }, ttlSeconds?: number): Promise<string>;
   /**
    * Signs exactly the given claims, adding only issuer, issued-at, expiry and, unless the
-   * claims name their own, the local audience: for tests of tokens an identity provider may
-   * issue without the claims the service needs.
+   * claims have an `aud` key of their own (`aud: undefined` for a token without one), the
+   * local audience: for tests of tokens an identity provider may issue without the claims
+   * the service needs.
    */
   signClaims(claims: JWTPayload, ttlSeconds?: number): Promise<string>;
   /** The verified claims, or undefined for a missing, forged, expired or foreign token. */
@@ -82,7 +83,7 @@ export async function createLocalAuth(dir?: string): Promise<LocalAuth> {
         .setIssuer(localIssuer)
         .setIssuedAt()
         .setExpirationTime(`${ttlSeconds}s`);
-      return (claims.aud === undefined ? token.setAudience(localAudience) : token).sign(privateKey);
+      return ('aud' in claims ? token : token.setAudience(localAudience)).sign(privateKey);
     },
     async verify(token) {
       try {
