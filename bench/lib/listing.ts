@@ -5,6 +5,7 @@ import { entityItems, DynamoFileRepository, shardOf } from '../../lambdas/adapte
 import { listIndexes } from '../../lambdas/adapters/table-layout';
 import { FileListing } from '../../lambdas/core/file-listing';
 import type { ListQuery } from '../../lambdas/core/file-listing';
+import { orgPrincipal, orgWideAcl } from '../../lambdas/core/access';
 import type { FileRecord } from '../../lambdas/core/model';
 import type { BenchContext } from './context';
 import { apiEvent, invoke } from './events';
@@ -25,6 +26,8 @@ export interface ListingSamples {
   list: ListingSample;
   search: ListingSample;
   relation: ListingSample;
+  /** `shared=true`: another org's files shared with the org, one in `sharedEvery`, read through the grant index. */
+  shared: ListingSample;
   /** The same first page, in an org of 100 files: a page must not cost more in a big org. */
   list_small_org: ListingSample;
   /** One Query of one page of the list index: what a first page should cost about. */
@@ -36,6 +39,8 @@ const pageSize = 25;
 const searchEvery = 100;
 /** Files per related entity: a relation lookup finds this many. */
 const filesPerRelation = 100;
+/** One of this many of the neighbour org's files is shared with the benchmark's org. */
+const sharedEvery = 20;
 
 /**
  * Seeds the org of the benchmark and one other org of the same size with file entities
@@ -49,7 +54,7 @@ export async function measureListing(
   const org = context.claims.org_id;
   const small = `${org}-small`;
   await seed(context, org, options.filesPerOrg);
-  await seed(context, `${org}-neighbour`, options.filesPerOrg);
+  await seed(context, `${org}-neighbour`, options.filesPerOrg, org);
   await seed(context, small, 100);
 
   const list = (query: Record<string, string>, claims = context.claims) =>
@@ -58,6 +63,7 @@ export async function measureListing(
     list: { query: {}, claims: context.claims },
     search: { query: { q: 'needle' }, claims: context.claims },
     relation: { query: { relation: 'order-0' }, claims: context.claims },
+    shared: { query: { shared: 'true' }, claims: context.claims },
     list_small_org: { query: {}, claims: { ...context.claims, org_id: small } },
   };
   const capacity = instrumentedListing(context);
@@ -122,8 +128,11 @@ function instrumentedListing(context: BenchContext) {
   };
 }
 
-/** `count` entities of one org, shaped and keyed as saves write them; BatchWrite, 25 at a time. */
-async function seed(context: BenchContext, org: string, count: number): Promise<void> {
+/**
+ * `count` entities of one org, shaped and keyed as saves write them (one in `sharedEvery`
+ * also granted to `shareWith`'s org); BatchWrite, 25 at a time.
+ */
+async function seed(context: BenchContext, org: string, count: number, shareWith?: string): Promise<void> {
   const start = Date.UTC(2025, 0, 1);
   const items = Array.from({ length: count }, (_, index) => {
     const id = randomUUID();
@@ -135,6 +144,9 @@ async function seed(context: BenchContext, org: string, count: number): Promise<
       created_at: created, created_by: 'bench-user', updated_at: created, updated_by: 'bench-user', latest_version: 1, revision: 1,
       latest: { filename, mime_type: 'application/pdf', size_bytes: 1000 + index },
       s3ref: { bucket: context.stack.bucket, key: `files/${org}/${id}/${id}/${filename}` }, status: 'active',
+      ...(shareWith && index % sharedEvery === 0
+        ? { owners: [{ org_id: org, user_id: 'bench-user' }], acl: { ...orgWideAcl(org), view: [orgPrincipal(org), orgPrincipal(shareWith)] } }
+        : {}),
     };
     return entityItems(record);
   }).flat();
@@ -160,12 +172,14 @@ export function listingResults(samples: ListingSamples) {
     list_p50_ms: p50(samples.list),
     search_p50_ms: p50(samples.search),
     relation_p50_ms: p50(samples.relation),
+    shared_list_p50_ms: p50(samples.shared),
     listing: {
       files_per_org: samples.files_per_org,
       orgs: 2,
       list: capacity(samples.list),
       search: capacity(samples.search),
       relation: capacity(samples.relation),
+      shared: capacity(samples.shared),
       list_small_org: { p50_ms: p50(samples.list_small_org), ...capacity(samples.list_small_org) },
       one_query_rcu: samples.one_query_rcu,
     },

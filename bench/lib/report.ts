@@ -48,6 +48,8 @@ export interface Results {
   search_p50_ms: number;
   /** The same by `relation` (an entity with 100 files). */
   relation_p50_ms: number;
+  /** The same with `shared=true`: another org's files shared with the org (one in 20), read through the grant index. */
+  shared_list_p50_ms: number;
   /** What each first page read (ReturnConsumedCapacity), beside one Query of a page. */
   listing: ReturnType<typeof listingResults>['listing'];
   handlers: Record<string, HandlerResult>;
@@ -248,6 +250,7 @@ export function renderReport(results: Results, m: Measurements): string {
         ['list (newest first)', results.list_p50_ms, percentile(m.listing.list.latency_ms, 99), String(listing.list.results), String(listing.list.page_reads), listing.list.page_rcu],
         ['search (q, 1% match)', results.search_p50_ms, percentile(m.listing.search.latency_ms, 99), String(listing.search.results), String(listing.search.page_reads), listing.search.page_rcu],
         ['relation', results.relation_p50_ms, percentile(m.listing.relation.latency_ms, 99), String(listing.relation.results), String(listing.relation.page_reads), listing.relation.page_rcu],
+        ['shared=true (grant index)', results.shared_list_p50_ms, percentile(m.listing.shared.latency_ms, 99), String(listing.shared.results), String(listing.shared.page_reads), listing.shared.page_rcu],
         ['list, org of 100 files', listing.list_small_org.p50_ms, percentile(m.listing.list_small_org.latency_ms, 99), String(listing.list_small_org.results), String(listing.list_small_org.page_reads), listing.list_small_org.page_rcu],
         ['one Query of a page', '', '', '', '1', listing.one_query_rcu],
       ],

@@ -10,7 +10,9 @@ import {
   UpdateCommand,
 } from '@aws-sdk/lib-dynamodb';
 import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { listingGrants, orgWide, parsePrincipal } from '../core/access';
 import type { FileRecord, FileVersion, Relation } from '../core/model';
+import { guardOf } from '../core/model';
 import type {
   DeleteActor,
   FileIndex,
@@ -23,8 +25,8 @@ import type {
   UploadClaim,
 } from '../core/ports';
 import { linkLookupKeys } from './dynamo-link-repository';
-import { listIndexes, listPartitionAttribute, listShards } from './table-layout';
-import { AlreadySavedError, IntentConflictError, InvalidItemError, StaleWriteError } from '../core/ports';
+import { grantPartition, listIndexes, listPartitionAttribute, listShards, orgPartition } from './table-layout';
+import { AlreadySavedError, IntentConflictError, InvalidItemError, StaleWriteError, TooManyItemsError } from '../core/ports';
 
 /**
  * One table, one item collection per file:
@@ -38,15 +40,27 @@ import { AlreadySavedError, IntentConflictError, InvalidItemError, StaleWriteErr
  *   pk = REL#<org>#<entityId>, sk = <created_at>#<fileId>
  *                                                  a file related to an entity: the reverse
  *                                                  index, written in the file's transactions
- * The entity item also carries the key attributes of the list indexes (./table-layout.ts).
- * The org is part of every key, so no read can reach another org's file. Every read of the
- * base table is consistent: each one can follow a write the caller just made.
+ *   pk = FILE#<org>#<id>, sk = GRANT#<principal>   the file listed under a principal
+ *                                                  (access.ts `listingGrants`)
+ *   pk = SHARED#<viewerOrg>#<id>, sk = SHARED      the file's org, for another org it shares
+ *                                                  the file with (its ids are not theirs)
+ * The entity and grant items carry the key attributes of the list indexes (./table-layout.ts).
+ * Relation, grant and shared items are written in the entity's own transactions, so they
+ * never disagree with it. The org is part of every key, so no read can reach another org's
+ * file but through a SHARED item of the reader's org, which the file itself wrote. Every
+ * read of the base table is consistent: each one can follow a write the caller just made.
  */
 const entitySk = 'FILE';
 const versionPrefix = 'VERSION#';
 const claimSk = 'UPLOAD';
 const intentSk = 'INTENT';
 const intentPkPrefix = 'INTENT#';
+const grantSkPrefix = 'GRANT#';
+const sharedSk = 'SHARED';
+/** DynamoDB's limit of items in one transaction. */
+const maxTransactionItems = 100;
+/** BatchGetItem takes at most this many keys. */
+const batchGetSize = 100;
 /** BatchWriteItem takes at most this many requests. */
 const batchWriteSize = 25;
 
@@ -80,18 +94,67 @@ export function shardOf(id: string): number {
   return Number.parseInt(id.slice(0, 2), 16) % listShards || 0;
 }
 
+function sharedPk(viewerOrg: string, id: string): string {
+  return `SHARED#${encodeURIComponent(viewerOrg)}#${id}`;
+}
+
 /** The entity item: the record, its table keys and its keys in every list index. */
 function entityItem(record: FileRecord): Record<string, unknown> {
   return {
     ...record,
     pk: pk(record.org, record.id),
     sk: entitySk,
-    [listPartitionAttribute]: `${encodeURIComponent(record.org)}#${shardOf(record.id)}`,
+    [listPartitionAttribute]: orgPartition(record.org, shardOf(record.id), !orgWide(guardOf(record))),
+    ...sortKeysOf(record),
+  };
+}
+
+/** The file's sort keys in the list indexes. */
+function sortKeysOf(record: FileRecord): Record<string, string> {
+  return {
     [listIndexes.created.sortKey]: `${record.created_at}#${record.id}`,
     // \u0001 sorts before every character a name shows, so "a" comes before "a b".
     [listIndexes.filename.sortKey]: `${nameKey(record.filename)}\u0001${record.id}`,
     [listIndexes.size.sortKey]: `${String(record.size_bytes).padStart(16, '0')}#${record.id}`,
   };
+}
+
+/** The grant items of a file, by sort key: one per principal it is listed under. */
+function grantItems(record: FileRecord): Map<string, Record<string, unknown>> {
+  const keys = sortKeysOf(record);
+  return new Map(
+    listingGrants(guardOf(record)).map((grant) => [
+      `${grantSkPrefix}${grant.principal}`,
+      {
+        pk: pk(record.org, record.id),
+        sk: `${grantSkPrefix}${grant.principal}`,
+        [listPartitionAttribute]: grantPartition(grant.principal, grant.shared),
+        ...keys,
+        file_org: record.org,
+        file_id: record.id,
+      },
+    ]),
+  );
+}
+
+/** The other orgs a file is shared with (whole, or with some of their users). */
+function sharedOrgs(record: FileRecord): Set<string> {
+  return new Set(
+    listingGrants(guardOf(record))
+      .filter((grant) => grant.shared)
+      .map((grant) => parsePrincipal(grant.principal).org),
+  );
+}
+
+/** The entity key a SHARED item points at; never one of the reader's own org. */
+function sharedEntityKey(item: Record<string, unknown>, viewerOrg: string): { pk: string; sk: string } | undefined {
+  return typeof item.org === 'string' && item.org !== viewerOrg && typeof item.file_id === 'string'
+    ? { pk: pk(item.org, item.file_id), sk: entitySk }
+    : undefined;
+}
+
+function sharedItem(record: FileRecord, viewerOrg: string): Record<string, unknown> {
+  return { pk: sharedPk(viewerOrg, record.id), sk: sharedSk, org: record.org, file_id: record.id };
 }
 
 function nameKey(filename: string): string {
@@ -108,6 +171,8 @@ function nameKey(filename: string): string {
 export function entityItems(record: FileRecord): Array<Record<string, unknown>> {
   return [
     entityItem(record),
+    ...grantItems(record).values(),
+    ...[...sharedOrgs(record)].map((org) => sharedItem(record, org)),
     ...[...relatedIds(record.relations)].map((entityId) => ({ pk: relationPk(record.org, entityId), sk: relationSk(record), file_id: record.id })),
   ];
 }
@@ -137,19 +202,45 @@ export class DynamoFileRepository implements FileRepository, FileIndex {
   }
 
   async getMany(org: string, ids: readonly string[]): Promise<FileRecord[]> {
-    const records: FileRecord[] = [];
-    let keys: Array<Record<string, unknown>> = ids.map((id) => ({ pk: pk(org, id), sk: entitySk }));
-    // BatchGetItem may leave keys unprocessed under load; they are asked for again, a bounded number of times.
-    for (let attempt = 0; keys.length > 0; attempt += 1) {
-      if (attempt >= 8) throw new Error('DynamoDB left reads unprocessed');
-      if (attempt > 0) await new Promise((resolve) => setTimeout(resolve, Math.min(1000, 50 * 2 ** attempt)));
-      const result = await this.client.send(
-        new BatchGetCommand({ RequestItems: { [this.tableName]: { Keys: keys, ConsistentRead: true } } }),
-      );
-      for (const item of result.Responses?.[this.tableName] ?? []) records.push(recordOf(item));
-      keys = result.UnprocessedKeys?.[this.tableName]?.Keys ?? [];
+    return (await this.batchGet(ids.map((id) => ({ pk: pk(org, id), sk: entitySk })))).map(recordOf);
+  }
+
+  async getShared(viewerOrg: string, ids: readonly string[]): Promise<FileRecord[]> {
+    const lookups = await this.batchGet(ids.map((id) => ({ pk: sharedPk(viewerOrg, id), sk: sharedSk })));
+    const entities = lookups.flatMap((item) => {
+      const key = sharedEntityKey(item, viewerOrg);
+      return key ? [key] : [];
+    });
+    return (await this.batchGet(entities)).map(recordOf);
+  }
+
+  async findShared(viewerOrg: string, id: string): Promise<FileRecord | undefined> {
+    const { Item: lookup } = await this.client.send(
+      new GetCommand({ TableName: this.tableName, Key: { pk: sharedPk(viewerOrg, id), sk: sharedSk }, ConsistentRead: true }),
+    );
+    const key = lookup ? sharedEntityKey(lookup, viewerOrg) : undefined;
+    if (!key) return undefined;
+    const { Item } = await this.client.send(new GetCommand({ TableName: this.tableName, Key: key, ConsistentRead: true }));
+    return Item ? recordOf(Item) : undefined;
+  }
+
+  /** The items of these keys that exist, read consistently, in any order. */
+  private async batchGet(allKeys: ReadonlyArray<Record<string, unknown>>): Promise<Array<Record<string, unknown>>> {
+    const items: Array<Record<string, unknown>> = [];
+    for (let start = 0; start < allKeys.length; start += batchGetSize) {
+      let keys = allKeys.slice(start, start + batchGetSize);
+      // BatchGetItem may leave keys unprocessed under load; they are asked for again, a bounded number of times.
+      for (let attempt = 0; keys.length > 0; attempt += 1) {
+        if (attempt >= 8) throw new Error('DynamoDB left reads unprocessed');
+        if (attempt > 0) await new Promise((resolve) => setTimeout(resolve, Math.min(1000, 50 * 2 ** attempt)));
+        const result = await this.client.send(
+          new BatchGetCommand({ RequestItems: { [this.tableName]: { Keys: keys, ConsistentRead: true } } }),
+        );
+        items.push(...(result.Responses?.[this.tableName] ?? []));
+        keys = result.UnprocessedKeys?.[this.tableName]?.Keys ?? [];
+      }
     }
-    return records;
+    return items;
   }
 
   async getVersion(org: string, id: string, version: number): Promise<FileVersion | undefined> {
@@ -264,6 +355,7 @@ export class DynamoFileRepository implements FileRepository, FileIndex {
       },
       this.putVersion(record, version),
       ...this.relationChanges(record),
+      ...this.grantChanges(record),
       this.putClaim(claim),
     ]);
   }
@@ -273,17 +365,43 @@ export class DynamoFileRepository implements FileRepository, FileIndex {
       this.replaceEntity(record, previous),
       this.putVersion(record, version),
       ...this.relationChanges(record, previous),
+      ...this.grantChanges(record, previous),
       this.putClaim(claim),
     ]);
   }
 
   async update(record: FileRecord, previous: FileRecord): Promise<void> {
-    await this.transact([this.replaceEntity(record, previous), ...this.relationChanges(record, previous)], {
+    await this.transact([this.replaceEntity(record, previous), ...this.relationChanges(record, previous), ...this.grantChanges(record, previous)], {
       claimLast: false,
     });
   }
 
-  async readShard(org: string, shard: number, request: ShardPageRequest): Promise<ShardPage> {
+  async readShard(org: string, shard: number, request: ShardPageRequest, restricted = false): Promise<ShardPage> {
+    const { items, lastSortKey } = await this.readIndex(orgPartition(org, shard, restricted), request);
+    const sortKey = listIndexes[request.index].sortKey;
+    return { entries: items.map((item) => ({ sortKey: String(item[sortKey]), record: recordOf(item) })), ...(lastSortKey !== undefined ? { lastSortKey } : {}) };
+  }
+
+  async readGrants(principal: string, shared: boolean, request: ShardPageRequest): Promise<ShardPage> {
+    const { items, lastSortKey } = await this.readIndex(grantPartition(principal, shared), request);
+    const sortKey = listIndexes[request.index].sortKey;
+    const records = (await this.batchGet(items.map((item) => ({ pk: pk(String(item.file_org), String(item.file_id)), sk: entitySk })))).map(recordOf);
+    const byKey = new Map(records.map((record) => [`${record.org}#${record.id}`, record]));
+    const entries = items.flatMap((item) => {
+      const record = byKey.get(`${String(item.file_org)}#${String(item.file_id)}`);
+      // The index lags the table: an entry of a file since deleted, renamed or no longer
+      // shared with this principal is not the file's any more.
+      const backed =
+        record !== undefined &&
+        sortKeysOf(record)[sortKey] === item[sortKey] &&
+        listingGrants(guardOf(record)).some((grant) => grant.principal === principal && grant.shared === shared);
+      return backed ? [{ sortKey: String(item[sortKey]), record }] : [];
+    });
+    return { entries, ...(lastSortKey !== undefined ? { lastSortKey } : {}) };
+  }
+
+  /** One page of a list index partition, in the order asked, after the cursor's position. */
+  private async readIndex(partition: string, request: ShardPageRequest): Promise<{ items: Array<Record<string, unknown>>; lastSortKey?: string }> {
     const index = listIndexes[request.index];
     const range = sortKeyRange(request.descending, request.after, request.index === 'created' ? request.created : undefined);
     const result = await this.client.send(
@@ -292,17 +410,15 @@ export class DynamoFileRepository implements FileRepository, FileIndex {
         IndexName: index.name,
         KeyConditionExpression: `#pk = :pk${range.condition ? ` AND #sk ${range.condition}` : ''}`,
         ExpressionAttributeNames: { '#pk': index.partitionKey, ...(range.condition ? { '#sk': index.sortKey } : {}) },
-        ExpressionAttributeValues: { ':pk': `${encodeURIComponent(org)}#${shard}`, ...range.values },
+        ExpressionAttributeValues: { ':pk': partition, ...range.values },
         ScanIndexForward: !request.descending,
         Limit: request.limit,
       }),
     );
-    const entries = (result.Items ?? [])
-      .map((item) => ({ sortKey: String(item[index.sortKey]), record: recordOf(item) }))
-      // BETWEEN includes the cursor's own key, which the previous page already had.
-      .filter((entry) => entry.sortKey !== request.after);
+    // BETWEEN includes the cursor's own key, which the previous page already had.
+    const items = (result.Items ?? []).filter((item) => item[index.sortKey] !== request.after);
     const last = result.LastEvaluatedKey?.[index.sortKey];
-    return { entries, ...(typeof last === 'string' ? { lastSortKey: last } : {}) };
+    return { items, ...(typeof last === 'string' ? { lastSortKey: last } : {}) };
   }
 
   async readRelated(org: string, entityId: string, request: RelatedPageRequest): Promise<RelatedPage> {
@@ -366,6 +482,7 @@ export class DynamoFileRepository implements FileRepository, FileIndex {
     // The entity goes last, so a delete cut short is still visible to its retry.
     const keys = [
       ...[...relatedIds(record.relations)].map((entityId) => ({ pk: relationPk(record.org, entityId), sk: relationSk(record) })),
+      ...[...sharedOrgs(record)].map((org) => ({ pk: sharedPk(org, record.id), sk: sharedSk })),
       // The lookup items of the file's public links live outside its collection.
       ...linkLookupKeys(collection.map((item) => String(item.sk))),
       ...collection.filter((item) => item.sk !== entitySk).map((item) => ({ pk: item.pk, sk: item.sk })),
@@ -415,6 +532,30 @@ export class DynamoFileRepository implements FileRepository, FileIndex {
     ];
   }
 
+  /** The grant and shared items to add, rewrite (a sort key changed) and remove. */
+  private grantChanges(record: FileRecord, previous?: FileRecord) {
+    const now = grantItems(record);
+    const before = previous ? grantItems(previous) : new Map<string, Record<string, unknown>>();
+    const orgsNow = sharedOrgs(record);
+    const orgsBefore = previous ? sharedOrgs(previous) : new Set<string>();
+    const sameEntry = (a: Record<string, unknown>, b: Record<string, unknown>) =>
+      [listPartitionAttribute, ...Object.values(listIndexes).map((index) => index.sortKey)].every((key) => a[key] === b[key]);
+    return [
+      ...[...before.keys()].filter((sk) => !now.has(sk)).map((sk) => ({
+        Delete: { TableName: this.tableName, Key: { pk: pk(record.org, record.id), sk } },
+      })),
+      ...[...now].filter(([sk, item]) => !before.has(sk) || !sameEntry(before.get(sk) as Record<string, unknown>, item)).map(([, item]) => ({
+        Put: { TableName: this.tableName, Item: item },
+      })),
+      ...[...orgsBefore].filter((org) => !orgsNow.has(org)).map((org) => ({
+        Delete: { TableName: this.tableName, Key: { pk: sharedPk(org, record.id), sk: sharedSk } },
+      })),
+      ...[...orgsNow].filter((org) => !orgsBefore.has(org)).map((org) => ({
+        Put: { TableName: this.tableName, Item: sharedItem(record, org) },
+      })),
+    ];
+  }
+
   private putVersion(record: FileRecord, version: FileVersion) {
     return {
       Put: {
@@ -453,6 +594,12 @@ export class DynamoFileRepository implements FileRepository, FileIndex {
     items: NonNullable<ConstructorParameters<typeof TransactWriteCommand>[0]['TransactItems']>,
     { claimLast = true } = {},
   ): Promise<void> {
+    if (items.length > maxTransactionItems) {
+      throw new TooManyItemsError(
+        `this change writes ${items.length} items (the file, its relations and whom it is listed for) and one write ` +
+          `holds at most ${maxTransactionItems}: change relations and grants in separate requests`,
+      );
+    }
     try {
       await this.client.send(new TransactWriteCommand({ TransactItems: items }));
     } catch (error) {

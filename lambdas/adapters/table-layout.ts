@@ -16,8 +16,23 @@ export interface ListIndex {
   readonly sortKey: string;
 }
 
-/** `<org>#<shard>`: the partition of an org's files in every list index. */
+/**
+ * The partition of an item in every list index:
+ * - `<org>#<shard>`: the org's files every user of it may view (org-wide);
+ * - `<org>#<shard>#r`: the org's other files, which only its admins list whole;
+ * - `grant#<principal>`: a file of the principal's own org listed for it (owners, user grants);
+ * - `shared#<principal>`: a file of another org shared with the principal.
+ * The org is URI-encoded, so it holds no `#`; a principal never starts with a digit.
+ */
 export const listPartitionAttribute = 'list_pk';
+
+export function orgPartition(org: string, shard: number, restricted: boolean): string {
+  return `${encodeURIComponent(org)}#${shard}${restricted ? '#r' : ''}`;
+}
+
+export function grantPartition(principal: string, shared: boolean): string {
+  return `${shared ? 'shared' : 'grant'}#${principal}`;
+}
 
 export const listIndexes = {
   /** `<created_at>#<id>`: newest or oldest first. */

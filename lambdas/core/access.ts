@@ -145,12 +145,38 @@ export function may(actor: Actor, file: Guarded, action: Action): boolean {
 }
 
 /**
- * The principals under which a file is listed: everyone who may view it, except the admins and
- * service tokens of its org, who list the org's files as a whole. A caller who is neither may
- * view a file exactly when one of their principals is among these, so a listing reads the
- * index entries of the caller's principals and nothing else.
+ * The principals that may view a file besides the admins and service tokens of its org, who
+ * see the org's files as a whole: its owners and its `view` grants.
  */
 export function listingPrincipals(file: Guarded): string[] {
   const owners = file.owners.map((owner) => userPrincipal(owner.org_id, owner.user_id));
   return [...new Set([...owners, ...file.acl.view])];
+}
+
+/** Whether every user of the file's org may view it (its `view` grants name its org). */
+export function orgWide(file: Guarded): boolean {
+  return file.acl.view.includes(orgPrincipal(file.org));
+}
+
+/** One place a file is listed under a principal: `shared` when the principal is of another org. */
+export interface ListingGrant {
+  principal: string;
+  shared: boolean;
+}
+
+/**
+ * Where a file is listed besides its org's own listing, which an admin reads whole and any
+ * other user of the org reads only for org-wide files. A caller who does not run the file's
+ * org may view it exactly when it is org-wide in the caller's org or one of the caller's
+ * principals is among these: so a listing reads the caller's own entries and nothing else,
+ * and a file no one else was granted costs no entries at all.
+ */
+export function listingGrants(file: Guarded): ListingGrant[] {
+  const wide = orgWide(file);
+  return listingPrincipals(file).flatMap((principal) => {
+    const shared = parsePrincipal(principal).org !== file.org;
+    // An org-wide file is in its org's listing for all of its users already.
+    if (principal === orgPrincipal(file.org) || (wide && !shared)) return [];
+    return [{ principal, shared }];
+  });
 }

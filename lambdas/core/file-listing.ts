@@ -3,7 +3,7 @@ import { BadRequestError } from './errors';
 import type { FileType } from './file-types';
 import { mimeEssence, readableSize } from './file-types';
 import type { AccessControl, Caller, FileEntity, FileRecord } from './model';
-import { may } from './access';
+import { may, principalsOf, userPrincipal } from './access';
 import { guardOf, publicFileUrl, toFileEntity } from './model';
 import type { FileIndex, ListIndexName } from './ports';
 
@@ -33,6 +33,8 @@ export interface ListQuery {
   /** Files related to this entity id, read from the reverse index. */
   relation?: string;
   access_control?: AccessControl;
+  /** Other orgs' files shared with the caller or the caller's org, instead of the org's own. */
+  shared?: boolean;
 }
 
 export interface ListPage {
@@ -67,9 +69,14 @@ interface Source {
 }
 
 /**
- * Lists and searches an org's files. Every read is a Query of one shard of the caller's org
- * (or of one entity's reverse index), never a Scan; the shards are merged in order. A cursor
- * is the sort key where the previous page stopped, bound to the org and the query.
+ * Lists and searches the files a caller may view. Every read is a Query of one partition of
+ * a list index (or of one entity's reverse index), never a Scan; the partitions are merged in
+ * order. Which partitions is where access is decided (lambdas/core/access.ts `listingGrants`):
+ * - an org's admin or service token reads all of the org's shards;
+ * - any other user reads the org-wide shards and the files listed under themselves;
+ * - `shared` reads the other orgs' files listed under the caller's org and under the caller.
+ * So a file the caller may not view is never read, however many there are. A cursor is the
+ * sort key where the previous page stopped, bound to the org and the query.
  */
 export class FileListing {
   constructor(private readonly index: FileIndex) {}
@@ -82,12 +89,11 @@ export class FileListing {
     const fingerprint = fingerprintOf(query);
     const start = query.cursor === undefined ? undefined : readCursor(query.cursor, caller.org, fingerprint);
     const created = createdRange(query);
-    const sources = query.relation !== undefined
-      ? [this.relatedSource(caller.org, query.relation, order.descending, created, start)]
-      : Array.from({ length: this.index.shards }, (_, shard) => this.shardSource(caller.org, shard, order, created, start));
+    const sources = this.sourcesOf(caller, query, order, created, start);
 
     const filters = matcher(query);
-    // Until listings read indexes of grants, a file the caller may not view is skipped here.
+    // The partitions read hold only files the caller may view; an index entry that lags a
+    // change of the file's grants is caught here.
     const matches = (record: FileRecord) => filters(record) && may(caller, guardOf(record), 'view');
     const results: FileEntity[] = [];
     let bytes = 0;
@@ -119,7 +125,9 @@ export class FileListing {
       const next = nextInOrder(sources, order.descending);
       if (!next) return { results };
       const entry = next.buffer[0] as Source['buffer'][number];
-      if (entry.record && matches(entry.record)) {
+      // Sort keys end in the file's id: a file listed under two of the caller's principals
+      // comes out of both partitions with the same key, and is taken once.
+      if (entry.sortKey !== position && entry.record && matches(entry.record)) {
         const entity = listEntity(caller, entry.record);
         const size = Buffer.byteLength(JSON.stringify(entity));
         if (results.length > 0 && bytes + size > maxPageBytes) break;
@@ -133,24 +141,41 @@ export class FileListing {
     return position === undefined ? { results } : { results, next_cursor: writeCursor(caller.org, fingerprint, position) };
   }
 
-  private shardSource(
-    org: string,
-    shard: number,
+  /** The partitions this caller's listing reads (see the class's comment). */
+  private sourcesOf(
+    caller: Caller,
+    query: ListQuery,
     order: { index: ListIndexName; descending: boolean },
     created: { from?: string; before?: string } | undefined,
     start: string | undefined,
+  ): Source[] {
+    if (query.shared) {
+      if (query.relation !== undefined) throw new BadRequestError('relation finds files of your own org: it cannot be combined with shared=true');
+      return principalsOf(caller).map((principal) =>
+        this.indexSource(start, (request) => this.index.readGrants(principal, true, { ...order, ...request, ...(created ? { created } : {}) })),
+      );
+    }
+    if (query.relation !== undefined) return [this.relatedSource(caller.org, query.relation, order.descending, created, start)];
+    const runsTheOrg = caller.admin === true || caller.service === true;
+    const shards = (restricted: boolean) =>
+      Array.from({ length: this.index.shards }, (_, shard) =>
+        this.indexSource(start, (request) => this.index.readShard(caller.org, shard, { ...order, ...request, ...(created ? { created } : {}) }, restricted)),
+      );
+    const own = userPrincipal(caller.org, caller.userId);
+    return runsTheOrg
+      ? [...shards(false), ...shards(true)]
+      : [...shards(false), this.indexSource(start, (request) => this.index.readGrants(own, false, { ...order, ...request, ...(created ? { created } : {}) }))];
+  }
+
+  private indexSource(
+    start: string | undefined,
+    read: (request: { limit: number; after?: string }) => Promise<Awaited<ReturnType<Source['read']>>>,
   ): Source {
     return {
       buffer: [],
       ...(start !== undefined ? { after: start } : {}),
       done: false,
-      read: (after, limit) =>
-        this.index.readShard(org, shard, {
-          ...order,
-          limit,
-          ...(after !== undefined ? { after } : {}),
-          ...(created ? { created } : {}),
-        }),
+      read: (after, limit) => read({ limit, ...(after !== undefined ? { after } : {}) }),
     };
   }
 
@@ -278,7 +303,8 @@ function listEntity(caller: Caller, record: FileRecord): FileEntity {
 function fingerprintOf(query: ListQuery): string {
   const { limit: _limit, cursor: _cursor, ...rest } = query;
   const canonical = Object.entries(rest)
-    .filter(([, value]) => value !== undefined)
+    // shared=false is the listing without it.
+    .filter(([, value]) => value !== undefined && value !== false)
     .sort(([a], [b]) => (a < b ? -1 : 1));
   return digest(JSON.stringify(canonical));
 }

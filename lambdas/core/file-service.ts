@@ -18,9 +18,10 @@ import type { Acl, Action, GrantedAction, Owner } from './access';
 import { InvalidPrincipalError, may, normalizeAcl, orgWideAcl, ownersOnlyAcl, parsePrincipal } from './access';
 import { assertMaySaveFor, cannotChangeOwners, ownersOf } from './owners';
 import { entityTag, entityVersionLimit, guardOf, publicFileUrl, toFileEntity } from './model';
+import { findFile } from './file-lookup';
 import { assertMetadataFits } from './metadata-limits';
 import type { FileRepository, ObjectStore, SaveIntent, UploadClaim } from './ports';
-import { IntentConflictError, InvalidItemError, SourceChangedError, StaleWriteError } from './ports';
+import { IntentConflictError, InvalidItemError, SourceChangedError, StaleWriteError, TooManyItemsError } from './ports';
 import { isTransient } from './transient';
 import { UploadWindow } from './upload-window';
 import { presignVersionDownload } from './version-download';
@@ -310,7 +311,7 @@ export class FileService {
           return { entity: await this.render(caller, record), etag: entityTag(record) };
         } catch (error) {
           if (error instanceof InvalidItemError) {
-            throw new BadRequestError(`The file's metadata cannot be stored: ${truncate(error.message)}`);
+            throw new BadRequestError(`The file's metadata cannot be stored: ${error instanceof TooManyItemsError ? error.message : truncate(error.message)}`);
           }
           if (!(error instanceof StaleWriteError)) throw error;
           if (Date.now() > deadline) throw new ConflictError('Too many concurrent changes to this file; retry the request');
@@ -330,12 +331,12 @@ export class FileService {
     assertFileId(id);
     return retryable(async () => {
       // A delete cut short is finished by whoever may delete the file.
-      const found = await this.repository.get(caller.org, id);
+      const found = await findFile(this.repository, caller, id);
       if (!found || !may(caller, guardOf(found), 'view')) throw notFound(id);
       if (!may(caller, guardOf(found), 'delete')) throw cannot(id, 'delete');
-      const record = await this.repository.markDeleting(caller.org, id, { by: caller.userId, at: new Date().toISOString() });
+      const record = await this.repository.markDeleting(found.org, id, { by: caller.userId, at: new Date().toISOString() });
       if (!record) throw notFound(id);
-      const versions = await this.repository.listVersions(caller.org, id);
+      const versions = await this.repository.listVersions(record.org, id);
       await this.store.delete(versions.map((version) => version.s3ref.key));
       await this.repository.remove(record);
       return toFileEntity({ ...record, status: 'active' }, versions, publicFileUrl(caller.apiUrl, record.org, record.id));
@@ -345,7 +346,7 @@ export class FileService {
   async download(caller: Caller, request: DownloadRequest): Promise<{ download_url: string }> {
     const record = await this.activeRecord(caller, request.id);
     const number = record.latest_version - request.version;
-    const version = number >= 1 ? await this.repository.getVersion(caller.org, record.id, number) : undefined;
+    const version = number >= 1 ? await this.repository.getVersion(record.org, record.id, number) : undefined;
     if (!version) {
       throw new NotFoundError(`Version ${request.version} not found: file ${record.id} has ${record.latest_version} version(s), 0 is the latest`);
     }
@@ -355,12 +356,15 @@ export class FileService {
 
   /**
    * The files of these ids, in the order asked, each once; ids that are unknown, deleted or
-   * another org's are listed as not found. All of it must fit one Lambda response.
+   * not the caller's to view are listed as not found. All of it must fit one Lambda response.
    */
   async getMany(caller: Caller, ids: readonly string[]): Promise<{ results: FileEntity[]; not_found: string[] }> {
     const wanted = [...new Set(ids)];
     wanted.forEach(assertFileId);
-    const records = await this.repository.getMany(caller.org, wanted);
+    const own = await this.repository.getMany(caller.org, wanted);
+    const found = new Set(own.map((record) => record.id));
+    const missing = wanted.filter((id) => !found.has(id));
+    const records = [...own, ...(missing.length > 0 ? await this.repository.getShared(caller.org, missing) : [])];
     const active = new Map(
       records.filter((record) => record.status === 'active' && may(caller, guardOf(record), 'view')).map((record) => [record.id, record]),
     );
@@ -500,7 +504,7 @@ export class FileService {
       throw new ConflictError('This upload is being saved with other bytes or as another file right now; retry, or upload again');
     }
     if (error instanceof InvalidItemError) {
-      throw new BadRequestError(`The file's metadata cannot be stored: ${truncate(error.message)}`);
+      throw new BadRequestError(`The file's metadata cannot be stored: ${error instanceof TooManyItemsError ? error.message : truncate(error.message)}`);
     }
     throw error;
   }
@@ -546,7 +550,7 @@ export class FileService {
    */
   private async activeRecord(caller: Caller, id: string, action: Action = 'view'): Promise<FileRecord> {
     assertFileId(id);
-    const record = await this.repository.get(caller.org, id);
+    const record = await findFile(this.repository, caller, id);
     if (!record || record.status !== 'active' || !may(caller, guardOf(record), 'view')) throw notFound(id);
     if (!may(caller, guardOf(record), action)) throw cannot(id, action);
     return record;
@@ -624,7 +628,8 @@ function cannot(id: string, action: Action): ForbiddenError {
 /**
  * The grants a request asks for, normalized: `_acl` as given (actions it leaves out granted
  * to no one but the owners), or none but the owners' for `access: "owner"`; undefined when it
- * asks for neither. Principals must be of the file's org.
+ * asks for neither. Another org, or its users, may be granted `view` only: a change or a
+ * delete stays with the org that stores, pays for and answers for the file.
  */
 function grantsOf(org: string, request: Pick<SaveRequest, 'acl' | 'access'>): Acl | undefined {
   if (!request.acl) return request.access === 'owner' ? ownersOnlyAcl() : undefined;
@@ -635,9 +640,13 @@ function grantsOf(org: string, request: Pick<SaveRequest, 'acl' | 'access'>): Ac
     if (error instanceof InvalidPrincipalError || error instanceof RangeError) throw new BadRequestError(`_acl: ${error.message}`);
     throw error;
   }
-  for (const principal of [...acl.view, ...acl.edit, ...acl.delete]) {
-    if (parsePrincipal(principal).org !== org) {
-      throw new BadRequestError(`_acl: ${truncate(principal)} is not of this file's org; grants can name org:${org} and its users only`);
+  for (const action of ['edit', 'delete'] as const) {
+    for (const principal of acl[action]) {
+      if (parsePrincipal(principal).org !== org) {
+        throw new BadRequestError(
+          `_acl.${action}: ${truncate(principal)} is not of this file's org; another org and its users can be granted view only`,
+        );
+      }
     }
   }
   return acl;

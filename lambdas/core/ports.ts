@@ -67,6 +67,17 @@ export class InvalidItemError extends Error {
   }
 }
 
+/**
+ * The change writes more items together (the entity, its relations and whom it is listed
+ * for) than one DynamoDB transaction holds; its message says what to do instead.
+ */
+export class TooManyItemsError extends InvalidItemError {
+  constructor(message: string) {
+    super(message);
+    this.name = 'TooManyItemsError';
+  }
+}
+
 /** The transaction was refused because this upload was already saved (see UploadClaim). */
 export class AlreadySavedError extends Error {
   constructor() {
@@ -153,7 +164,17 @@ export interface RelatedPage {
  */
 export interface FileIndex {
   readonly shards: number;
-  readShard(org: string, shard: number, request: ShardPageRequest): Promise<ShardPage>;
+  /**
+   * One shard of the org's files: the org-wide ones, or with `restricted` the others (which
+   * only its admins list whole). Read from an index, so it may lag a write a moment.
+   */
+  readShard(org: string, shard: number, request: ShardPageRequest, restricted?: boolean): Promise<ShardPage>;
+  /**
+   * The files listed under a principal (lambdas/core/access.ts `listingGrants`): of its own
+   * org, or with `shared` of other orgs. Each entry's entity is read consistently, and an
+   * entry the entity no longer backs (revoked, renamed, deleted) is left out.
+   */
+  readGrants(principal: string, shared: boolean, request: ShardPageRequest): Promise<ShardPage>;
   /**
    * The files related to an entity, oldest or newest first, read consistently from the
    * reverse index written in the same transaction as each file.
@@ -168,6 +189,13 @@ export interface FileRepository {
   get(org: string, id: string): Promise<FileRecord | undefined>;
   /** The entities of these ids that exist (in any order), read consistently; at most 100 ids. */
   getMany(org: string, ids: readonly string[]): Promise<FileRecord[]>;
+  /**
+   * Files of other orgs among these ids that grant something to `viewerOrg` or its users,
+   * read consistently; at most 100 ids. Whether the caller may view them is still to decide.
+   */
+  getShared(viewerOrg: string, ids: readonly string[]): Promise<FileRecord[]>;
+  /** getShared for one id, with GetItem alone. */
+  findShared(viewerOrg: string, id: string): Promise<FileRecord | undefined>;
   getVersion(org: string, id: string, version: number): Promise<FileVersion | undefined>;
   /** Every version, newest first. */
   listVersions(org: string, id: string): Promise<FileVersion[]>;

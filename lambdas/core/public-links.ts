@@ -5,7 +5,8 @@ import { isUuid } from './keys';
 import type { LinkRepository, PublicLink } from './link-repository';
 import type { Caller } from './model';
 import { guardOf } from './model';
-import type { ObjectStore } from './ports';
+import { findFile } from './file-lookup';
+import type { FileRepository, ObjectStore } from './ports';
 import { latestVersionOf, publicDownload } from './public-access';
 import type { FileReader } from './public-access';
 
@@ -43,7 +44,7 @@ export interface LinkView {
 }
 
 export interface PublicLinksDeps {
-  files: FileReader;
+  files: FileReader & Pick<FileRepository, 'findShared'>;
   links: LinkRepository;
   store: ObjectStore;
   now?: () => Date;
@@ -56,7 +57,7 @@ export interface PublicLinksDeps {
  * simply not found.
  */
 export class PublicLinks {
-  private readonly files: FileReader;
+  private readonly files: FileReader & Pick<FileRepository, 'findShared'>;
   private readonly links: LinkRepository;
   private readonly store: ObjectStore;
   private readonly now: () => Date;
@@ -75,17 +76,17 @@ export class PublicLinks {
     assertFileId(fileId);
     const now = this.now();
     const expiresAt = options.expiresAt === undefined ? undefined : expiryOf(options.expiresAt, now);
-    const record = await this.files.get(caller.org, fileId);
+    const record = await findFile(this.files, caller, fileId);
     if (!record || record.status !== 'active' || !may(caller, guardOf(record), 'view')) throw fileNotFound(fileId);
     // A link hands the file to anyone: only those who may change the file may make one.
     if (!may(caller, guardOf(record), 'edit')) throw new ForbiddenError(`You may view file ${fileId} but not share it by link`);
-    const live = (await this.links.listForFile(caller.org, fileId)).filter((link) => isLive(link, now));
+    const live = (await this.links.listForFile(record.org, fileId)).filter((link) => isLive(link, now));
     if (live.length >= maxLinksPerFile) {
       throw new ConflictError(`A file has at most ${maxLinksPerFile} public links: revoke one before making another`);
     }
     const link: PublicLink = {
       id: this.newId(),
-      org: caller.org,
+      org: record.org,
       file_id: fileId,
       filename: record.filename,
       created_at: now.toISOString(),
@@ -100,8 +101,9 @@ export class PublicLinks {
   /** The file's live links, oldest first. */
   async list(caller: Caller, fileId: string): Promise<{ results: LinkView[] }> {
     assertFileId(fileId);
-    const [record, links] = await Promise.all([this.files.get(caller.org, fileId), this.links.listForFile(caller.org, fileId)]);
+    const record = await findFile(this.files, caller, fileId);
     if (!record || record.status !== 'active' || !may(caller, guardOf(record), 'view')) throw fileNotFound(fileId);
+    const links = await this.links.listForFile(record.org, fileId);
     const now = this.now();
     return {
       results: links.filter((link) => isLive(link, now)).map((link) => ({
@@ -113,18 +115,20 @@ export class PublicLinks {
     };
   }
 
-  /** Revokes one of the caller's org's links; another org's link id is not found. */
+  /** Revokes a link of a file the caller may change; a link of a file they may not view is not found. */
   async revoke(caller: Caller, linkId: string): Promise<void> {
     if (!isLinkId(linkId)) throw new BadRequestError('Link id must be the 32 characters a generated link carries');
     const link = await this.links.get(linkId);
-    if (!link || link.org !== caller.org) throw linkNotFound();
+    if (!link) throw linkNotFound();
     // Revoking is for those who may make links: those who may change the file.
-    const record = await this.files.get(caller.org, link.file_id);
+    const record = await findFile(this.files, caller, link.file_id);
+    // Another org's link is found only through its file, shared with the caller.
+    if (link.org !== caller.org && record?.org !== link.org) throw linkNotFound();
     if (record && !may(caller, guardOf(record), 'view')) throw linkNotFound();
     if (record && !may(caller, guardOf(record), 'edit')) {
       throw new ForbiddenError(`You may view file ${link.file_id} but not revoke its links`);
     }
-    if (!(await this.links.remove(caller.org, linkId))) throw linkNotFound();
+    if (!(await this.links.remove(link.org, linkId))) throw linkNotFound();
   }
 
   /**

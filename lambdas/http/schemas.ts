@@ -228,6 +228,7 @@ export const listQuery = z
     tag: z.optional(searchText(limits.tagChars)),
     relation: z.optional(searchText(limits.relationIdChars)),
     access_control: z.optional(accessControl),
+    shared: booleanFlag(false),
   })
   .check(
     z.refine((query) => query.size_min === undefined || query.size_max === undefined || query.size_min <= query.size_max, {

@@ -17,7 +17,16 @@ async function people() {
   const { stack } = context;
   const as = async (user: string, roles?: string[], inOrg = org) =>
     new Api(stack.url, await stack.auth.sign({ org: inOrg, user, ...(roles ? { roles } : {}) }));
-  return { org, alice: await as('alice'), bob: await as('bob'), admin: await as('root', ['admin']), zoe: await as('zoe', undefined, `org-${randomUUID()}`) };
+  const zoeOrg = `org-${randomUUID()}`;
+  return {
+    org,
+    zoeOrg,
+    alice: await as('alice'),
+    bob: await as('bob'),
+    admin: await as('root', ['admin']),
+    zoe: await as('zoe', undefined, zoeOrg),
+    zoeAdmin: await as('root', ['admin'], zoeOrg),
+  };
 }
 
 const text = (name: string, extra?: Record<string, unknown>) => ({ filename: name, mimeType: 'text/plain', bytes: Buffer.from(name), ...(extra ? { extra } : {}) });
@@ -78,7 +87,7 @@ describe('owners-only files and sharing', () => {
     expect((await alice.get<Entity>(`/v2/files/${contract._id}`)).body._title).toBe('contract.txt');
   });
 
-  it('accepts epilot’s org_<id> grants, and refuses malformed principals, grants to other orgs and a huge _acl with 400, changing nothing', async () => {
+  it('accepts epilot’s org_<id> grants, and refuses malformed principals, grants of more than view to other orgs and a huge _acl with 400, changing nothing', async () => {
     // Prepare
     const { org, alice } = await people();
     const file = await uploadFile(alice, text('notes.txt'));
@@ -91,7 +100,8 @@ describe('owners-only files and sharing', () => {
         { view: ['*'] },
         { view: ['user:alice'] },
         { view: [`org:${org}`, 'group:everyone'] },
-        { view: ['org:someone-else'] },
+        { view: [`org:${org}`], edit: ['org:someone-else'] },
+        { view: [`org:${org}`], delete: [`user:someone-else/zoe`] },
         { view: Array.from({ length: 101 }, (_, index) => `user:${org}/u-${index}`) },
         { view: [`org:${org}`], owners: ['x'] },
       ].map((acl) => alice.patch(`/v2/files/${file._id}`, { _acl: acl })),
@@ -105,31 +115,50 @@ describe('owners-only files and sharing', () => {
   });
 });
 
-/** An owners-only file of Alice with one public link, shared with Bob as `bobMay` says. */
-async function fixture(bobMay: 'nothing' | 'view') {
-  const { org, alice, bob, admin } = await people();
+/** Who calls, and what the owner granted before: the columns of the route table below. */
+const callers = [
+  'a same-org user granted nothing',
+  'a same-org user granted view only',
+  'another org’s user whose org was granted nothing (a third org was)',
+  'another org’s user whose org was granted view',
+  'another org’s admin whose org was granted nothing',
+] as const;
+type Who = (typeof callers)[number];
+
+/** An owners-only file of Alice with one public link, shared as `who` says; the caller is Bob or Zoe. */
+async function fixture(who: Who) {
+  const { org, zoeOrg, alice, bob, admin, zoe, zoeAdmin } = await people();
   const file = await uploadFile(alice, text('board-minutes.txt', { access: 'owner' }));
-  if (bobMay === 'view') await alice.patch(`/v2/files/${file._id}`, { _acl: { view: [`user:${org}/bob`] } });
+  const grant = {
+    'a same-org user granted nothing': undefined,
+    'a same-org user granted view only': `user:${org}/bob`,
+    'another org’s user whose org was granted nothing (a third org was)': `org:org-${randomUUID()}`,
+    'another org’s user whose org was granted view': `org:${zoeOrg}`,
+    'another org’s admin whose org was granted nothing': undefined,
+  }[who];
+  if (grant) expect((await alice.patch(`/v2/files/${file._id}`, { _acl: { view: [grant] } })).status).toBe(200);
   const link = await alice.post<string>(`/v1/files/${file._id}/public/links`);
   const linkId = String(link.body).split('/').at(-2) ?? '';
-  return { bob, admin, id: file._id, linkId };
+  const caller = who.startsWith('a same-org') ? bob : who.includes('admin') ? zoeAdmin : zoe;
+  return { caller, admin, id: file._id, linkId };
 }
 
 type Call = (api: Api, target: { id: string; linkId: string }) => Promise<{ status: number; body: unknown }>;
+type Answers = [number, number, number, number, number];
 
-/** Every route that takes a file, and what it answers: [no grant, a grant of view only]. */
-const routes: Array<[string, Call, [number | string, number | string]]> = [
-  ['GET /v1/files/{id}', (api, { id }) => api.get(`/v1/files/${id}`), [404, 200]],
-  ['GET /v2/files/{id}', (api, { id }) => api.get(`/v2/files/${id}`), [404, 200]],
-  ['GET /v1/files/{id}/versions', (api, { id }) => api.get(`/v1/files/${id}/versions`), [404, 200]],
-  ['GET /v1/files/{id}/download', (api, { id }) => api.get(`/v1/files/${id}/download`), [404, 200]],
+/** Every route that takes a file, and what it answers each caller of `callers`, in order. */
+const routes: Array<[string, Call, Answers]> = [
+  ['GET /v1/files/{id}', (api, { id }) => api.get(`/v1/files/${id}`), [404, 200, 404, 200, 404]],
+  ['GET /v2/files/{id}', (api, { id }) => api.get(`/v2/files/${id}`), [404, 200, 404, 200, 404]],
+  ['GET /v1/files/{id}/versions', (api, { id }) => api.get(`/v1/files/${id}/versions`), [404, 200, 404, 200, 404]],
+  ['GET /v1/files/{id}/download', (api, { id }) => api.get(`/v1/files/${id}/download`), [404, 200, 404, 200, 404]],
   [
     'POST /v1/files:downloadFiles',
     async (api, { id }) => {
       const answer = await api.post<Array<{ download_url?: string; error?: { status: number } }>>('/v1/files:downloadFiles', [{ id }]);
       return { status: answer.body[0]?.download_url ? 200 : (answer.body[0]?.error?.status ?? 0), body: answer.body };
     },
-    [404, 200],
+    [404, 200, 404, 200, 404],
   ],
   [
     'POST /v1/files:batchGet',
@@ -137,44 +166,56 @@ const routes: Array<[string, Call, [number | string, number | string]]> = [
       const answer = await api.post<{ results: Entity[] }>('/v1/files:batchGet', { ids: [id] });
       return { status: answer.body.results.length === 1 ? 200 : 404, body: answer.body };
     },
-    [404, 200],
+    [404, 200, 404, 200, 404],
   ],
   [
-    'GET /v2/files?q=',
+    'GET /v2/files?q= (the org’s own files)',
     async (api, { id }) => {
       const answer = await api.get<Listing>('/v2/files?q=board-minutes');
       return { status: idsOf(answer.body).includes(id) ? 200 : 404, body: answer.body };
     },
-    [404, 200],
+    [404, 200, 404, 404, 404],
   ],
-  ['PATCH /v2/files/{id}', (api, { id }) => api.patch(`/v2/files/${id}`, { _title: 'mine' }), [404, 403]],
-  ['POST /v2/files with _id and no s3ref', (api, { id }) => api.post('/v2/files', { _id: id, _title: 'mine' }), [404, 403]],
-  ['POST /v2/files/upload?file_entity_id', (api, { id }) => api.post(`/v2/files/upload?file_entity_id=${id}`, { filename: 'v2.txt', mime_type: 'text/plain' }), [404, 403]],
+  [
+    'GET /v2/files?shared=true&q= (other orgs’ files)',
+    async (api, { id }) => {
+      const answer = await api.get<Listing>('/v2/files?shared=true&q=board-minutes');
+      return { status: idsOf(answer.body).includes(id) ? 200 : 404, body: answer.body };
+    },
+    [404, 404, 404, 200, 404],
+  ],
+  ['PATCH /v2/files/{id}', (api, { id }) => api.patch(`/v2/files/${id}`, { _title: 'mine' }), [404, 403, 404, 403, 404]],
+  ['POST /v2/files with _id and no s3ref', (api, { id }) => api.post('/v2/files', { _id: id, _title: 'mine' }), [404, 403, 404, 403, 404]],
+  [
+    'POST /v2/files/upload?file_entity_id',
+    (api, { id }) => api.post(`/v2/files/upload?file_entity_id=${id}`, { filename: 'v2.txt', mime_type: 'text/plain' }),
+    [404, 403, 404, 403, 404],
+  ],
   [
     'POST /v2/files with _id (new version)',
     async (api, { id }) => {
       const upload = await stageUpload(api, { filename: 'v2.txt', mimeType: 'text/plain', bytes: 'second' });
       return api.post('/v2/files', { _id: id, s3ref: upload.s3ref });
     },
-    [404, 403],
+    [404, 403, 404, 403, 404],
   ],
-  ['DELETE /v2/files/{id}', (api, { id }) => api.delete(`/v2/files/${id}`), [404, 403]],
-  ['DELETE /v1/files/{id}', (api, { id }) => api.delete(`/v1/files/${id}`), [404, 403]],
-  ['POST /v1/files/{id}/public/links', (api, { id }) => api.post(`/v1/files/${id}/public/links`), [404, 403]],
-  ['GET /v1/files/{id}/public/links', (api, { id }) => api.get(`/v1/files/${id}/public/links`), [404, 200]],
-  ['DELETE /v1/files/public/links/{id}', (api, { linkId }) => api.delete(`/v1/files/public/links/${linkId}`), [404, 403]],
+  ['DELETE /v2/files/{id}', (api, { id }) => api.delete(`/v2/files/${id}`), [404, 403, 404, 403, 404]],
+  ['DELETE /v1/files/{id}', (api, { id }) => api.delete(`/v1/files/${id}`), [404, 403, 404, 403, 404]],
+  ['POST /v1/files/{id}/public/links', (api, { id }) => api.post(`/v1/files/${id}/public/links`), [404, 403, 404, 403, 404]],
+  ['GET /v1/files/{id}/public/links', (api, { id }) => api.get(`/v1/files/${id}/public/links`), [404, 200, 404, 200, 404]],
+  ['DELETE /v1/files/public/links/{id}', (api, { linkId }) => api.delete(`/v1/files/public/links/${linkId}`), [404, 403, 404, 403, 404]],
 ];
 
 describe('every route asks the same rules', () => {
-  for (const [column, bobMay] of [[0, 'nothing'], [1, 'view']] as const) {
-    describe(`a same-org user granted ${bobMay === 'nothing' ? 'nothing' : 'view only'}`, () => {
+  callers.forEach((who, column) => {
+    describe(who, () => {
       it.each(routes)('is answered by %s as the rules say, and the file stays as it was', async (_route, call, expected) => {
         // Prepare
-        const target = await fixture(bobMay);
+        const target = await fixture(who);
         const before = (await target.admin.get(`/v2/files/${target.id}`)).body;
 
         // Act
-        const answer = await call(target.bob, target);
+        const answer = await call(target.caller, target);
 
         // Assess
         expect(answer.status).toBe(expected[column]);
@@ -182,11 +223,11 @@ describe('every route asks the same rules', () => {
         expect((await target.admin.get<{ results: unknown[] }>(`/v1/files/${target.id}/public/links`)).body.results).toHaveLength(1);
       });
     });
-  }
+  });
 
   it('lets an admin of the org do everything with an owners-only file', async () => {
     // Prepare
-    const { admin, id, linkId } = await fixture('nothing');
+    const { admin, id, linkId } = await fixture('a same-org user granted nothing');
     const upload = await stageUpload(admin, { filename: 'v2.txt', mimeType: 'text/plain', bytes: 'second' });
 
     // Act

@@ -260,6 +260,14 @@ const groups: Record<string, Case[]> = {
     c('an id that is not a UUID', 'PATCH', '/v2/files/..%2Fetc', 400, { _title: 'x' }),
     c('an unknown id', 'PATCH', `/v2/files/${unknownId}`, 404, { _title: 'x' }),
     c("another org's id", 'PATCH', '/v2/files/{foreign}', 404, { _title: 'x' }),
+    c("another org's id, granting the caller's org view of it", 'PATCH', '/v2/files/{foreign}', 404, { _acl: { view: ['org:org-a'] } }),
+    c('a grant to a malformed principal', 'PATCH', '/v2/files/{id}', 400, { _acl: { view: ['user:org-a'] } }),
+    c('a grant to a wildcard', 'PATCH', '/v2/files/{id}', 400, { _acl: { view: ['*'] } }),
+    c('a grant with a control character', 'PATCH', '/v2/files/{id}', 400, { _acl: { view: ['user:org-a/al\u0000ice'] } }),
+    c('a grant of edit to another org', 'PATCH', '/v2/files/{id}', 400, { _acl: { view: ['org:org-b'], edit: ['org:org-b'] } }),
+    c('a grant for an action that does not exist', 'PATCH', '/v2/files/{id}', 400, { _acl: { view: ['org:org-a'], share: ['org:org-a'] } }),
+    c('an _acl of 101 principals', 'PATCH', '/v2/files/{id}', 400, { _acl: { view: Array.from({ length: 101 }, (_, index) => `user:org-a/u${index}`) } }),
+    c('an _acl that is a list', 'PATCH', '/v2/files/{id}', 400, { _acl: ['org:org-a'] }),
     c('a JSON body over 1 MiB', 'PATCH', '/v2/files/{id}', 413, { _title: 'x', padding: overMiB }),
   ],
   'GET /v2/files (listFiles)': [
@@ -274,6 +282,8 @@ const groups: Record<string, Case[]> = {
     c('a relation id of 257 characters', 'GET', `/v2/files?relation=${'r'.repeat(257)}`, 400),
     c('a sort by an unknown field', 'GET', '/v2/files?sort=-org', 400),
     c('an extension with a slash', 'GET', '/v2/files?extension=..%2Fpdf', 400),
+    c('shared that is not true or false', 'GET', '/v2/files?shared=yes', 400),
+    c('shared together with relation', 'GET', '/v2/files?shared=true&relation=order-1', 400),
   ],
   'the router': [
     wrongMethod('PUT', '/v2/files/upload', 'POST, GET, DELETE'),

@@ -3,11 +3,13 @@ import { describe, expect, it } from 'vitest';
 import {
   InvalidPrincipalError,
   grantedActions,
+  listingGrants,
   listingPrincipals,
   may,
   maxPrincipalsPerAction,
   normalizeAcl,
   orgPrincipal,
+  orgWide,
   orgWideAcl,
   ownersOnlyAcl,
   parsePrincipal,
@@ -75,6 +77,37 @@ describe('may', () => {
       }),
       { numRuns: 5000 },
     );
+  });
+
+  it('finds a file in exactly the listings of the callers who may view it: their org’s own, or the files shared with them', () => {
+    fc.assert(
+      fc.property(actor, file, (who, what) => {
+        const mine = new Set(principalsOf(who));
+        const entries = listingGrants(what).filter((grant) => mine.has(grant.principal));
+        const runsTheOrg = who.org === what.org && (who.admin === true || who.service === true);
+        // What GET /v2/files reads: the org's files (all of them for an admin, the org-wide
+        // ones for anyone else) and the caller's own entries of their org's files.
+        const ownListing =
+          who.org === what.org && (runsTheOrg || orgWide(what) || entries.some((grant) => !grant.shared));
+        // What GET /v2/files?shared=true reads: the caller's entries of other orgs' files.
+        const sharedListing = entries.some((grant) => grant.shared);
+        expect(ownListing || sharedListing).toBe(may(who, what, 'view'));
+        if (sharedListing) expect(what.org).not.toBe(who.org);
+      }),
+      { numRuns: 5000 },
+    );
+  });
+
+  it('gives a file no listing entries of its own while only its owner and its whole org may see it', () => {
+    // Prepare
+    const memo: Guarded = { org: 'org-a', owners: [{ org_id: 'org-a', user_id: 'alice' }], acl: orgWideAcl('org-a') };
+    const shared: Guarded = { ...memo, acl: { ...memo.acl, view: [...memo.acl.view, userPrincipal('org-b', 'zoe')] } };
+    const payslip: Guarded = { ...memo, acl: ownersOnlyAcl() };
+
+    // Act / Assess
+    expect(listingGrants(memo)).toEqual([]);
+    expect(listingGrants(shared)).toEqual([{ principal: userPrincipal('org-b', 'zoe'), shared: true }]);
+    expect(listingGrants(payslip)).toEqual([{ principal: userPrincipal('org-a', 'alice'), shared: false }]);
   });
 
   it('gives an org admin everything in their own org and nothing more than a plain user elsewhere', () => {

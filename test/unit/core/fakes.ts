@@ -1,6 +1,8 @@
 import { createHash } from 'node:crypto';
 import { FileService } from '../../../lambdas/core/file-service';
+import { listingGrants, parsePrincipal } from '../../../lambdas/core/access';
 import type { Caller, FileRecord, FileVersion } from '../../../lambdas/core/model';
+import { guardOf } from '../../../lambdas/core/model';
 import type { DeleteActor, FileRepository, ObjectStore, SaveIntent, UploadClaim, StoredObject as InspectedObject } from '../../../lambdas/core/ports';
 import { AlreadySavedError, IntentConflictError, SourceChangedError, StaleWriteError } from '../../../lambdas/core/ports';
 
@@ -116,6 +118,23 @@ export class FakeFileRepository implements FileRepository {
       const record = this.records.get(slot(org, id));
       return record ? [structuredClone(record)] : [];
     });
+  }
+
+  /** Files of other orgs that list a principal of `viewerOrg`, as the repository's SHARED items do. */
+  async getShared(viewerOrg: string, ids: readonly string[]): Promise<FileRecord[]> {
+    await yieldToOthers();
+    return [...this.records.values()]
+      .filter(
+        (record) =>
+          record.org !== viewerOrg &&
+          ids.includes(record.id) &&
+          listingGrants(guardOf(record)).some((grant) => grant.shared && parsePrincipal(grant.principal).org === viewerOrg),
+      )
+      .map((record) => structuredClone(record));
+  }
+
+  async findShared(viewerOrg: string, id: string): Promise<FileRecord | undefined> {
+    return (await this.getShared(viewerOrg, [id]))[0];
   }
 
   async getVersion(org: string, id: string, version: number): Promise<FileVersion | undefined> {

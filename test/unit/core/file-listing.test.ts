@@ -3,7 +3,9 @@ import { shardOf } from '../../../lambdas/adapters/dynamo-file-repository';
 import { HttpError } from '../../../lambdas/core/errors';
 import { FileListing, listWorkBudget, matcher } from '../../../lambdas/core/file-listing';
 import type { ListQuery, ListSort } from '../../../lambdas/core/file-listing';
+import { listingGrants, may, orgPrincipal, orgWide, ownersOnlyAcl, userPrincipal } from '../../../lambdas/core/access';
 import type { Caller, FileRecord } from '../../../lambdas/core/model';
+import { guardOf } from '../../../lambdas/core/model';
 import type { FileIndex, RelatedPage, RelatedPageRequest, ShardPage, ShardPageRequest } from '../../../lambdas/core/ports';
 
 /** A deterministic generator, so a failing case can be run again. */
@@ -42,10 +44,22 @@ class MemoryIndex implements FileIndex {
   readonly shards = 4;
   entriesRead = 0;
   reads = 0;
+  /** Every record a read returned, to show what a listing never reads. */
+  seen: FileRecord[] = [];
 
   constructor(private readonly stored: FileRecord[]) {}
 
-  async readShard(org: string, shard: number, request: ShardPageRequest): Promise<ShardPage> {
+  async readShard(org: string, shard: number, request: ShardPageRequest, restricted = false): Promise<ShardPage> {
+    return this.read(request, (record) => record.org === org && shardOf(record.id) === shard && orgWide(guardOf(record)) !== restricted);
+  }
+
+  async readGrants(principal: string, shared: boolean, request: ShardPageRequest): Promise<ShardPage> {
+    return this.read(request, (record) =>
+      listingGrants(guardOf(record)).some((grant) => grant.principal === principal && grant.shared === shared),
+    );
+  }
+
+  private async read(request: ShardPageRequest, inPartition: (record: FileRecord) => boolean): Promise<ShardPage> {
     this.reads += 1;
     const keyOf = (record: FileRecord) =>
       request.index === 'created'
@@ -54,13 +68,14 @@ class MemoryIndex implements FileIndex {
           ? `${record.filename.toLowerCase()}\u0001${record.id}`
           : `${String(record.size_bytes).padStart(16, '0')}#${record.id}`;
     const ordered = this.stored
-      .filter((record) => record.org === org && shardOf(record.id) === shard)
+      .filter(inPartition)
       .map((record) => ({ sortKey: keyOf(record), record }))
       .filter(({ sortKey }) => (request.created?.from === undefined || sortKey >= request.created.from) && (request.created?.before === undefined || sortKey < request.created.before))
       .sort((a, b) => byBytes(a.sortKey, b.sortKey) * (request.descending ? -1 : 1))
       .filter(({ sortKey }) => request.after === undefined || byBytes(sortKey, request.after) * (request.descending ? -1 : 1) > 0);
     const entries = ordered.slice(0, request.limit);
     this.entriesRead += entries.length;
+    this.seen.push(...entries.map((entry) => entry.record));
     return { entries, ...(ordered.length > request.limit ? { lastSortKey: entries.at(-1)?.sortKey } : {}) };
   }
 
@@ -190,5 +205,65 @@ describe('FileListing', () => {
     // Assess
     expect(outcomes).toEqual([400, 400, 400, 400, 400, 400]);
     expect((await listing.list(caller, { sort: '-created_at', limit: 2, tag: 'finance', cursor })).results).toHaveLength(2);
+  });
+
+  it('lists to every caller exactly the files they may view, their org’s or, with shared, other orgs’, each once, and reads no other', async () => {
+    // Prepare: owners-only files, files shared with users or orgs (some twice), org-wide ones.
+    const next = random(11);
+    const people = ['alice', 'bob', 'carol'];
+    const grantees = [orgPrincipal('org-a'), orgPrincipal('org-b'), userPrincipal('org-b', 'bob'), userPrincipal('org-a', 'bob'), userPrincipal('org-a', 'carol')];
+    const files = [...records('org-a', 300, 12), ...records('org-b', 200, 13)].map((record) => {
+      const owner = people[Math.floor(next() * 3)] as string;
+      const wide = next() < 0.4;
+      const view = grantees.filter(() => next() < 0.3);
+      return {
+        ...record,
+        owners: [{ org_id: record.org, user_id: owner }],
+        acl: { ...ownersOnlyAcl(), view: wide ? [orgPrincipal(record.org), ...view] : view },
+      };
+    });
+    const index = new MemoryIndex(files);
+    const listing = new FileListing(index);
+    const callers: Caller[] = [
+      { org: 'org-a', userId: 'alice' },
+      { org: 'org-a', userId: 'bob' },
+      { org: 'org-a', userId: 'root', admin: true },
+      { org: 'org-a', userId: 'backend', service: true },
+      { org: 'org-b', userId: 'bob' },
+      { org: 'org-b', userId: 'zoe' },
+      { org: 'org-b', userId: 'root', admin: true },
+    ];
+
+    for (const who of callers) {
+      for (const shared of [false, true]) {
+        // Act
+        index.seen = [];
+        const { ids } = await everyPage(listing, { sort: 'filename', limit: 7, shared }, who);
+
+        // Assess
+        const expected = files
+          .filter((record) => record.status === 'active' && (record.org === who.org) !== shared && may(who, guardOf(record), 'view'))
+          .sort((a, b) => byBytes(`${a.filename.toLowerCase()}\u0001${a.id}`, `${b.filename.toLowerCase()}\u0001${b.id}`))
+          .map((record) => record.id);
+        expect(expected.length).toBeGreaterThan(0);
+        expect(ids).toEqual(expected);
+        // The partitions read hold nothing the caller may not view: nothing is read to be dropped.
+        expect(index.seen.filter((record) => !may(who, guardOf(record), 'view'))).toEqual([]);
+      }
+    }
+  });
+
+  it('refuses shared together with relation, with 400', async () => {
+    // Prepare
+    const listing = new FileListing(new MemoryIndex(stored));
+
+    // Act
+    const status = await listing.list(caller, { sort: '-created_at', limit: 5, shared: true, relation: 'contact-1' }).then(
+      () => 200,
+      (error: HttpError) => error.status,
+    );
+
+    // Assess
+    expect(status).toBe(400);
   });
 });
