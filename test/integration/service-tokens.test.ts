@@ -58,6 +58,26 @@ describe('a service token', () => {
     expect(batchOfOther.body).toEqual({ results: [], not_found: [saved._id] });
   });
 
+  it('lists a file it saved for a user to that user and not to the rest of the org', async () => {
+    // Prepare
+    const [backend, u1, u2] = await Promise.all([service(), as('u1'), as('u2')]);
+    const saved = await uploadFile(backend, {
+      filename: 'listed.txt',
+      ...bytes('mine'),
+      extra: { _owners: [{ org_id: 'org-a', user_id: 'u1' }], access: 'owner' },
+    });
+
+    // Act
+    const [ofOwner, ofOther] = await Promise.all([
+      u1.get<{ results: Entity[] }>('/v2/files?limit=100'),
+      u2.get<{ results: Entity[] }>('/v2/files?limit=100'),
+    ]);
+
+    // Assess
+    expect(ofOwner.body.results.map((file) => file._id)).toContain(saved._id);
+    expect(ofOther.body.results.map((file) => file._id)).not.toContain(saved._id);
+  });
+
   it('is accepted without aud and sub, named by its client_id', async () => {
     // Prepare
     const token = await context.stack.auth.signClaims({ org_id: 'org-a', client_id: 'demo-service', scope: 'file-service/service', aud: undefined });
@@ -155,20 +175,28 @@ describe('_owners from clients that may not give them', () => {
     expect(after.body._owners).toEqual([{ org_id: 'org-a', user_id: 'alice' }]);
   });
 
-  it('lets the owner hand the file to another user by PATCH, after which the owner sees it only as the org does', async () => {
+  it('lets the owner hand an owners-only file to another user by PATCH: the new owner gets and lists it, the old one neither', async () => {
     // Prepare
     const alice = await as('alice');
     const file = await uploadFile(alice, { filename: 'handover.txt', ...bytes('x'), extra: { access: 'owner' } });
 
     // Act
     const handed = await alice.patch<Entity>(`/v2/files/${file._id}`, { _owners: [{ org_id: 'org-a', user_id: 'carol' }] });
-    const [byAlice, byCarol] = await Promise.all([alice.get(`/v2/files/${file._id}`), (await as('carol')).get(`/v2/files/${file._id}`)]);
+    const carol = await as('carol');
+    const [byAlice, byCarol, aliceLists, carolLists] = await Promise.all([
+      alice.get(`/v2/files/${file._id}`),
+      carol.get(`/v2/files/${file._id}`),
+      alice.get<{ results: Entity[] }>('/v2/files?limit=100'),
+      carol.get<{ results: Entity[] }>('/v2/files?limit=100'),
+    ]);
 
     // Assess
     expect(handed.status).toBe(200);
     expect(handed.body._owners).toEqual([{ org_id: 'org-a', user_id: 'carol' }]);
     expect(byAlice.status).toBe(404);
     expect(byCarol.status).toBe(200);
+    expect(aliceLists.body.results.map((listed) => listed._id)).not.toContain(file._id);
+    expect(carolLists.body.results.map((listed) => listed._id)).toContain(file._id);
   });
 });
 
