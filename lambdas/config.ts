@@ -63,6 +63,15 @@ export function adminRole(env: NodeJS.ProcessEnv = process.env): string {
 }
 
 /**
+ * The OAuth scope that marks a backend's client-credentials token (`file-service/service` by
+ * default): a token whose `scope` claim lists it acts as a service of its org.
+ */
+export function serviceScope(env: NodeJS.ProcessEnv = process.env): string {
+  const value = env.SERVICE_SCOPE?.trim();
+  return value ? value : 'file-service/service';
+}
+
+/**
  * Whether a claim lists the role. API Gateway's JWT authorizer hands claims on as strings
  * and a list as `[a b c]`; a JSON list, a plain list and a space- or comma-separated string
  * are read too.

@@ -219,5 +219,6 @@ export const handlerEnvironment = [
   'TENANT_CLAIM',
   'ROLES_CLAIM',
   'ADMIN_ROLE',
+  'SERVICE_SCOPE',
   'TEMP_EXPIRY_DAYS',
 ] as const;

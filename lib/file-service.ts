@@ -132,6 +132,17 @@ export interface FileServiceProps {
   readonly adminRole?: string;
 
   /**
+   * The OAuth scope that marks a trusted backend's client-credentials token: a token whose
+   * `scope` claim lists it manages every file of its org and may save files for its users
+   * (`_owners`). Passed to every Lambda as `SERVICE_SCOPE`. The backend's app client must be
+   * an accepted audience too: client-credentials tokens carry no `aud`, and API Gateway
+   * then checks their `client_id` against `jwtAudience`.
+   *
+   * @default 'file-service/service'
+   */
+  readonly serviceScope?: string;
+
+  /**
    * Browser origins allowed to call the API and to PUT/GET objects through presigned URLs.
    * `['*']` is safe here because the API is authorised by a bearer token that browsers never
    * attach on their own (no cookies, `allowCredentials` stays false). Pass `[]` to disable
@@ -271,6 +282,7 @@ interface ResolvedSettings {
   readonly tenantClaim: string;
   readonly rolesClaim: string;
   readonly adminRole: string;
+  readonly serviceScope: string;
   readonly corsOrigins: string[];
   readonly tempExpirationDays: number;
   readonly maxUploadBytes: number;
@@ -317,9 +329,9 @@ function claimName(prop: string, claim: string): string {
   return claim;
 }
 
-function roleName(role: string): string {
+function roleName(prop: string, role: string): string {
   if (!/^[\w.:/@-]{1,128}$/.test(role)) {
-    throw new Error(`FileService: adminRole must be a role name of letters, digits and _ . : / @ -, got '${role}'.`);
+    throw new Error(`FileService: ${prop} must be a role name of letters, digits and _ . : / @ -, got '${role}'.`);
   }
   return role;
 }
@@ -401,7 +413,8 @@ function resolveSettings(props: FileServiceProps): ResolvedSettings {
   return {
     tenantClaim: tenantClaim(props.tenantClaim),
     rolesClaim: claimName('rolesClaim', props.rolesClaim ?? 'roles'),
-    adminRole: roleName(props.adminRole ?? 'admin'),
+    adminRole: roleName('adminRole', props.adminRole ?? 'admin'),
+    serviceScope: roleName('serviceScope', props.serviceScope ?? 'file-service/service'),
     corsOrigins,
     tempExpirationDays: wholeDays('tempExpiration', props.tempExpiration ?? Duration.days(1)),
     maxUploadBytes,
@@ -610,6 +623,7 @@ export class FileService extends Construct {
       TENANT_CLAIM: settings.tenantClaim,
       ROLES_CLAIM: settings.rolesClaim,
       ADMIN_ROLE: settings.adminRole,
+      SERVICE_SCOPE: settings.serviceScope,
       TEMP_EXPIRY_DAYS: String(settings.tempExpirationDays),
       POWERTOOLS_SERVICE_NAME: 'file-service',
       POWERTOOLS_METRICS_NAMESPACE: 'FileService',

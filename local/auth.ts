@@ -2,11 +2,23 @@ import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { SignJWT, exportJWK, generateKeyPair, importJWK, jwtVerify } from 'jose';
 import type { JWK, JWTPayload } from 'jose';
-import { rolesClaim, tenantClaim } from '../lambdas/config';
+import { rolesClaim, serviceScope, tenantClaim } from '../lambdas/config';
 
 /** The issuer and audience of local tokens; on AWS they come from the stack's context. */
 export const localIssuer = 'urn:file-service:local';
 export const localAudience = 'file-service';
+/** The app client of local service tokens, accepted as an audience like a backend's client on AWS. */
+export const localServiceClient = 'demo-service';
+
+/**
+ * What the local API accepts as `aud` (or, without one, as `client_id`): the local audience,
+ * the local service client, and the comma-separated LOCAL_JWT_AUDIENCE, as the stack's
+ * `jwtAudience` lists the app clients of users and backends on AWS.
+ */
+export function localAudiences(env: NodeJS.ProcessEnv = process.env): string[] {
+  const extra = (env.LOCAL_JWT_AUDIENCE ?? '').split(',').map((entry) => entry.trim()).filter((entry) => entry !== '');
+  return [...new Set([localAudience, localServiceClient, ...extra])];
+}
 
 /** Verified claims: `sub`, and the org under the tenant claim (TENANT_CLAIM, default `org_id`). */
 export interface TokenClaims extends JWTPayload {
@@ -15,13 +27,23 @@ export interface TokenClaims extends JWTPayload {
 
 /**
  * Signs and verifies tokens like the identity provider and the HTTP API's JWT authorizer
- * would on AWS: RS256, issuer, audience and expiry checked.
+ * would on AWS: RS256, issuer, audience and expiry checked. As API Gateway does, a token's
+ * `client_id` stands in for its audience only when it has no `aud` at all: a token with an
+ * `aud` that is not accepted is refused whatever its `client_id`.
  */
 export interface LocalAuth {
   sign(claims: { org: string; user: string; roles?: string[] }, ttlSeconds?: number): Promise<string>;
   /**
-   * Signs exactly the given claims, adding only issuer, audience, issued-at and expiry: for
-   * tests of tokens an identity provider may issue without the claims the service needs.
+   * A backend's client-credentials token, as Cognito issues one: no `aud`, the app client in
+   * `client_id` and `sub`, the org claim (on Cognito, from a pre-token-generation trigger) and
+   * a `scope` listing SERVICE_SCOPE.
+   */
+  signService(claims: { org: string; client?: string }, ttlSeconds?: number): Promise<string>;
+  /**
+   * Signs exactly the given claims, adding only issuer, issued-at, expiry and, unless the
+   * claims have an `aud` key of their own (`aud: undefined` for a token without one), the
+   * local audience: for tests of tokens an identity provider may issue without the claims
+   * the service needs.
    */
   signClaims(claims: JWTPayload, ttlSeconds?: number): Promise<string>;
   /** The verified claims, or undefined for a missing, forged, expired or foreign token. */
@@ -46,28 +68,42 @@ export async function createLocalAuth(dir?: string): Promise<LocalAuth> {
         .setExpirationTime(`${ttlSeconds}s`)
         .sign(privateKey);
     },
-    async signClaims(claims, ttlSeconds = 3600) {
-      return new SignJWT(claims)
+    async signService({ org, client = localServiceClient }, ttlSeconds = 3600) {
+      return new SignJWT({ [tenantClaim()]: org, client_id: client, scope: serviceScope(), token_use: 'access' })
         .setProtectedHeader({ alg: algorithm })
+        .setSubject(client)
         .setIssuer(localIssuer)
-        .setAudience(localAudience)
         .setIssuedAt()
         .setExpirationTime(`${ttlSeconds}s`)
         .sign(privateKey);
     },
+    async signClaims(claims, ttlSeconds = 3600) {
+      const token = new SignJWT(claims)
+        .setProtectedHeader({ alg: algorithm })
+        .setIssuer(localIssuer)
+        .setIssuedAt()
+        .setExpirationTime(`${ttlSeconds}s`);
+      return ('aud' in claims ? token : token.setAudience(localAudience)).sign(privateKey);
+    },
     async verify(token) {
       try {
-        const { payload } = await jwtVerify(token, publicKey, {
-          issuer: localIssuer,
-          audience: localAudience,
-          algorithms: [algorithm],
-        });
-        return payload as TokenClaims;
+        const { payload } = await jwtVerify(token, publicKey, { issuer: localIssuer, algorithms: [algorithm] });
+        return hasAcceptedAudience(payload, localAudiences()) ? (payload as TokenClaims) : undefined;
       } catch {
         return undefined;
       }
     },
   };
+}
+
+/** API Gateway's rule: `aud` must name an accepted audience; only a token without `aud` is judged by `client_id`. */
+function hasAcceptedAudience(payload: JWTPayload, accepted: readonly string[]): boolean {
+  if (payload.aud !== undefined) {
+    const audiences = Array.isArray(payload.aud) ? payload.aud : [payload.aud];
+    return audiences.some((audience) => accepted.includes(audience));
+  }
+  const client = payload.client_id;
+  return typeof client === 'string' && accepted.includes(client);
 }
 
 type KeyPair = Awaited<ReturnType<typeof generateKeyPair>>;

@@ -14,8 +14,9 @@ import { contentMatchesType, fileTypeOf, mimeEssence, resolveMimeType, sniffLeng
 import type { FileType } from './file-types';
 import { isUuid, parseTempKey, permanentKey, tempKey, tempPrefixOf } from './keys';
 import type { AccessControl, Caller, FileEntity, FileRecord, FileVersion, Relation, S3Ref } from './model';
-import type { Acl, Action, GrantedAction } from './access';
+import type { Acl, Action, GrantedAction, Owner } from './access';
 import { InvalidPrincipalError, may, normalizeAcl, orgWideAcl, ownersOnlyAcl, parsePrincipal } from './access';
+import { assertMaySaveFor, cannotChangeOwners, ownersOf } from './owners';
 import { entityTag, entityVersionLimit, guardOf, publicFileUrl, toFileEntity } from './model';
 import { findFile } from './file-lookup';
 import { assertMetadataFits } from './metadata-limits';
@@ -58,6 +59,8 @@ export interface SaveRequest {
   acl?: Partial<Record<GrantedAction, string[]>>;
   /** `owner`: a new file only its owner (and their org's admins) may use. */
   access?: 'owner';
+  /** Users of the org the file is saved for (service tokens and org admins only). */
+  owners?: Owner[];
 }
 
 /** What a metadata update may change; absent fields stay as they are. */
@@ -69,6 +72,8 @@ export interface MetadataPatch {
   access_control?: AccessControl;
   /** New grants; only owners and their org's admins may change them. */
   acl?: Partial<Record<GrantedAction, string[]>>;
+  /** New owners; only those who may change the grants may change them. */
+  owners?: Owner[];
 }
 
 export interface UpdateOptions {
@@ -163,9 +168,11 @@ export class FileService {
    */
   async save(caller: Caller, request: SaveRequest, options: SaveOptions): Promise<{ entity: FileEntity; created: boolean }> {
     const upload = this.ownUpload(caller, request.s3ref);
+    if (request.owners) assertMaySaveFor(caller);
     const acl = grantsOf(caller.org, request);
-    const { acl: _requested, ...metadata } = request;
-    assertMetadataFits({ ...metadata, ...(acl ? { acl } : {}) });
+    const owners = request.owners ? ownersOf(caller.org, request.owners) : undefined;
+    const { acl: _requested, owners: _requestedOwners, ...metadata } = request;
+    assertMetadataFits({ ...metadata, ...(acl ? { acl } : {}), ...(owners ? { owners } : {}) });
     return retryable(async () => {
       // Both reads are needed before any byte is touched, and neither depends on the other.
       const [done, found] = await Promise.all([
@@ -180,6 +187,7 @@ export class FileService {
       if (found && 'error' in found) throw found.error;
       const existing = found?.record;
       if (existing && acl && !may(caller, guardOf(existing), 'share')) throw cannot(existing.id, 'share');
+      if (existing && owners && !may(caller, guardOf(existing), 'share')) throw cannotChangeOwners(existing.id);
       const object = await this.store.inspect(request.s3ref.key, sniffLength);
       if (!object) {
         // A concurrent save of the same upload may have finished and removed the temp object.
@@ -232,8 +240,8 @@ export class FileService {
         await this.repository.recordIntent(intent);
         await this.store.copy(request.s3ref.key, key, object.etag);
         const entity = existing
-          ? await this.appendVersion(caller, existing, version, request, options.versionOnly, claim)
-          : await this.createFile(caller, fileId, version, request, claim);
+          ? await this.appendVersion(caller, existing, version, { ...request, ...(owners ? { owners } : {}) }, options.versionOnly, claim)
+          : await this.createFile(caller, fileId, version, { ...request, ...(owners ? { owners } : {}) }, claim);
         saved = { entity, created: !existing };
       } catch (error) {
         return this.finish(await this.recoverSave(caller, upload.uploadId, key, error), request, options);
@@ -282,9 +290,12 @@ export class FileService {
         }
         const acl = patch.acl ? grantsOf(current.org, { acl: patch.acl }) : undefined;
         if (acl && !may(caller, guardOf(current), 'share')) throw cannot(id, 'share');
+        const owners = patch.owners ? ownersOf(current.org, patch.owners) : undefined;
+        if (owners && !may(caller, guardOf(current), 'share')) throw cannotChangeOwners(id);
         const record: FileRecord = {
           ...current,
           ...(acl ? { acl } : {}),
+          ...(owners ? { owners } : {}),
           ...(patch.filename !== undefined ? { filename: patch.filename } : {}),
           ...(patch.title !== undefined ? { title: patch.title } : {}),
           ...(patch.tags !== undefined ? { tags: patch.tags } : {}),
@@ -410,7 +421,8 @@ export class FileService {
       latest_version: 1,
       revision: 1,
       latest: latestOf(first),
-      owners: [{ org_id: caller.org, user_id: caller.userId }],
+      // Checked by save: only service tokens and org admins save for others.
+      owners: request.owners ?? [{ org_id: caller.org, user_id: caller.userId }],
       acl: grantsOf(caller.org, request) ?? orgWideAcl(caller.org),
       s3ref: first.s3ref,
       status: 'active',
@@ -443,6 +455,7 @@ export class FileService {
         ...current,
         ...metadata,
         ...(acl ? { acl } : {}),
+        ...(request.owners ? { owners: request.owners } : {}),
         // The entity always points at its newest bytes, even when its metadata is kept.
         s3ref: next.s3ref,
         latest_version: next.version,

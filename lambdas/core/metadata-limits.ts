@@ -1,5 +1,5 @@
 import { PayloadTooLargeError } from './errors';
-import type { Acl } from './access';
+import type { Acl, Owner } from './access';
 import type { Relation } from './model';
 
 /**
@@ -38,15 +38,16 @@ export interface SavedMetadata {
   relations?: Relation[];
   custom_download_url?: string;
   acl?: Acl;
+  owners?: Owner[];
 }
 
 /** 413 when the metadata a save would store cannot fit in the entity's item. */
 export function assertMetadataFits(metadata: SavedMetadata): void {
-  const { filename, title, tags, relations, custom_download_url, acl } = metadata;
-  const bytes = new TextEncoder().encode(JSON.stringify({ filename, title, tags, relations, custom_download_url, acl })).length;
+  const { filename, title, tags, relations, custom_download_url, acl, owners } = metadata;
+  const bytes = new TextEncoder().encode(JSON.stringify({ filename, title, tags, relations, custom_download_url, acl, owners })).length;
   if (bytes > metadataLimits.totalBytes) {
     throw new PayloadTooLargeError(
-      `The file's metadata (title, filename, tags, relations, custom_download_url, _acl) is ${bytes} bytes; the limit is ${metadataLimits.totalBytes} bytes together`,
+      `The file's metadata (title, filename, tags, relations, custom_download_url, _acl, _owners) is ${bytes} bytes; the limit is ${metadataLimits.totalBytes} bytes together`,
     );
   }
 }

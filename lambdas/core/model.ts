@@ -21,7 +21,7 @@ export interface Caller {
   apiUrl?: string;
   /** The token's roles make the caller an admin of their org (ROLES_CLAIM lists ADMIN_ROLE). */
   admin?: boolean;
-  /** A client-credentials token of a backend of the caller's org. */
+  /** A backend's client-credentials token (its scope lists SERVICE_SCOPE): it manages its org's files. */
   service?: boolean;
 }
 

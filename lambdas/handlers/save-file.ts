@@ -37,6 +37,7 @@ export const handler = httpHandler('saveFile', async (request) => {
       ...(body.custom_download_url !== undefined ? { custom_download_url: body.custom_download_url } : {}),
       ...(body._acl !== undefined ? { acl: body._acl } : {}),
       ...(body.access !== undefined ? { access: body.access } : {}),
+      ...(body._owners !== undefined ? { owners: body._owners } : {}),
     },
     { deleteTempFile: query.delete_temp_file, versionOnly: query.version_only },
   );

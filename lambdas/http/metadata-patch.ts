@@ -1,4 +1,4 @@
-import type { GrantedAction } from '../core/access';
+import type { GrantedAction, Owner } from '../core/access';
 import type { MetadataPatch } from '../core/file-service';
 import type { AccessControl, Relation } from '../core/model';
 
@@ -10,6 +10,7 @@ export interface PatchFields {
   relations?: Relation[] | undefined;
   access_control?: AccessControl | undefined;
   _acl?: Partial<Record<GrantedAction, string[] | undefined>> | undefined;
+  _owners?: Owner[] | undefined;
 }
 
 /** The service's metadata patch from the fields the request gave; absent fields stay as they are. */
@@ -21,6 +22,7 @@ export function metadataPatchOf(fields: PatchFields): MetadataPatch {
     ...(fields.relations !== undefined ? { relations: fields.relations } : {}),
     ...(fields.access_control !== undefined ? { access_control: fields.access_control } : {}),
     ...(fields._acl !== undefined ? { acl: definedLists(fields._acl) } : {}),
+    ...(fields._owners !== undefined ? { owners: fields._owners } : {}),
   };
 }
 

@@ -4,7 +4,7 @@ import httpJsonBodyParser from '@middy/http-json-body-parser';
 import { BadRequestError, ForbiddenError, HttpError, PayloadTooLargeError, ServiceUnavailableError, UnauthorizedError } from '../core/errors';
 import type { Caller } from '../core/model';
 import { isTransient } from '../core/transient';
-import { adminRole, claimHasRole, rolesClaim, tenantClaim } from '../config';
+import { adminRole, claimHasRole, rolesClaim, serviceScope, tenantClaim } from '../config';
 import type { Logger } from './logger';
 import type { Metrics, RecordedMetric } from './metrics';
 import { publishRequestMetrics } from './metrics';
@@ -38,7 +38,12 @@ export function exchangeOf(event: ApiEvent): Exchange {
 /** JSON bodies of this API are small; anything larger is not a valid request. */
 export const maxBodyBytes = 1024 * 1024;
 
-/** The caller's org and user from the JWT claims API Gateway verified; the org claim's name is configurable. */
+/**
+ * The caller's org and user from the JWT claims API Gateway verified; the org claim's name is
+ * configurable. A token whose `scope` lists SERVICE_SCOPE is a backend's: client-credentials
+ * tokens (Cognito's among them) may carry no `sub`, and then the app client's `client_id`
+ * names the caller.
+ */
 export function callerFromClaims(): MiddlewareObj<ApiEvent, ApiResult, Error, Context> {
   return {
     before: ({ event }) => {
@@ -46,17 +51,22 @@ export function callerFromClaims(): MiddlewareObj<ApiEvent, ApiResult, Error, Co
       if (!claims) throw new UnauthorizedError();
       const claim = tenantClaim();
       const org = claims[claim];
-      const userId = claims.sub;
       if ((typeof org !== 'string' && typeof org !== 'number') || String(org) === '') {
         throw new ForbiddenError(`Forbidden: the token carries no ${claim} claim`);
       }
-      if (typeof userId !== 'string' || userId === '') {
-        throw new ForbiddenError('Forbidden: the token carries no sub claim');
+      const service = claimHasRole(claims.scope, serviceScope());
+      const userId = nonEmpty(claims.sub) ?? (service ? nonEmpty(claims.client_id) : undefined);
+      if (userId === undefined) {
+        throw new ForbiddenError(`Forbidden: the token carries no sub${service ? ' or client_id' : ''} claim`);
       }
       const admin = claimHasRole(claims[rolesClaim()], adminRole());
-      exchangeOf(event).caller = { org: String(org), userId, ...(admin ? { admin: true } : {}) };
+      exchangeOf(event).caller = { org: String(org), userId, ...(admin ? { admin: true } : {}), ...(service ? { service: true } : {}) };
     },
   };
+}
+
+function nonEmpty(value: unknown): string | undefined {
+  return typeof value === 'string' && value !== '' ? value : undefined;
 }
 
 /**

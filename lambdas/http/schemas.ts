@@ -6,6 +6,7 @@ import { defaultVersionPageSize, maxVersionPageSize } from '../core/versions';
 import { listSorts } from '../core/file-listing';
 import { metadataLimits as limits } from '../core/metadata-limits';
 import { maxPrincipalsPerAction } from '../core/access';
+import { maxOwnerIdChars, maxOwners } from '../core/owners';
 
 /**
  * Request schemas (epilot's UploadFilePayload, SaveFilePayloadV2, DownloadFilesPayload and
@@ -82,8 +83,20 @@ const principals = z
 /** `_acl`: principals per action, `org:<org_id>` or `user:<org_id>/<user_id>` (epilot's `org_<id>` too). */
 const acl = z.strictObject({ view: z.optional(principals), edit: z.optional(principals), delete: z.optional(principals) });
 
+const ownerId = z.string().check(
+  validText,
+  z.minLength(1, 'must not be empty'),
+  z.maxLength(maxOwnerIdChars, `must be at most ${maxOwnerIdChars} characters`),
+  // eslint-disable-next-line no-control-regex
+  z.refine((id) => !/[\u0000-\u001f\u007f]/.test(id), 'must not contain control characters'),
+);
+/** `_owners`: epilot's `[{org_id, user_id}]`, users of the file's org. */
+const owners = z
+  .array(z.strictObject({ org_id: ownerId, user_id: ownerId }))
+  .check(z.minLength(1, 'must list at least one owner'), z.maxLength(maxOwners, `must list at most ${maxOwners} owners`));
+
 /** The fields a metadata update changes. */
-export const patchFields = ['filename', '_title', '_tags', 'relations', 'access_control', '_acl'] as const;
+export const patchFields = ['filename', '_title', '_tags', 'relations', 'access_control', '_acl', '_owners'] as const;
 
 /**
  * updateFile (PATCH): only the fields it can change, at least one of them. Anything else is
@@ -97,6 +110,7 @@ export const patchBody = z
     relations: z.optional(relations),
     access_control: z.optional(accessControl),
     _acl: z.optional(acl),
+    _owners: z.optional(owners),
   })
   .check(
     z.refine((patch) => patchFields.some((field) => patch[field] !== undefined), {
@@ -118,6 +132,8 @@ export const saveBody = z.object({
   _acl: z.optional(acl),
   /** `owner`: a new file only its owner and their org's admins may use. */
   access: z.optional(z.enum(['owner'])),
+  /** Who the file is saved for: service tokens and org admins only. */
+  _owners: z.optional(owners),
   _tags: z.optional(tags(limits.tags)),
   relations: z.optional(relations),
   // Only web links: the URL is returned to clients that may render it as one.

@@ -235,6 +235,7 @@ describe('FileService functions', () => {
         UPLOAD_URL_TTL_SECONDS: '900',
         DOWNLOAD_URL_TTL_SECONDS: '900',
         TENANT_CLAIM: 'org_id',
+        SERVICE_SCOPE: 'file-service/service',
         POWERTOOLS_SERVICE_NAME: 'file-service',
         POWERTOOLS_METRICS_NAMESPACE: 'FileService',
         NODE_OPTIONS: '--enable-source-maps',
@@ -566,6 +567,11 @@ describe('FileService props', () => {
   it('refuses an upload limit that is not a positive whole number', () => {
     expect(build({ maxUploadBytes: 0 })).toThrow(/maxUploadBytes must be a positive whole number/);
     expect(build({ maxUploadBytes: 1.5 })).toThrow(/maxUploadBytes must be a positive whole number/);
+  });
+
+  it('refuses a service scope that is not one scope name', () => {
+    expect(build({ serviceScope: 'file-service/service other' })).toThrow(/serviceScope must be a role name/);
+    expect(build({ serviceScope: '' })).toThrow(/serviceScope must be a role name/);
   });
 
   it('refuses an issuer that is not an https URL', () => {

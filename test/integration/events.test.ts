@@ -120,6 +120,7 @@ describe('file events', () => {
       relations: [{ entity_id: 'contact-7' }],
       actor: 'carol',
       at: saved.body._updated_at,
+      changed: ['filename', 'relations'],
     });
     expect(eventsOf(file._id).map((event) => event['detail-type'])).toEqual(['FileCreated', 'FileUpdated']);
   });

@@ -163,7 +163,9 @@ const groups: Record<string, Case[]> = {
     c('relations that is an object', 'POST', '/v2/files', 400, save({ relations: { entity_id: 'x' } })),
     c('41 relations', 'POST', '/v2/files', 400, save({ relations: Array.from({ length: 41 }, (_, index) => ({ entity_id: `e-${index}` })) })),
     c('a javascript: custom_download_url', 'POST', '/v2/files', 400, save({ custom_download_url: 'javascript:alert(1)' })),
-    c('extra fields claiming another org, on an s3ref never uploaded', 'POST', '/v2/files', 404, { ...ref(`temp/org-a/${unknownId}/a.txt`), _org: 'org-b', _owners: [{ org_id: 'org-b' }] }),
+    c('extra fields claiming another org, on an s3ref never uploaded', 'POST', '/v2/files', 404, { ...ref(`temp/org-a/${unknownId}/a.txt`), _org: 'org-b' }),
+    c('_owners from a user who is not an org admin', 'POST', '/v2/files', 403, save({ _owners: [{ org_id: 'org-a', user_id: 'mallory' }] })),
+    c('_owners naming no user', 'POST', '/v2/files', 400, save({ _owners: [{ org_id: 'org-b' }] })),
     c('an extra field nested 100,000 levels deep, without s3ref', 'POST', '/v2/files', 400, raw(`{"deep":${nestedObjects(100_000)}}`)),
     c('delete_temp_file that is not a boolean', 'POST', '/v2/files?delete_temp_file=maybe', 400, save({})),
     c('version_only given twice', 'POST', '/v2/files?version_only=true&version_only=false', 400, save({})),
@@ -378,7 +380,6 @@ describe('hostile-looking input that is valid', () => {
       s3ref: upload.s3ref,
       filename,
       _org: 'org-b',
-      _owners: [{ org_id: 'org-b', user_id: 'mallory' }],
       size_bytes: 1,
       versions: [],
     });

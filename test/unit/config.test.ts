@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { adminRole, claimHasRole, maxUrlTtlSeconds, readConfig, rolesClaim, tenantClaim } from '../../lambdas/config';
+import { adminRole, claimHasRole, maxUrlTtlSeconds, readConfig, rolesClaim, serviceScope, tenantClaim } from '../../lambdas/config';
 
 const base = { TABLE_NAME: 'files', BUCKET_NAME: 'bucket' };
 
@@ -69,5 +69,15 @@ describe('claimHasRole', () => {
   it('takes the roles claim and the admin role from ROLES_CLAIM and ADMIN_ROLE, defaulting to roles and admin', () => {
     expect([rolesClaim({}), adminRole({})]).toEqual(['roles', 'admin']);
     expect([rolesClaim({ ROLES_CLAIM: 'cognito:groups' }), adminRole({ ADMIN_ROLE: 'file-admins' })]).toEqual(['cognito:groups', 'file-admins']);
+  });
+});
+
+describe('the service scope', () => {
+  it('is file-service/service unless SERVICE_SCOPE names another', () => {
+    expect([serviceScope({}), serviceScope({ SERVICE_SCOPE: '  ' }), serviceScope({ SERVICE_SCOPE: 'files/backend' })]).toEqual([
+      'file-service/service',
+      'file-service/service',
+      'files/backend',
+    ]);
   });
 });

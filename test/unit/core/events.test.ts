@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { fileEventsOf } from '../../../lambdas/core/events';
+import { entryBytes, fileEventsOf, maxEventEntryBytes } from '../../../lambdas/core/events';
+import { maxPrincipalsPerAction, orgWideAcl } from '../../../lambdas/core/access';
 
 const relations = [{ entity_id: 'order-1', _tags: ['invoice'] }];
 
@@ -143,5 +144,94 @@ describe('fileEventsOf', () => {
       expect(fileEventsOf({ kind: 'MODIFY', oldImage: image, newImage: image })).toEqual([]);
       expect(fileEventsOf({ kind: 'REMOVE', oldImage: image })).toEqual([]);
     }
+  });
+
+});
+
+describe('FileUpdated', () => {
+  const updatedAt = { updated_by: 'carol', updated_at: '2026-01-03T00:00:00.000Z' };
+  const updatedDetail = (image: Record<string, unknown>) => fileEventsOf({ kind: 'MODIFY', oldImage: entity(), newImage: image })[0]?.detail;
+
+  it('names the fields a metadata change changed', () => {
+    // Act
+    const detail = updatedDetail(entity({ ...updatedAt, title: 'Q1', tags: ['x'], access_control: 'public-read' }));
+
+    // Assess
+    expect(detail?.changed).toEqual(['title', 'tags', 'access_control']);
+    expect(detail).not.toHaveProperty('acl_changes');
+    expect(detail).not.toHaveProperty('owners');
+  });
+
+  it('carries the principals granted and revoked per action, comparing with the org-wide grants of an item written before grants', () => {
+    // Prepare
+    const acl = { view: ['org:org-a', 'user:org-a/bob'], edit: ['user:org-a/bob'], delete: [] };
+
+    // Act
+    const detail = updatedDetail(entity({ ...updatedAt, acl }));
+
+    // Assess
+    expect(detail?.changed).toEqual(['acl']);
+    expect(detail?.acl_changes).toEqual({
+      granted: { view: ['user:org-a/bob'], edit: ['user:org-a/bob'] },
+      revoked: { edit: ['org:org-a'], delete: ['org:org-a'] },
+    });
+  });
+
+  it('says nothing about grants when only their order changed', () => {
+    // Prepare
+    const before = entity({ acl: { view: ['org:org-a', 'user:org-a/bob'], edit: [], delete: [] } });
+    const after = entity({ ...updatedAt, title: 'x', acl: { view: ['user:org-a/bob', 'org:org-a'], edit: [], delete: [] } });
+
+    // Act
+    const detail = fileEventsOf({ kind: 'MODIFY', oldImage: before, newImage: after })[0]?.detail;
+
+    // Assess
+    expect(detail?.changed).toEqual(['title']);
+    expect(detail).not.toHaveProperty('acl_changes');
+  });
+
+  it('carries the owners added and removed, the creator being the owner of an item written before owners', () => {
+    // Act
+    const detail = updatedDetail(entity({ ...updatedAt, owners: [{ org_id: 'org-a', user_id: 'u1' }], acl: orgWideAcl('org-a') }));
+
+    // Assess
+    expect(detail?.changed).toEqual(['owners']);
+    expect(detail?.owners).toEqual({ added: [{ org_id: 'org-a', user_id: 'u1' }], removed: [{ org_id: 'org-a', user_id: 'alice' }] });
+    expect(detail).not.toHaveProperty('acl_changes');
+  });
+
+  it('stays within EventBridge’s 256 KB entry when the largest grants are all replaced, saying that they changed but not how', () => {
+    // Prepare: every action full of the longest principals, all of them different before and after.
+    const longest = (tag: string, index: number) => `user:org-a/${tag}${String(index).padStart(3, '0')}${'漢'.repeat(250)}`;
+    const full = (tag: string) => ({
+      view: Array.from({ length: maxPrincipalsPerAction }, (_, index) => longest(`${tag}v`, index)),
+      edit: Array.from({ length: maxPrincipalsPerAction }, (_, index) => longest(`${tag}e`, index)),
+      delete: Array.from({ length: maxPrincipalsPerAction }, (_, index) => longest(`${tag}d`, index)),
+    });
+    const owners = (tag: string) => Array.from({ length: 10 }, (_, index) => ({ org_id: 'org-a', user_id: `${tag}${index}${'漢'.repeat(250)}` }));
+    const before = entity({ acl: full('old'), owners: owners('old') });
+    const after = entity({ ...updatedAt, acl: full('new'), owners: owners('new') });
+
+    // Act
+    const [event] = fileEventsOf({ kind: 'MODIFY', oldImage: before, newImage: after });
+
+    // Assess
+    expect(event && entryBytes(event)).toBeLessThanOrEqual(maxEventEntryBytes);
+    expect(event?.detail.changed).toEqual(['acl', 'owners']);
+    expect(event?.detail.acl_changes).toEqual({ granted: {}, revoked: {}, truncated: true });
+    expect(event?.detail.owners?.added).toHaveLength(10);
+    expect(event?.detail.owners?.removed).toHaveLength(10);
+  });
+
+  it('keeps the lists of a large change that fits', () => {
+    // Prepare
+    const principals = Array.from({ length: maxPrincipalsPerAction }, (_, index) => `user:org-a/user-${index}`);
+
+    // Act
+    const [event] = fileEventsOf({ kind: 'MODIFY', oldImage: entity(), newImage: entity({ ...updatedAt, acl: { view: principals, edit: [], delete: [] } }) });
+
+    // Assess
+    expect(event?.detail.acl_changes?.granted.view).toHaveLength(maxPrincipalsPerAction);
+    expect(event?.detail.acl_changes).not.toHaveProperty('truncated');
   });
 });

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { ZodMiniType } from 'zod/mini';
-import { downloadFilesBody, downloadQuery, saveBody, saveQuery, uploadBody, uploadQuery } from '../../../lambdas/http/schemas';
+import { downloadFilesBody, downloadQuery, patchBody, saveBody, saveQuery, uploadBody, uploadQuery } from '../../../lambdas/http/schemas';
 
 const id = '0f8fad5b-d9cb-469f-a165-70867728950e';
 const s3ref = { bucket: 'files', key: `temp/1/${id}/a.pdf` };
@@ -82,6 +82,11 @@ describe('saveBody', () => {
     ['a relation without entity_id', { s3ref, relations: [{ _schema: 'contact' }] }, 'relations.0.entity_id'],
     ['an s3ref without key', { s3ref: { bucket: 'files' } }, 's3ref.key'],
     ['a custom_download_url that is not a URL', { s3ref, custom_download_url: 'nope' }, 'custom_download_url'],
+    ['_owners that is empty', { s3ref, _owners: [] }, '_owners'],
+    ['eleven _owners', { s3ref, _owners: Array.from({ length: 11 }, (_, index) => ({ org_id: 'o', user_id: `u${index}` })) }, '_owners'],
+    ['an owner without user_id', { s3ref, _owners: [{ org_id: 'o' }] }, '_owners.0.user_id'],
+    ['an owner whose user_id has a control character', { s3ref, _owners: [{ org_id: 'o', user_id: 'a\nb' }] }, '_owners.0.user_id'],
+    ['an owner whose user_id is 257 characters', { s3ref, _owners: [{ org_id: 'o', user_id: 'u'.repeat(257) }] }, '_owners.0.user_id'],
   ])('rejects %s', (_case, input, field) => {
     // Act
     const found = problems(saveBody, input);
@@ -200,6 +205,16 @@ describe('downloadFilesBody', () => {
 
     // Act
     const found = problems(downloadFilesBody, input);
+
+    // Assess
+    expect(found).toBe('ok');
+  });
+});
+
+describe('patchBody', () => {
+  it('takes _owners alone as a change', () => {
+    // Act
+    const found = problems(patchBody, { _owners: [{ org_id: 'org-a', user_id: 'u1' }] });
 
     // Assess
     expect(found).toBe('ok');
