@@ -1,3 +1,5 @@
+import { createHash } from 'node:crypto';
+
 /**
  * Object keys. Every key carries the caller's org, so tenant isolation holds in the bucket
  * as well as in the table:
@@ -84,7 +86,16 @@ export function tempPrefixOf(org: string): string {
   return `${tempPrefix}${encodeOrg(org)}/`;
 }
 
-/** Org ids are opaque strings from the token; keep them to one safe segment. */
+/** An encoded org longer than this is named by its digest: S3 keys hold at most 1,024 bytes. */
+const maxOrgSegmentBytes = 64;
+
+/**
+ * Org ids are opaque strings from the token; keep them to one safe segment. A long one (up
+ * to 128 characters of any kind) would leave no room for the name in a 1,024-byte key: its
+ * SHA-256 stands in, after a `%` that URI encoding never leaves bare, so no org's own
+ * segment can be another's digest.
+ */
 function encodeOrg(org: string): string {
-  return encodeURIComponent(org);
+  const encoded = encodeURIComponent(org);
+  return encoded.length <= maxOrgSegmentBytes ? encoded : `%${createHash('sha256').update(org).digest('base64url')}`;
 }

@@ -2,6 +2,7 @@ import type { Context } from 'aws-lambda';
 import type { MiddlewareObj, Request } from '@middy/core';
 import httpJsonBodyParser from '@middy/http-json-body-parser';
 import { BadRequestError, ForbiddenError, HttpError, PayloadTooLargeError, ServiceUnavailableError, UnauthorizedError } from '../core/errors';
+import { maxOrgChars } from '../core/access';
 import type { Caller } from '../core/model';
 import { isTransient } from '../core/transient';
 import { adminRole, claimHasRole, rolesClaim, serviceScope, tenantClaim } from '../config';
@@ -53,6 +54,10 @@ export function callerFromClaims(): MiddlewareObj<ApiEvent, ApiResult, Error, Co
       const org = claims[claim];
       if ((typeof org !== 'string' && typeof org !== 'number') || String(org) === '') {
         throw new ForbiddenError(`Forbidden: the token carries no ${claim} claim`);
+      }
+      // The org is part of every key of its files, which storage bounds.
+      if (String(org).length > maxOrgChars) {
+        throw new ForbiddenError(`Forbidden: the token's ${claim} claim is longer than ${maxOrgChars} characters`);
       }
       const service = claimHasRole(claims.scope, serviceScope());
       const userId = nonEmpty(claims.sub) ?? (service ? nonEmpty(claims.client_id) : undefined);

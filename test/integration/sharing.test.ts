@@ -178,7 +178,7 @@ describe('sharing with another org', () => {
     storage.close();
   });
 
-  it('shares with a principal as long as principals may be, and lists the file for it', async () => {
+  it('shares with a principal as long as principals may be, and lists the file for it; that org keeps files of its own', async () => {
     // Prepare: the longest org id and user id, of 3-byte characters: longer than a key may be.
     const partner = '€'.repeat(maxOrgChars);
     const user = '₤'.repeat(256);
@@ -189,9 +189,13 @@ describe('sharing with another org', () => {
     // Act
     const shared = await alice.patch(`/v2/files/${file._id}`, { _acl: { view: [`org:${file._org}`, `user:${partner}/${user}`] } });
 
+    const own = await uploadFile(zoe, { filename: `${'₤'.repeat(60)}.txt`, mimeType: 'text/plain', bytes: Buffer.from('own') });
+
     // Assess
     expect(shared.status).toBe(200);
     expect(await sees(zoe, file._id)).toEqual([true, true, true, true]);
+    // The longest org id has files of its own too, under keys S3 can hold.
+    expect((await downloadBytes(zoe, own._id)).toString()).toBe('own');
   });
 
   it('refuses with 400 a change that would write more index entries than one transaction holds, changing nothing', async () => {

@@ -187,6 +187,22 @@ describe('tempKey and permanentKey', () => {
     expect(permanent.split('/')).toHaveLength(5);
     expect(permanent.split('/')[1]).toBe('evil%2F..%2Fother');
   });
+
+  it('keeps every key within S3’s 1,024 bytes for the longest org id and name, and apart for orgs that differ in one character', () => {
+    // Prepare: 128 characters of 4 bytes each, and a name of 200.
+    const org = '𝔬'.repeat(64);
+    const other = `${'𝔬'.repeat(63)}𝔭`;
+    const name = `${'𝔫'.repeat(196)}.txt`;
+
+    // Act
+    const keys = [tempKey(org, uploadId, name), permanentKey(org, fileId, uploadId, name)];
+
+    // Assess
+    for (const key of keys) expect(Buffer.byteLength(key)).toBeLessThanOrEqual(1024);
+    expect(parseTempKey(org, keys[0] as string)).toEqual({ uploadId, name });
+    expect(parseTempKey(other, keys[0] as string)).toBeUndefined();
+    expect(tempKey('short-org', uploadId, 'a.txt')).toBe(`temp/short-org/${uploadId}/a.txt`);
+  });
 });
 
 describe('parseTempKey', () => {

@@ -97,3 +97,16 @@ describe('the caller of a service token', () => {
     expect(bodyOf(result)).toEqual({ status: 403, error: 'Forbidden: the token carries no sub or client_id claim' });
   });
 });
+
+describe('the org of a token', () => {
+  it('is refused with 403 when longer than an org id may be, and taken at the longest', async () => {
+    // Act
+    const longest = await callerOf({ org_id: '€'.repeat(128), sub: 'alice' });
+    const longer = await callerOf({ org_id: '€'.repeat(129), sub: 'alice' });
+
+    // Assess
+    expect(longest.statusCode).toBe(200);
+    expect(longer.statusCode).toBe(403);
+    expect(bodyOf(longer)).toMatchObject({ status: 403, error: expect.stringContaining('longer than 128 characters') });
+  });
+});
