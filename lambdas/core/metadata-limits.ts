@@ -1,5 +1,6 @@
-import { PayloadTooLargeError } from './errors';
+import { BadRequestError, PayloadTooLargeError } from './errors';
 import type { Acl, Owner } from './access';
+import { userPrincipal } from './access';
 import type { Relation } from './model';
 
 /**
@@ -24,6 +25,12 @@ export const metadataLimits = {
   relationTags: 20,
   customDownloadUrlChars: 2048,
   /**
+   * Owners and `_acl.view` together. A file is listed under each of them (one item each, in
+   * the file's own transactions), and a rename or a new version rewrites them all with the
+   * entity, its version and the upload's claim: 90 keep that within one transaction.
+   */
+  listedPrincipals: 90,
+  /**
    * Title, filename, tags, relations and custom download URL together, as UTF-8 JSON. JSON is
    * larger than DynamoDB's own encoding of the same values, and the entity's other attributes
    * take a few KB, so an entity within this limit always fits in one 400 KB item.
@@ -41,9 +48,21 @@ export interface SavedMetadata {
   owners?: Owner[];
 }
 
-/** 413 when the metadata a save would store cannot fit in the entity's item. */
+/**
+ * 413 when the metadata a save would store cannot fit in the entity's item; 400 when it
+ * would list the file for more principals than one write can index.
+ */
 export function assertMetadataFits(metadata: SavedMetadata): void {
   const { filename, title, tags, relations, custom_download_url, acl, owners } = metadata;
+  const listed = new Set([...(owners ?? []).map((owner) => userPrincipal(owner.org_id, owner.user_id)), ...(acl?.view ?? [])]);
+  // A save without owners is owned by its caller.
+  const count = listed.size + (owners ? 0 : 1);
+  if (count > metadataLimits.listedPrincipals) {
+    throw new BadRequestError(
+      `_owners and _acl.view name ${count} principals together; a file is listed for at most ${metadataLimits.listedPrincipals}: ` +
+        'grant view to an org instead of its users one by one',
+    );
+  }
   const bytes = new TextEncoder().encode(JSON.stringify({ filename, title, tags, relations, custom_download_url, acl, owners })).length;
   if (bytes > metadataLimits.totalBytes) {
     throw new PayloadTooLargeError(

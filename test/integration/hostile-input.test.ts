@@ -268,6 +268,7 @@ const groups: Record<string, Case[]> = {
     c('a grant for an action that does not exist', 'PATCH', '/v2/files/{id}', 400, { _acl: { view: ['org:org-a'], share: ['org:org-a'] } }),
     c('an _acl of 101 principals', 'PATCH', '/v2/files/{id}', 400, { _acl: { view: Array.from({ length: 101 }, (_, index) => `user:org-a/u${index}`) } }),
     c('an _acl that is a list', 'PATCH', '/v2/files/{id}', 400, { _acl: ['org:org-a'] }),
+    c('an _acl listing the file for 91 principals', 'PATCH', '/v2/files/{id}', 400, { _acl: { view: Array.from({ length: 90 }, (_, index) => `user:org-a/u${index}`) } }),
     c('a JSON body over 1 MiB', 'PATCH', '/v2/files/{id}', 413, { _title: 'x', padding: overMiB }),
   ],
   'GET /v2/files (listFiles)': [
