@@ -26,6 +26,8 @@ async function people() {
     admin: await as('root', ['admin']),
     zoe: await as('zoe', undefined, zoeOrg),
     zoeAdmin: await as('root', ['admin'], zoeOrg),
+    service: new Api(stack.url, await stack.auth.signService({ org })),
+    zoeService: new Api(stack.url, await stack.auth.signService({ org: zoeOrg })),
   };
 }
 
@@ -122,12 +124,14 @@ const callers = [
   'another org’s user whose org was granted nothing (a third org was)',
   'another org’s user whose org was granted view',
   'another org’s admin whose org was granted nothing',
+  'another org’s service token whose org was granted nothing',
+  'another org’s service token whose org was granted view',
 ] as const;
 type Who = (typeof callers)[number];
 
 /** An owners-only file of Alice with one public link, shared as `who` says; the caller is Bob or Zoe. */
 async function fixture(who: Who) {
-  const { org, zoeOrg, alice, bob, admin, zoe, zoeAdmin } = await people();
+  const { org, zoeOrg, alice, bob, admin, zoe, zoeAdmin, zoeService } = await people();
   const file = await uploadFile(alice, text('board-minutes.txt', { access: 'owner' }));
   const grant = {
     'a same-org user granted nothing': undefined,
@@ -135,30 +139,32 @@ async function fixture(who: Who) {
     'another org’s user whose org was granted nothing (a third org was)': `org:org-${randomUUID()}`,
     'another org’s user whose org was granted view': `org:${zoeOrg}`,
     'another org’s admin whose org was granted nothing': undefined,
+    'another org’s service token whose org was granted nothing': undefined,
+    'another org’s service token whose org was granted view': `org:${zoeOrg}`,
   }[who];
   if (grant) expect((await alice.patch(`/v2/files/${file._id}`, { _acl: { view: [grant] } })).status).toBe(200);
   const link = await alice.post<string>(`/v1/files/${file._id}/public/links`);
   const linkId = String(link.body).split('/').at(-2) ?? '';
-  const caller = who.startsWith('a same-org') ? bob : who.includes('admin') ? zoeAdmin : zoe;
-  return { caller, admin, id: file._id, linkId };
+  const caller = who.startsWith('a same-org') ? bob : who.includes('admin') ? zoeAdmin : who.includes('service') ? zoeService : zoe;
+  return { org, caller, admin, id: file._id, linkId };
 }
 
 type Call = (api: Api, target: { id: string; linkId: string }) => Promise<{ status: number; body: unknown }>;
-type Answers = [number, number, number, number, number];
+type Answers = [number, number, number, number, number, number, number];
 
 /** Every route that takes a file, and what it answers each caller of `callers`, in order. */
 const routes: Array<[string, Call, Answers]> = [
-  ['GET /v1/files/{id}', (api, { id }) => api.get(`/v1/files/${id}`), [404, 200, 404, 200, 404]],
-  ['GET /v2/files/{id}', (api, { id }) => api.get(`/v2/files/${id}`), [404, 200, 404, 200, 404]],
-  ['GET /v1/files/{id}/versions', (api, { id }) => api.get(`/v1/files/${id}/versions`), [404, 200, 404, 200, 404]],
-  ['GET /v1/files/{id}/download', (api, { id }) => api.get(`/v1/files/${id}/download`), [404, 200, 404, 200, 404]],
+  ['GET /v1/files/{id}', (api, { id }) => api.get(`/v1/files/${id}`), [404, 200, 404, 200, 404, 404, 200]],
+  ['GET /v2/files/{id}', (api, { id }) => api.get(`/v2/files/${id}`), [404, 200, 404, 200, 404, 404, 200]],
+  ['GET /v1/files/{id}/versions', (api, { id }) => api.get(`/v1/files/${id}/versions`), [404, 200, 404, 200, 404, 404, 200]],
+  ['GET /v1/files/{id}/download', (api, { id }) => api.get(`/v1/files/${id}/download`), [404, 200, 404, 200, 404, 404, 200]],
   [
     'POST /v1/files:downloadFiles',
     async (api, { id }) => {
       const answer = await api.post<Array<{ download_url?: string; error?: { status: number } }>>('/v1/files:downloadFiles', [{ id }]);
       return { status: answer.body[0]?.download_url ? 200 : (answer.body[0]?.error?.status ?? 0), body: answer.body };
     },
-    [404, 200, 404, 200, 404],
+    [404, 200, 404, 200, 404, 404, 200],
   ],
   [
     'POST /v1/files:batchGet',
@@ -166,7 +172,7 @@ const routes: Array<[string, Call, Answers]> = [
       const answer = await api.post<{ results: Entity[] }>('/v1/files:batchGet', { ids: [id] });
       return { status: answer.body.results.length === 1 ? 200 : 404, body: answer.body };
     },
-    [404, 200, 404, 200, 404],
+    [404, 200, 404, 200, 404, 404, 200],
   ],
   [
     'GET /v2/files?q= (the org’s own files)',
@@ -174,7 +180,7 @@ const routes: Array<[string, Call, Answers]> = [
       const answer = await api.get<Listing>('/v2/files?q=board-minutes');
       return { status: idsOf(answer.body).includes(id) ? 200 : 404, body: answer.body };
     },
-    [404, 200, 404, 404, 404],
+    [404, 200, 404, 404, 404, 404, 404],
   ],
   [
     'GET /v2/files?shared=true&q= (other orgs’ files)',
@@ -182,14 +188,14 @@ const routes: Array<[string, Call, Answers]> = [
       const answer = await api.get<Listing>('/v2/files?shared=true&q=board-minutes');
       return { status: idsOf(answer.body).includes(id) ? 200 : 404, body: answer.body };
     },
-    [404, 404, 404, 200, 404],
+    [404, 404, 404, 200, 404, 404, 200],
   ],
-  ['PATCH /v2/files/{id}', (api, { id }) => api.patch(`/v2/files/${id}`, { _title: 'mine' }), [404, 403, 404, 403, 404]],
-  ['POST /v2/files with _id and no s3ref', (api, { id }) => api.post('/v2/files', { _id: id, _title: 'mine' }), [404, 403, 404, 403, 404]],
+  ['PATCH /v2/files/{id}', (api, { id }) => api.patch(`/v2/files/${id}`, { _title: 'mine' }), [404, 403, 404, 403, 404, 404, 403]],
+  ['POST /v2/files with _id and no s3ref', (api, { id }) => api.post('/v2/files', { _id: id, _title: 'mine' }), [404, 403, 404, 403, 404, 404, 403]],
   [
     'POST /v2/files/upload?file_entity_id',
     (api, { id }) => api.post(`/v2/files/upload?file_entity_id=${id}`, { filename: 'v2.txt', mime_type: 'text/plain' }),
-    [404, 403, 404, 403, 404],
+    [404, 403, 404, 403, 404, 404, 403],
   ],
   [
     'POST /v2/files with _id (new version)',
@@ -197,13 +203,13 @@ const routes: Array<[string, Call, Answers]> = [
       const upload = await stageUpload(api, { filename: 'v2.txt', mimeType: 'text/plain', bytes: 'second' });
       return api.post('/v2/files', { _id: id, s3ref: upload.s3ref });
     },
-    [404, 403, 404, 403, 404],
+    [404, 403, 404, 403, 404, 404, 403],
   ],
-  ['DELETE /v2/files/{id}', (api, { id }) => api.delete(`/v2/files/${id}`), [404, 403, 404, 403, 404]],
-  ['DELETE /v1/files/{id}', (api, { id }) => api.delete(`/v1/files/${id}`), [404, 403, 404, 403, 404]],
-  ['POST /v1/files/{id}/public/links', (api, { id }) => api.post(`/v1/files/${id}/public/links`), [404, 403, 404, 403, 404]],
-  ['GET /v1/files/{id}/public/links', (api, { id }) => api.get(`/v1/files/${id}/public/links`), [404, 200, 404, 200, 404]],
-  ['DELETE /v1/files/public/links/{id}', (api, { linkId }) => api.delete(`/v1/files/public/links/${linkId}`), [404, 403, 404, 403, 404]],
+  ['DELETE /v2/files/{id}', (api, { id }) => api.delete(`/v2/files/${id}`), [404, 403, 404, 403, 404, 404, 403]],
+  ['DELETE /v1/files/{id}', (api, { id }) => api.delete(`/v1/files/${id}`), [404, 403, 404, 403, 404, 404, 403]],
+  ['POST /v1/files/{id}/public/links', (api, { id }) => api.post(`/v1/files/${id}/public/links`), [404, 403, 404, 403, 404, 404, 403]],
+  ['GET /v1/files/{id}/public/links', (api, { id }) => api.get(`/v1/files/${id}/public/links`), [404, 200, 404, 200, 404, 404, 200]],
+  ['DELETE /v1/files/public/links/{id}', (api, { linkId }) => api.delete(`/v1/files/public/links/${linkId}`), [404, 403, 404, 403, 404, 404, 403]],
 ];
 
 describe('every route asks the same rules', () => {
@@ -243,5 +249,30 @@ describe('every route asks the same rules', () => {
 
     // Assess
     expect(statuses).toEqual([200, 200, 200, 200, 201, 204, 200]);
+  });
+
+  it('lets a service token of the org do everything with an owners-only file, as a trusted backend, and another org’s nothing', async () => {
+    // Prepare
+    const { org, id, linkId } = await fixture('a same-org user granted nothing');
+    const backend = new Api(context.stack.url, await context.stack.auth.signService({ org }));
+    const stranger = (await people()).service;
+    const upload = await stageUpload(backend, { filename: 'v2.txt', mimeType: 'text/plain', bytes: 'second' });
+
+    // Act
+    const statuses = [
+      (await stranger.get(`/v2/files/${id}`)).status,
+      (await stranger.delete(`/v1/files/public/links/${linkId}`)).status,
+      (await backend.get(`/v2/files/${id}`)).status,
+      (await backend.get(`/v1/files/${id}/download`)).status,
+      (await backend.get<Listing>('/v2/files?q=board-minutes')).body.results.some((entity) => entity._id === id) ? 200 : 404,
+      (await backend.patch(`/v2/files/${id}`, { _title: 'minuted' })).status,
+      (await backend.post('/v2/files', { _id: id, s3ref: upload.s3ref })).status,
+      (await backend.post(`/v1/files/${id}/public/links`)).status,
+      (await backend.delete(`/v1/files/public/links/${linkId}`)).status,
+      (await backend.delete(`/v2/files/${id}`)).status,
+    ];
+
+    // Assess
+    expect(statuses).toEqual([404, 404, 200, 200, 200, 200, 200, 201, 204, 200]);
   });
 });
