@@ -38,6 +38,9 @@ new FileServiceStack(app, contextString('stackName') ?? 'FileService', {
   // The stack refuses an issuer without an audience.
   jwtAudience: contextList('jwtAudience'),
   tenantClaim: contextString('tenantClaim'),
+  rolesClaim: contextString('rolesClaim'),
+  adminRole: contextString('adminRole'),
+  serviceScope: contextString('serviceScope'),
   corsOrigins: contextList('corsOrigins'),
 });
 

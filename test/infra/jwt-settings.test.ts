@@ -188,8 +188,14 @@ describe('CDK app', () => {
   }
 
   // One run (a whole app synthesis is slow): no issuer, so the guard, plus the other context keys.
-  it('synthesises offline without an issuer, warns, is refused by CloudFormation, and takes audiences and tenant claim from context', async () => {
-    const { template, warnings } = await synthApp({ jwtAudience: 'client-a, client-b', tenantClaim: 'custom:org_id' });
+  it('synthesises offline without an issuer, warns, is refused by CloudFormation, and takes audiences, claims, role and scope from context', async () => {
+    const { template, warnings } = await synthApp({
+      jwtAudience: 'client-a, client-b',
+      tenantClaim: 'custom:org_id',
+      rolesClaim: 'cognito:groups',
+      adminRole: 'file-admins',
+      serviceScope: 'files/backend',
+    });
 
     expect(warnings).toEqual([expect.stringMatching(/-c jwtIssuer=.*-c jwtAudience=/)]);
     expect(refusals(template)).toEqual([expect.stringMatching(/No JWT issuer is configured/)]);
@@ -198,7 +204,12 @@ describe('CDK app', () => {
     const functions = Object.values(template.Resources).filter((r) => r.Type === 'AWS::Lambda::Function');
     expect(functions.length).toBeGreaterThan(0);
     for (const fn of functions) {
-      expect((fn.Properties.Environment as { Variables: Record<string, unknown> }).Variables.TENANT_CLAIM).toBe('custom:org_id');
+      expect((fn.Properties.Environment as { Variables: Record<string, unknown> }).Variables).toMatchObject({
+        TENANT_CLAIM: 'custom:org_id',
+        ROLES_CLAIM: 'cognito:groups',
+        ADMIN_ROLE: 'file-admins',
+        SERVICE_SCOPE: 'files/backend',
+      });
     }
   }, 180_000);
 });
