@@ -22,7 +22,7 @@ export type Permission =
   | 'table:batch-write' // BatchWriteItem
   | 'table:condition-check' // a ConditionCheck inside a transaction
   | 'index:query' // Query on the table's list indexes
-  | 'temp:put' // s3:PutObject on temp/* (signing upload URLs)
+  | 'temp:put' // s3:PutObject on temp/* (signing upload URLs, writing direct uploads)
   | 'temp:read' // s3:GetObject on temp/* (HeadObject, first bytes, copy source)
   | 'temp:delete' // s3:DeleteObject on temp/*
   | 'files:put' // s3:PutObject on permanent keys (copy destination)
@@ -62,7 +62,7 @@ export const operations: readonly Operation[] = [
       { method: 'POST', path: '/v2/files' },
     ],
     // files:delete: a save whose file was deleted meanwhile removes the copy it just made.
-    permissions: ['table:get', 'table:query', 'table:put', 'table:delete', 'temp:read', 'temp:delete', 'files:put', 'files:delete'],
+    permissions: ['table:get', 'table:query', 'table:put', 'table:delete', 'temp:put', 'temp:read', 'temp:delete', 'files:put', 'files:delete'],
   },
   {
     name: 'getFile',

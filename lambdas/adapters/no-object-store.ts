@@ -28,6 +28,10 @@ export class NoObjectStore implements ObjectStore {
     return this.refuse('delete');
   }
 
+  putObject(): Promise<void> {
+    return this.refuse('putObject');
+  }
+
   private refuse(call: string): Promise<never> {
     return Promise.reject(new Error(`${call} needs object access, which this function is not wired (nor permitted) to have`));
   }

@@ -108,6 +108,12 @@ export class S3ObjectStore implements ObjectStore {
     }
   }
 
+  async putObject(key: string, bytes: Uint8Array, contentType?: string): Promise<void> {
+    await this.client.send(
+      new PutObjectCommand({ Bucket: this.bucket, Key: key, Body: bytes, ...(contentType !== undefined ? { ContentType: contentType } : {}) }),
+    );
+  }
+
   async copy(fromKey: string, toKey: string, ifMatch: string): Promise<void> {
     try {
       await this.client.send(

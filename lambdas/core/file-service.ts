@@ -19,6 +19,7 @@ import { InvalidPrincipalError, may, normalizeAcl, orgWideAcl, ownersOnlyAcl, pa
 import { assertMaySaveFor, cannotChangeOwners, ownersOf } from './owners';
 import { entityTag, entityVersionLimit, guardOf, publicFileUrl, toFileEntity } from './model';
 import { findFile } from './file-lookup';
+import { maxDirectUploadBytes } from './direct-upload';
 import { assertMetadataFits } from './metadata-limits';
 import type { FileRepository, ObjectStore, SaveIntent, UploadClaim } from './ports';
 import { IntentConflictError, InvalidItemError, SourceChangedError, StaleWriteError, TooManyItemsError } from './ports';
@@ -250,6 +251,37 @@ export class FileService {
       // intent left behind only costs the reaper a look at the claim when it expires.
       return this.finish(saved, request, options, this.repository.forgetIntent(intent).catch(() => undefined));
     });
+  }
+
+  /**
+   * A file sent in the request itself (at most `maxDirectUploadBytes`): written as an upload
+   * of the caller's, then saved exactly as any upload is, with the same checks. A save that
+   * fails leaves the upload to the temp/ expiry, as an unsaved upload is.
+   */
+  async saveDirect(
+    caller: Caller,
+    content: { bytes: Uint8Array; filename: string; mime_type?: string },
+    request: Omit<SaveRequest, 's3ref' | 'filename' | 'mime_type'>,
+    options: SaveOptions,
+  ): Promise<{ entity: FileEntity; created: boolean }> {
+    if (content.bytes.length > maxDirectUploadBytes) {
+      throw new PayloadTooLargeError(
+        `content_base64 holds ${content.bytes.length} bytes; a direct upload takes at most ${maxDirectUploadBytes}: use uploadFile for larger files`,
+      );
+    }
+    this.assertSizeAllowed(content.bytes.length);
+    const key = tempKey(caller.org, this.newId(), content.filename);
+    await retryable(() => this.store.putObject(key, content.bytes, content.mime_type));
+    return this.save(
+      caller,
+      {
+        ...request,
+        s3ref: { bucket: this.store.bucket, key },
+        filename: content.filename,
+        ...(content.mime_type !== undefined ? { mime_type: content.mime_type } : {}),
+      },
+      options,
+    );
   }
 
   /** A save's clean-up, which its answer need not wait for in turn: intent and temp object. */

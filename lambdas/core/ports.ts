@@ -33,6 +33,8 @@ export interface ObjectStore {
   copy(fromKey: string, toKey: string, ifMatch: string): Promise<void>;
   /** Deletes the keys; keys that do not exist are not an error. */
   delete(keys: string[]): Promise<void>;
+  /** Writes the bytes at the key (a direct upload), typed when a type is given. */
+  putObject(key: string, bytes: Uint8Array, contentType?: string): Promise<void>;
 }
 
 /** A conditional write found the stored state changed since it was read. */

@@ -9,7 +9,7 @@ import { createLogger } from './logger';
 import type { Logger } from './logger';
 import { createMetrics } from './metrics';
 import type { BusinessMetric, Metrics, RecordedMetric } from './metrics';
-import { callerFromClaims, exchangeOf, json, jsonBody, observe, renderErrors } from './middlewares';
+import { callerFromClaims, exchangeOf, json, jsonBody, maxBodyBytes, maxSaveBodyBytes, observe, renderErrors } from './middlewares';
 import type { ApiEvent, ApiHandler, ApiResult } from './types';
 
 export type { ApiEvent, ApiHandler, ApiResult } from './types';
@@ -102,7 +102,7 @@ function pipeline(
     .use(observe({ operation, logger, metrics }))
     .use(renderErrors());
   if (identify) handler.use(identify);
-  return handler.use(jsonBody()) as unknown as ApiHandler;
+  return handler.use(jsonBody(operation === 'saveFile' ? maxSaveBodyBytes : maxBodyBytes)) as unknown as ApiHandler;
 }
 
 function requestOf(event: ApiEvent): ApiRequest {

@@ -38,6 +38,11 @@ export function exchangeOf(event: ApiEvent): Exchange {
 
 /** JSON bodies of this API are small; anything larger is not a valid request. */
 export const maxBodyBytes = 1024 * 1024;
+/**
+ * A save may carry a file inline (`content_base64`, at most 4 MiB, 5.6 MB as base64): its
+ * body may come close to the 6 MB a Lambda invocation carries, and no closer.
+ */
+export const maxSaveBodyBytes = 6_000_000;
 
 /**
  * The caller's org and user from the JWT claims API Gateway verified; the org claim's name is
@@ -78,7 +83,7 @@ function nonEmpty(value: unknown): string | undefined {
  * middy's JSON parser, whatever the content type (as API Gateway passes bodies on), after a
  * size check; malformed JSON is the client's mistake, a 400 (the parser says 415).
  */
-export function jsonBody(): MiddlewareObj<ApiEvent, ApiResult, Error, Context> {
+export function jsonBody(limit = maxBodyBytes): MiddlewareObj<ApiEvent, ApiResult, Error, Context> {
   // disableContentTypeCheck is in the parser's code and docs but not yet in its typings.
   const parser = httpJsonBodyParser({ disableContentTypeCheck: true } as Parameters<typeof httpJsonBodyParser>[0]);
   return {
@@ -86,7 +91,7 @@ export function jsonBody(): MiddlewareObj<ApiEvent, ApiResult, Error, Context> {
       const raw = request.event.body;
       if (raw === undefined || raw === null) return;
       const bytes = Buffer.byteLength(raw, request.event.isBase64Encoded ? 'base64' : 'utf8');
-      if (bytes > maxBodyBytes) throw new PayloadTooLargeError(`Request body is larger than ${maxBodyBytes} bytes`);
+      if (bytes > limit) throw new PayloadTooLargeError(`Request body is larger than ${limit} bytes`);
       const text = request.event.isBase64Encoded ? Buffer.from(raw, 'base64').toString('utf8') : raw;
       if (text.trim() === '') return;
       try {

@@ -123,6 +123,13 @@ export const saveBody = z.object({
   _id: optionalFileId,
   file_entity_id: optionalFileId,
   s3ref: z.optional(s3ref),
+  /**
+   * The file itself, base64, instead of an s3ref (direct upload): the body's limit bounds it,
+   * and more than `maxDirectUploadBytes` decoded is a 413 like any other size limit.
+   */
+  content_base64: z.optional(
+    z.string().check(z.refine((value) => value.length % 4 === 0 && /^[A-Za-z0-9+/]*={0,2}$/.test(value), { message: 'must be base64' })),
+  ),
   source_url: z.optional(z.string()),
   filename: z.optional(filename),
   _title: z.optional(title),

@@ -268,12 +268,13 @@ describe('FileService functions', () => {
 });
 
 describe('FileService permissions', () => {
-  it('lets the save function read and delete temp objects, put permanent ones and remove a copy its file no longer needs', () => {
+  it('lets the save function write, read and delete temp objects (direct uploads), put permanent ones and remove a copy its file no longer needs', () => {
     expect(s3Permissions('saveFile')).toEqual([
       's3:DeleteObject <bucket>/files/*',
       's3:DeleteObject <bucket>/temp/*',
       's3:GetObject <bucket>/temp/*',
       's3:PutObject <bucket>/files/*',
+      's3:PutObject <bucket>/temp/*',
     ]);
   });
 

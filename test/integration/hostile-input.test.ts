@@ -170,7 +170,9 @@ const groups: Record<string, Case[]> = {
     c('delete_temp_file that is not a boolean', 'POST', '/v2/files?delete_temp_file=maybe', 400, save({})),
     c('version_only given twice', 'POST', '/v2/files?version_only=true&version_only=false', 400, save({})),
     { ...c('bytes that are not the PNG they were uploaded as', 'POST', '/v2/files', 415, save({})), uploadAs: 'image/png' },
-    c('a JSON body over 1 MiB', 'POST', '/v2/files', 413, save({ filename: 'a.txt', padding: overMiB })),
+    c('a JSON body over 6 MB (the most a save carries, a direct upload inside)', 'POST', '/v2/files', 413, save({ filename: 'a.txt', padding: 'x'.repeat(6_000_001) })),
+    c('content_base64 that is not base64', 'POST', '/v2/files', 400, { filename: 'a.txt', content_base64: '%%%%' }),
+    c('content_base64 of 4 MiB and one byte', 'POST', '/v2/files', 413, { filename: 'a.txt', content_base64: Buffer.alloc(4 * 1024 * 1024 + 1).toString('base64') }),
     overGatewayLimit('/v1/files'),
   ],
   'GET /v1|v2/files/{id} (getFile)': [

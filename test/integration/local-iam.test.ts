@@ -30,6 +30,9 @@ describe('the local stack enforces each function’s own IAM policy', () => {
     const third = await api.post<Entity>('/v2/files?delete_temp_file=false', { s3ref: ticket.body.s3ref, _id: file._id });
     const repeated = await api.post<Entity>('/v2/files', { s3ref: ticket.body.s3ref, _id: file._id });
     expect([second.versions.length, third.status, repeated.status, repeated.body.versions.length]).toEqual([2, 200, 200, 3]);
+    // A direct upload: saveFile writes the bytes to temp/ itself.
+    const direct = await api.post<Entity>('/v2/files', { filename: 'direct.txt', mime_type: 'text/plain', content_base64: Buffer.from('direct').toString('base64') });
+    expect(direct.status).toBe(201);
 
     expect((await api.get(`/v2/files/${file._id}`)).status).toBe(200);
     expect((await api.get(`/v1/files/${file._id}/versions?limit=1`)).status).toBe(200);

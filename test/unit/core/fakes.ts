@@ -38,6 +38,10 @@ export class FakeObjectStore implements ObjectStore {
     this.objects.set(key, { bytes: data, lastModified, ...(contentType ? { contentType } : {}) });
   }
 
+  async putObject(key: string, bytes: Uint8Array, contentType?: string): Promise<void> {
+    this.put(key, bytes, contentType);
+  }
+
   keys(prefix = ''): string[] {
     return [...this.objects.keys()].filter((key) => key.startsWith(prefix));
   }
