@@ -61,19 +61,20 @@ function idEvent(context: BenchContext, method: 'GET' | 'DELETE', route: string,
   return apiEvent({ method, route, pathParameters: { id }, claims: context.claims });
 }
 
-export type OpName = 'upload' | 'save' | 'get' | 'download' | 'delete';
+export type OpName = 'upload' | 'save' | 'get' | 'download' | 'delete' | 'direct';
 export type OpSamples = Record<OpName, number[]>;
 
 /**
  * One file's life, each step a direct call of the handler Lambda runs (API Gateway v2 event
- * with the authorizer's claims): upload -> (PUT, untimed) -> save -> get -> download -> delete.
+ * with the authorizer's claims): upload -> (PUT, untimed) -> save -> get -> download -> delete;
+ * then the same bytes saved in one call (`direct`, content_base64).
  */
 export async function measureOps(
   context: BenchContext,
   options: { iterations: number; warmup: number; bytes: Uint8Array; mimeType: string },
 ): Promise<OpSamples> {
-  const samples: OpSamples = { upload: [], save: [], get: [], download: [], delete: [] };
-  const scratch: OpSamples = { upload: [], save: [], get: [], download: [], delete: [] };
+  const samples: OpSamples = { upload: [], save: [], get: [], download: [], delete: [], direct: [] };
+  const scratch: OpSamples = { upload: [], save: [], get: [], download: [], delete: [], direct: [] };
   const filename = options.mimeType === pdf ? 'bench.pdf' : 'bench.txt';
   for (let i = 0; i < options.warmup + options.iterations; i += 1) {
     const into = i < options.warmup ? scratch : samples;
@@ -89,6 +90,14 @@ export async function measureOps(
     await timed(into.delete, () =>
       invoke(context.handlers['delete-file'], idEvent(context, 'DELETE', '/v2/files/{id}', entity._id), [200]),
     );
+    // The same bytes in one call: a save that carries them (content_base64).
+    const direct = apiEvent({
+      method: 'POST',
+      route: '/v2/files',
+      body: { filename, mime_type: options.mimeType, content_base64: Buffer.from(options.bytes).toString('base64') },
+      claims: context.claims,
+    });
+    await timed(into.direct, () => invoke(context.handlers['save-file'], direct, [201]));
   }
   return samples;
 }

@@ -37,6 +37,8 @@ export interface Machine {
 /** bench/results.json: exactly these keys. */
 export interface Results {
   ops: Record<OpName, LatencySummary>;
+  /** A save that carries the bytes itself (content_base64), the operations' object size. */
+  direct_p50_ms: number;
   save_overhead_ratio: number | null;
   flow_vs_raw_put_64k: number | null;
   flow_vs_raw_put_8m: number | null;
@@ -138,6 +140,7 @@ export function buildResults(m: Measurements): Results {
   const handlers = handlerResults(m.bundles, m.init);
   return {
     ops,
+    direct_p50_ms: ops.direct.p50_ms,
     save_overhead_ratio: ratio(p50(m.save.save_pdf), unavoidableP50(m.save.raw)),
     flow_vs_raw_put_64k: ratio(mbps('64k', 'flow'), mbps('64k', 'raw_put')),
     flow_vs_raw_put_8m: ratio(mbps('8m', 'flow'), mbps('8m', 'raw_put')),
