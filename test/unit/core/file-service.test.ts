@@ -67,6 +67,36 @@ describe('FileService.createUpload', () => {
     expect(store.uploadsSigned).toEqual([]);
   });
 
+  it('signs a POST form limited to the declared size, or else to the service maximum', async () => {
+    // Prepare
+    const { service, store } = setup();
+
+    // Act
+    const declared = await service.createUpload(orgA, { filename: 'a.txt', mime_type: 'text/plain', size_bytes: 42, upload_method: 'post' });
+    const undeclared = await service.createUpload(orgA, { filename: 'b.bin', upload_method: 'post' });
+
+    // Assess
+    expect(declared).toMatchObject({ max_size_bytes: 42, upload_fields: { key: declared.s3ref.key, 'Content-Type': 'text/plain' } });
+    expect(undeclared.max_size_bytes).toBe(maxUploadBytes);
+    expect(store.postsSigned).toEqual([
+      { key: declared.s3ref.key, contentType: 'text/plain', maxBytes: 42 },
+      { key: undeclared.s3ref.key, maxBytes: maxUploadBytes },
+    ]);
+    expect(store.uploadsSigned).toEqual([]);
+  });
+
+  it('refuses a POST upload declared above the limit with 413 and signs nothing', async () => {
+    // Prepare
+    const { service, store } = setup();
+
+    // Act
+    const status = await statusOf(service.createUpload(orgA, { filename: 'big.bin', size_bytes: maxUploadBytes + 1, upload_method: 'post' }));
+
+    // Assess
+    expect(status).toBe(413);
+    expect(store.postsSigned).toEqual([]);
+  });
+
   it("refuses a new version of an unknown or another org's file with 404", async () => {
     // Prepare
     const { service, saveNew } = setup();
