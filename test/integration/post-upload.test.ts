@@ -1,3 +1,4 @@
+import { createHmac } from 'node:crypto';
 import { HeadObjectCommand, S3Client } from '@aws-sdk/client-s3';
 import { describe, expect, it } from 'vitest';
 import { S3ObjectStore } from '../../lambdas/adapters/s3-object-store';
@@ -31,6 +32,20 @@ function postForm(url: string, fields: Record<string, string>, bytes: Uint8Array
   for (const [name, value] of Object.entries(fields)) form.append(name, value);
   form.append('file', new Blob([bytes]), filename);
   return fetch(url, { method: 'POST', body: form });
+}
+
+/** A policy of one's own, signed with the administrator's key as the AWS docs describe. */
+function adminForm(key: string, conditions: unknown[]): Record<string, string> {
+  const { accessKeyId, secretAccessKey } = context.stack.credentials;
+  const amzDate = new Date().toISOString().replace(/\.\d{3}Z$/, 'Z').replace(/[-:]/g, '');
+  const scope = [amzDate.slice(0, 8), context.stack.region, 's3', 'aws4_request'];
+  const signing = { 'x-amz-algorithm': 'AWS4-HMAC-SHA256', 'x-amz-credential': [accessKeyId, ...scope].join('/'), 'x-amz-date': amzDate };
+  const expiration = new Date(Date.now() + 60_000).toISOString();
+  const all = [{ bucket: context.stack.bucket }, { key }, ...conditions, ...Object.entries(signing).map(([name, value]) => ({ [name]: value }))];
+  const policy = Buffer.from(JSON.stringify({ expiration, conditions: all })).toString('base64');
+  const hmac = (secret: string | Buffer, data: string) => createHmac('sha256', secret).update(data).digest();
+  const signingKey = scope.reduce<string | Buffer>((secret, part) => hmac(secret, part), `AWS4${secretAccessKey}`);
+  return { key, ...signing, policy, 'x-amz-signature': hmac(signingKey, policy).toString('hex') };
 }
 
 const xmlCode = (xml: string) => /<Code>([^<]*)<\/Code>/.exec(xml)?.[1];
@@ -193,6 +208,27 @@ describe('presigned POST uploads', () => {
     expect(posted.status).toBe(403);
     expect(xmlMessage(await posted.text())).toBe('Invalid according to Policy: Policy expired.');
     expect(await context.storage.exists(key)).toBe(false);
+  });
+
+  it('answers success_action_status 201 with the PostResponse XML, stores covered metadata, and ignores fields after the file', async () => {
+    // Prepare
+    const key = 'temp/org-a/22222222-2222-4222-8222-222222222222/status.txt';
+    const elsewhere = 'temp/org-a/22222222-2222-4222-8222-222222222222/elsewhere.txt';
+    const fields = adminForm(key, [{ success_action_status: '201' }, ['starts-with', '$x-amz-meta-note', ''], ['content-length-range', 1, 100]]);
+    const form = new FormData();
+    for (const [name, value] of Object.entries({ ...fields, success_action_status: '201', 'x-amz-meta-note': 'kept' })) form.append(name, value);
+    form.append('file', new Blob([Buffer.from('status')]), 'status.txt');
+    form.append('key', elsewhere);
+
+    // Act
+    const posted = await fetch(`${context.stack.s3Endpoint}/${context.stack.bucket}/`, { method: 'POST', body: form });
+    const stored = await context.storage.s3.send(new HeadObjectCommand({ Bucket: context.stack.bucket, Key: key }));
+
+    // Assess
+    expect(posted.status).toBe(201);
+    expect(await posted.text()).toContain(`<Key>${key}</Key>`);
+    expect(stored).toMatchObject({ ContentLength: 6, Metadata: { note: 'kept' } });
+    expect(await context.storage.exists(elsewhere)).toBe(false);
   });
 
   it('refuses with 403 AccessDenied a form signed by a function that may not write the key (s3:PutObject)', async () => {
