@@ -85,6 +85,20 @@ describe('FileService.createUpload', () => {
     expect(store.uploadsSigned).toEqual([]);
   });
 
+  it('answers the public URL with a POST form for a new version, as with a PUT URL', async () => {
+    // Prepare
+    const { service, saveNew } = setup();
+    const file = await saveNew(orgA);
+
+    // Act
+    const post = await service.createUpload(orgA, { filename: 'v2.txt', upload_method: 'post', file_entity_id: file._id });
+    const put = await service.createUpload(orgA, { filename: 'v2.txt', file_entity_id: file._id });
+
+    // Assess
+    expect(post.public_url).toBeDefined();
+    expect(post.public_url).toBe(put.public_url);
+  });
+
   it('refuses a POST upload declared above the limit with 413 and signs nothing', async () => {
     // Prepare
     const { service, store } = setup();
