@@ -99,7 +99,9 @@ export function receivePostObject(req: http.IncomingMessage, options: PostObject
       if (outcome) return;
       if (name.toLowerCase() !== 'file') {
         fieldBytes += Buffer.byteLength(name) + Buffer.byteLength(value);
-        return void fields.push([name, value]);
+        // Past S3's limit the form is refused anyway: counting is enough, keeping would only grow.
+        if (fieldBytes <= MAX_FIELDS_BYTES) fields.push([name, value]);
+        return;
       }
       // A `file` part without a filename arrives as a field: it is still the file.
       const checked = checkFields();
@@ -128,6 +130,10 @@ export function receivePostObject(req: http.IncomingMessage, options: PostObject
       req.resume();
       void rm(spooled, { force: true });
       resolve(malformed);
+    });
+    // A client that goes away mid-form leaves no spooled bytes behind.
+    req.once('close', () => {
+      if (!req.complete) parser.destroy(new Error('the client closed the connection before the form ended'));
     });
     req.pipe(parser);
   });

@@ -293,6 +293,20 @@ describe('presigned POST uploads', () => {
     expect(await context.storage.keys()).toEqual(before);
   });
 
+  it('refuses fields before the file beyond 20 KB with 400 MaxPostPreDataLengthExceeded', async () => {
+    // Prepare
+    const ticket = await postTicket({ filename: 'a.txt', mime_type: 'text/plain' });
+    const before = await context.storage.keys();
+
+    // Act
+    const posted = await postForm(ticket.upload_url, { ...ticket.upload_fields, 'x-ignore-padding': 'p'.repeat(21 * 1024) }, Buffer.from('x'));
+
+    // Assess
+    expect(posted.status).toBe(400);
+    expect(xmlCode(await posted.text())).toBe('MaxPostPreDataLengthExceeded');
+    expect(await context.storage.keys()).toEqual(before);
+  });
+
   it('lets a browser on an allowed origin POST forms (CORS preflight)', async () => {
     // Act
     const preflight = await fetch(`${context.stack.s3Endpoint}/${context.stack.bucket}`, {
