@@ -78,7 +78,12 @@ export async function startLocalS3(options: LocalS3Options): Promise<LocalS3> {
   const directory = options.directory ?? (await mkdtemp(join(tmpdir(), 'local-s3-')));
   const iam = options.iam ?? new LocalIam(options.credentials, []);
   // Files posted through forms wait here until their policy's size range is known to hold.
-  const spoolDirectory = await mkdtemp(join(tmpdir(), 'local-s3-post-'));
+  // Made on the first POST, so a stack that is killed before any leaves no directory behind.
+  let spool: Promise<string> | undefined;
+  const spoolDirectory = () => (spool ??= mkdtemp(join(tmpdir(), 'local-s3-post-')));
+  const removeSpool = async () => {
+    if (spool) await rm(await spool, { recursive: true, force: true });
+  };
 
   // s3rver accepts any V4 signature but rejects access keys it does not know, so it must
   // know ours; the real check happens in the front below.
@@ -190,7 +195,6 @@ export async function startLocalS3(options: LocalS3Options): Promise<LocalS3> {
     agent.destroy();
     await backend.close();
     if (ownDirectory) await rm(directory, { recursive: true, force: true });
-    await rm(spoolDirectory, { recursive: true, force: true });
     throw error;
   }
   const port = (front.address() as AddressInfo).port;
@@ -240,7 +244,7 @@ export async function startLocalS3(options: LocalS3Options): Promise<LocalS3> {
       agent.destroy();
       await backend.close();
       if (ownDirectory) await rm(directory, { recursive: true, force: true });
-      await rm(spoolDirectory, { recursive: true, force: true });
+      await removeSpool();
     },
   };
 }
@@ -338,7 +342,7 @@ async function postObject(
   req: http.IncomingMessage,
   res: http.ServerResponse,
   backend: Backend,
-  context: { bucket: string; known: boolean; iam: LocalIam; region: string; spoolDirectory: string; writesByKey: KeyedQueue },
+  context: { bucket: string; known: boolean; iam: LocalIam; region: string; spoolDirectory: () => Promise<string>; writesByKey: KeyedQueue },
 ): Promise<void> {
   const { bucket, iam } = context;
   const received = context.known
@@ -349,7 +353,7 @@ async function postObject(
           iam.authorize(iam.principal(accessKeyId) as Principal, 's3', 's3:PutObject', objectArn(bucket, key))
             ? undefined
             : { ok: false, status: 403, code: accessDenied.code, message: accessDenied.message },
-        spoolDirectory: context.spoolDirectory,
+        spoolDirectory: await context.spoolDirectory(),
       })
     : ({ ok: false, status: 404, code: 'NoSuchBucket', message: 'The specified bucket does not exist' } as const);
   if (!received.ok) {
