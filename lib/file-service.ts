@@ -520,7 +520,7 @@ export class FileService extends Construct {
           ? [
               {
                 allowedOrigins: settings.corsOrigins,
-                allowedMethods: [HttpMethods.PUT, HttpMethods.GET, HttpMethods.HEAD],
+                allowedMethods: [HttpMethods.PUT, HttpMethods.GET, HttpMethods.HEAD, HttpMethods.POST],
                 allowedHeaders: ['*'],
                 exposedHeaders: ['ETag'],
                 maxAge: 3600,

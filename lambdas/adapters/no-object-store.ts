@@ -1,4 +1,4 @@
-import type { ObjectStore } from '../core/ports';
+import type { ObjectStore, PresignedPost } from '../core/ports';
 
 /**
  * The object store of a function whose IAM role grants no object access (getFile, listing,
@@ -10,6 +10,10 @@ export class NoObjectStore implements ObjectStore {
 
   presignUpload(): Promise<string> {
     return this.refuse('presignUpload');
+  }
+
+  presignPost(): Promise<PresignedPost> {
+    return this.refuse('presignPost');
   }
 
   presignDownload(): Promise<string> {

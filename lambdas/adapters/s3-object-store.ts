@@ -3,6 +3,7 @@ import {
   DeleteObjectCommand,
   DeleteObjectsCommand,
   GetObjectCommand,
+  HeadBucketCommand,
   HeadObjectCommand,
   NoSuchKey,
   NotFound,
@@ -10,8 +11,9 @@ import {
   S3Client,
   S3ServiceException,
 } from '@aws-sdk/client-s3';
+import { createHmac } from 'node:crypto';
 import { getSignedUrl } from '@aws-sdk/s3-request-presigner';
-import type { ObjectStore, StoredObject } from '../core/ports';
+import type { ObjectStore, PresignedPost, StoredObject } from '../core/ports';
 import { SourceChangedError } from '../core/ports';
 
 export interface S3ObjectStoreOptions {
@@ -53,6 +55,44 @@ export class S3ObjectStore implements ObjectStore {
       expiresIn: this.options.uploadUrlTtlSeconds,
       signableHeaders,
     });
+  }
+
+  /**
+   * S3's browser-based upload (POST policy, SigV4): the policy pins the bucket, the exact key,
+   * the type (an untyped upload may send any or none), the size range and the expiry, and
+   * carries the signer's session token, without which S3 refuses temporary credentials.
+   */
+  async presignPost(key: string, options: { contentType?: string; maxBytes: number }): Promise<PresignedPost> {
+    const config = this.client.config;
+    const [credentials, region, bucketUrl] = await Promise.all([
+      config.credentials(),
+      config.region(),
+      // The SDK's own endpoint rules (path-style locally, virtual-hosted on AWS) name the bucket's URL.
+      getSignedUrl(this.client, new HeadBucketCommand({ Bucket: this.bucket }), { expiresIn: 60 }),
+    ]);
+    const now = new Date(Date.now() + config.systemClockOffset);
+    const amzDate = now.toISOString().replace(/\.\d{3}Z$/, 'Z').replace(/[-:]/g, '');
+    const scope = [amzDate.slice(0, 8), region, 's3', 'aws4_request'];
+    const fields: Record<string, string> = {
+      key,
+      ...(options.contentType !== undefined ? { 'Content-Type': options.contentType } : {}),
+      'x-amz-algorithm': 'AWS4-HMAC-SHA256',
+      'x-amz-credential': [credentials.accessKeyId, ...scope].join('/'),
+      'x-amz-date': amzDate,
+      ...(credentials.sessionToken ? { 'x-amz-security-token': credentials.sessionToken } : {}),
+    };
+    const conditions: unknown[] = [
+      { bucket: this.bucket },
+      ...Object.entries(fields).map(([name, value]) => ({ [name]: value })),
+      ...(options.contentType === undefined ? [['starts-with', '$Content-Type', '']] : []),
+      ['content-length-range', 0, options.maxBytes],
+    ];
+    const expiration = new Date(now.getTime() + this.options.uploadUrlTtlSeconds * 1000).toISOString();
+    const policy = Buffer.from(JSON.stringify({ expiration, conditions }), 'utf8').toString('base64');
+    const signingKey = scope.reduce<Buffer | string>((key, part) => hmac(key, part), `AWS4${credentials.secretAccessKey}`);
+    const url = new URL(bucketUrl);
+    url.search = '';
+    return { url: url.toString(), fields: { ...fields, policy, 'x-amz-signature': hmac(signingKey, policy).toString('hex') } };
   }
 
   presignDownload(
@@ -155,6 +195,10 @@ export class S3ObjectStore implements ObjectStore {
       }
     }
   }
+}
+
+function hmac(key: Buffer | string, data: string): Buffer {
+  return createHmac('sha256', key).update(data, 'utf8').digest();
 }
 
 /** RFC 6266: an ASCII fallback plus the exact UTF-8 name. */

@@ -36,11 +36,17 @@ export interface UploadRequest {
   size_bytes?: number;
   /** Upload the bytes of a new version of this file. */
   file_entity_id?: string;
+  /** `post` answers a form upload (URL, fields, size limit) instead of a PUT URL. */
+  upload_method?: 'put' | 'post';
 }
 
 export interface UploadTicket {
   s3ref: S3Ref;
   upload_url: string;
+  /** A POST upload's form fields, to send before the file. */
+  upload_fields?: Record<string, string>;
+  /** A POST upload's largest accepted file: S3 refuses a bigger one. */
+  max_size_bytes?: number;
   public_url?: string;
 }
 
@@ -143,15 +149,19 @@ export class FileService {
       ? await this.activeRecord(caller, request.file_entity_id, 'edit')
       : undefined;
     const key = tempKey(caller.org, this.newId(), request.filename);
+    const contentType = request.mime_type !== undefined ? { contentType: request.mime_type } : {};
+    const publicUrl = existing ? { public_url: publicFileUrl(caller.apiUrl, caller.org, existing.id) } : {};
+    if (request.upload_method === 'post') {
+      const max_size_bytes = request.size_bytes ?? this.limits.maxUploadBytes;
+      const post = await this.store.presignPost(key, { ...contentType, maxBytes: max_size_bytes });
+      const s3ref = { bucket: this.store.bucket, key };
+      return { s3ref, upload_url: post.url, upload_fields: post.fields, max_size_bytes, ...publicUrl };
+    }
     const upload_url = await this.store.presignUpload(key, {
-      ...(request.mime_type !== undefined ? { contentType: request.mime_type } : {}),
+      ...contentType,
       ...(request.size_bytes !== undefined ? { contentLength: request.size_bytes } : {}),
     });
-    return {
-      s3ref: { bucket: this.store.bucket, key },
-      upload_url,
-      ...(existing ? { public_url: publicFileUrl(caller.apiUrl, caller.org, existing.id) } : {}),
-    };
+    return { s3ref: { bucket: this.store.bucket, key }, upload_url, ...publicUrl };
   }
 
   /**

@@ -11,11 +11,22 @@ export interface StoredObject {
   lastModified: Date;
 }
 
+/** Where to POST the form, and the fields to send before the file. */
+export interface PresignedPost {
+  url: string;
+  fields: Record<string, string>;
+}
+
 /** The object storage the service needs; S3 in production and locally. */
 export interface ObjectStore {
   readonly bucket: string;
   /** Signs the content type when given, so the PUT must send exactly it; else any or none goes. */
   presignUpload(key: string, options: { contentType?: string; contentLength?: number }): Promise<string>;
+  /**
+   * A presigned POST (browser form upload) of exactly `key`: S3 itself refuses another key,
+   * another content type when one is given, more than `maxBytes`, or a late upload.
+   */
+  presignPost(key: string, options: { contentType?: string; maxBytes: number }): Promise<PresignedPost>;
   /** The URL's response always carries `contentType`, whatever the object was stored with. */
   presignDownload(
     key: string,

@@ -52,6 +52,8 @@ export const uploadBody = z.object({
     z.transform((value: string | undefined) => value || undefined),
   ),
   size_bytes: z.optional(nonnegativeInt()),
+  // `post`: a form upload whose policy S3 enforces (key, type, size range, expiry).
+  upload_method: z.optional(z.enum(['put', 'post'])),
   index_tag: z.optional(z.string().check(z.maxLength(64))),
   metadata: z.optional(z.record(z.string(), z.string())),
 });

@@ -5,12 +5,14 @@ import type { AddressInfo } from 'node:net';
 import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { pipeline } from 'node:stream';
+import { pipeline, type Readable } from 'node:stream';
 import { S3Client } from '@aws-sdk/client-s3';
 import { tempPrefix } from '../../lambdas/core/keys';
 import type { Faults } from '../faults';
 import { LocalIam, type Principal } from '../iam/principals';
 import { bucketArn, deleteObjectsBody, deleteObjectsKeys, describeS3Request, escapeXml, objectArn } from './actions';
+import { isPostObject, rebuiltForm, receivePostObject } from './post-object';
+import { verifyPostPolicy } from './post-policy';
 import { verifySigV4, type SigV4Failure } from './sigv4';
 import { sweepExpired } from './sweeper';
 
@@ -30,7 +32,7 @@ export interface LocalS3Options {
   region: string;
   /** Created on start when missing. */
   buckets: string[];
-  /** Defaults to ['*']: browsers PUT/GET/HEAD straight to presigned URLs. */
+  /** Defaults to ['*']: browsers PUT/GET/HEAD/POST straight to presigned URLs and forms. */
   corsOrigins?: string[];
   /**
    * The temp/ lifecycle rule's `Expiration: { Days }` (default 1, like the CDK prop
@@ -66,7 +68,7 @@ interface S3rverAccounts {
 }
 
 const require = createRequire(import.meta.url);
-const CORS_METHODS = ['PUT', 'GET', 'HEAD'];
+const CORS_METHODS = ['PUT', 'GET', 'HEAD', 'POST'];
 
 export async function startLocalS3(options: LocalS3Options): Promise<LocalS3> {
   const host = options.host ?? '127.0.0.1';
@@ -75,6 +77,13 @@ export async function startLocalS3(options: LocalS3Options): Promise<LocalS3> {
   const ownDirectory = options.directory === undefined;
   const directory = options.directory ?? (await mkdtemp(join(tmpdir(), 'local-s3-')));
   const iam = options.iam ?? new LocalIam(options.credentials, []);
+  // Files posted through forms wait here until their policy's size range is known to hold.
+  // Made on the first POST, so a stack that is killed before any leaves no directory behind.
+  let spool: Promise<string> | undefined;
+  const spoolDirectory = () => (spool ??= mkdtemp(join(tmpdir(), 'local-s3-post-')));
+  const removeSpool = async () => {
+    if (spool) await rm(await spool, { recursive: true, force: true });
+  };
 
   // s3rver accepts any V4 signature but rejects access keys it does not know, so it must
   // know ours; the real check happens in the front below.
@@ -108,6 +117,17 @@ export async function startLocalS3(options: LocalS3Options): Promise<LocalS3> {
     const q = url.indexOf('?');
     const path = q < 0 ? url : url.slice(0, q);
     const rawQuery = q < 0 ? '' : url.slice(q + 1);
+    if (isPostObject(req.method, path, rawQuery, req.headers['content-type'])) {
+      // Signed by the policy in the form, not by headers: checked as the form arrives.
+      if (expectsContinue) res.writeContinue();
+      const bucket = path.replace(/^\/|\/$/g, '');
+      const context = { bucket, iam, region: options.region, spoolDirectory, writesByKey, known: options.buckets.includes(bucket) };
+      return void postObject(req, res, { port: backendPort, agent, cors, log, dropAnswer: false }, context).catch((error: Error) => {
+        log(`local-s3: POST ${path} failed: ${error.message}`);
+        if (res.headersSent) return void res.destroy(error);
+        sendError(res, { status: 500, code: 'InternalError', message: 'We encountered an internal error.' }, cors, false);
+      });
+    }
     const verdict = verifySigV4(
       { method: req.method ?? 'GET', path, query: rawQuery, headers: req.headers },
       { credentials: (id) => iam.principal(id)?.credentials.secretAccessKey, region: options.region },
@@ -224,6 +244,7 @@ export async function startLocalS3(options: LocalS3Options): Promise<LocalS3> {
       agent.destroy();
       await backend.close();
       if (ownDirectory) await rm(directory, { recursive: true, force: true });
+      await removeSpool();
     },
   };
 }
@@ -264,13 +285,14 @@ class KeyedQueue {
  * Streams a verified request to s3rver unchanged (or `body` in place of the request's) and
  * its answer back, with our CORS headers.
  */
-function forward(req: http.IncomingMessage, res: http.ServerResponse, backend: Backend, body?: Buffer): void {
+function forward(req: http.IncomingMessage, res: http.ServerResponse, backend: Backend, body?: Buffer | RebuiltBody): void {
   const headers = { ...req.headers };
   delete headers.expect; // already answered by the front; s3rver must not wait for a body twice
   if (body) {
     headers['content-length'] = String(body.length);
     delete headers['transfer-encoding'];
   }
+  if (body && !Buffer.isBuffer(body)) headers['content-type'] = body.contentType;
   const upstream = http.request(
     { host: '127.0.0.1', port: backend.port, method: req.method, path: req.url, headers, agent: backend.agent },
     (backendRes) => {
@@ -300,8 +322,56 @@ function forward(req: http.IncomingMessage, res: http.ServerResponse, backend: B
     if (res.headersSent) return void res.destroy(error);
     sendError(res, { status: 502, code: 'InternalError', message: 'We encountered an internal error.' }, backend.cors, false);
   });
-  if (body) upstream.end(body);
-  else pipeline(req, upstream, () => {});
+  if (Buffer.isBuffer(body)) upstream.end(body);
+  else pipeline(body?.body ?? req, upstream, () => {});
+}
+
+/** A request body the front built itself, in place of the one it read. */
+interface RebuiltBody {
+  body: Readable;
+  length: number;
+  contentType: string;
+}
+
+/**
+ * POST Object (a browser form): the policy's signature, expiry and conditions and the
+ * signer's s3:PutObject on the key are checked before the file is kept, its size once it is
+ * in; only then does s3rver store it, from a form rebuilt of the checked fields.
+ */
+async function postObject(
+  req: http.IncomingMessage,
+  res: http.ServerResponse,
+  backend: Backend,
+  context: { bucket: string; known: boolean; iam: LocalIam; region: string; spoolDirectory: () => Promise<string>; writesByKey: KeyedQueue },
+): Promise<void> {
+  const { bucket, iam } = context;
+  const received = context.known
+    ? await receivePostObject(req, {
+        verify: (fields) =>
+          verifyPostPolicy({ bucket, fields }, { credentials: (id) => iam.principal(id)?.credentials.secretAccessKey, region: context.region }),
+        authorize: ({ accessKeyId, key }) =>
+          iam.authorize(iam.principal(accessKeyId) as Principal, 's3', 's3:PutObject', objectArn(bucket, key))
+            ? undefined
+            : { ok: false, status: 403, code: accessDenied.code, message: accessDenied.message },
+        spoolDirectory: await context.spoolDirectory(),
+      })
+    : ({ ok: false, status: 404, code: 'NoSuchBucket', message: 'The specified bucket does not exist' } as const);
+  if (!received.ok) {
+    backend.log(`local-s3: ${received.status} ${received.code} POST /${bucket}: ${received.message}`);
+    // What the client still sends would otherwise be parsed as the next request on this connection.
+    if (!req.complete) res.shouldKeepAlive = false;
+    req.resume();
+    return sendError(res, received, backend.cors, false);
+  }
+  try {
+    const form = await rebuiltForm(received);
+    await context.writesByKey.run(`/${bucket}/${received.verified.key}`, () => {
+      forward(req, res, backend, form);
+      return new Promise<void>((done) => res.once('close', done));
+    });
+  } finally {
+    await rm(received.file, { force: true });
+  }
 }
 
 /**

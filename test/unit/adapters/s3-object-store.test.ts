@@ -212,6 +212,72 @@ describe('S3ObjectStore', () => {
   });
 });
 
+describe('S3ObjectStore.presignPost', () => {
+  const key = 'temp/org/upload/a.pdf';
+  const policyOf = (fields: Record<string, string>) =>
+    JSON.parse(Buffer.from(fields.policy ?? '', 'base64').toString('utf8')) as { expiration: string; conditions: unknown[] };
+
+  it('pins the bucket, the exact key, the type, the size range, the expiry and every signing field in the policy', async () => {
+    // Prepare
+    const before = Date.now();
+
+    // Act
+    const post = await store().presignPost(key, { contentType: 'application/pdf', maxBytes: 1234 });
+
+    // Assess
+    expect(post.url).toBe(`https://${bucket}.s3.eu-central-1.amazonaws.com/`);
+    expect(post.fields).toEqual({
+      key,
+      'Content-Type': 'application/pdf',
+      'x-amz-algorithm': 'AWS4-HMAC-SHA256',
+      'x-amz-credential': expect.stringMatching(/^AKIDTEST\/\d{8}\/eu-central-1\/s3\/aws4_request$/),
+      'x-amz-date': expect.stringMatching(/^\d{8}T\d{6}Z$/),
+      policy: expect.any(String),
+      'x-amz-signature': expect.stringMatching(/^[0-9a-f]{64}$/),
+    });
+    const policy = policyOf(post.fields);
+    expect(policy.conditions).toEqual([
+      { bucket },
+      { key },
+      { 'Content-Type': 'application/pdf' },
+      { 'x-amz-algorithm': 'AWS4-HMAC-SHA256' },
+      { 'x-amz-credential': post.fields['x-amz-credential'] },
+      { 'x-amz-date': post.fields['x-amz-date'] },
+      ['content-length-range', 0, 1234],
+    ]);
+    const expires = Date.parse(policy.expiration);
+    expect(expires).toBeGreaterThanOrEqual(before - 1000 + 900_000);
+    expect(expires).toBeLessThanOrEqual(Date.now() + 900_000);
+    expect(s3.calls()).toHaveLength(0);
+  });
+
+  it('lets an untyped upload send any Content-Type or none', async () => {
+    // Act
+    const post = await store().presignPost(key, { maxBytes: 10 });
+
+    // Assess
+    expect(post.fields['Content-Type']).toBeUndefined();
+    expect(policyOf(post.fields).conditions).toContainEqual(['starts-with', '$Content-Type', '']);
+    expect(JSON.stringify(policyOf(post.fields).conditions)).not.toContain('"Content-Type":');
+  });
+
+  it('carries and pins the session token of temporary credentials, as Lambda always has', async () => {
+    // Prepare
+    const client = new S3Client({
+      region: 'eu-central-1',
+      credentials: { accessKeyId: 'ASIATEST', secretAccessKey: 'secret', sessionToken: 'session-token' },
+    });
+    const temporary = new S3ObjectStore({ bucket, client, uploadUrlTtlSeconds: 60, downloadUrlTtlSeconds: 60 });
+
+    // Act
+    const post = await temporary.presignPost(key, { maxBytes: 10 });
+
+    // Assess
+    expect(post.fields['x-amz-security-token']).toBe('session-token');
+    expect(policyOf(post.fields).conditions).toContainEqual({ 'x-amz-security-token': 'session-token' });
+  });
+});
+
 describe('contentDisposition', () => {
   it('gives an ASCII fallback and the exact UTF-8 name', () => {
     // Act

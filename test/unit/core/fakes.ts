@@ -3,7 +3,7 @@ import { FileService } from '../../../lambdas/core/file-service';
 import { listingGrants, parsePrincipal } from '../../../lambdas/core/access';
 import type { Caller, FileRecord, FileVersion } from '../../../lambdas/core/model';
 import { guardOf } from '../../../lambdas/core/model';
-import type { DeleteActor, FileRepository, ObjectStore, SaveIntent, UploadClaim, StoredObject as InspectedObject } from '../../../lambdas/core/ports';
+import type { DeleteActor, FileRepository, ObjectStore, PresignedPost, SaveIntent, UploadClaim, StoredObject as InspectedObject } from '../../../lambdas/core/ports';
 import { AlreadySavedError, IntentConflictError, SourceChangedError, StaleWriteError } from '../../../lambdas/core/ports';
 
 /** Lets other pending work run, so reads and writes of concurrent callers interleave. */
@@ -24,6 +24,7 @@ function etagOf(bytes: Uint8Array): string {
 export class FakeObjectStore implements ObjectStore {
   readonly objects = new Map<string, StoredObject>();
   readonly uploadsSigned: Array<{ key: string; contentType: string; contentLength?: number }> = [];
+  readonly postsSigned: Array<{ key: string; contentType?: string; maxBytes: number }> = [];
   readonly downloadsSigned: Array<{ key: string; filename: string; contentType: string; attachment: boolean }> = [];
   private failingDeletes = 0;
 
@@ -55,6 +56,13 @@ export class FakeObjectStore implements ObjectStore {
     this.uploadsSigned.push({ key, ...options });
     const signed = options.contentLength === undefined ? 'content-type' : 'content-length;content-type';
     return `https://${this.bucket}.example/${key}?X-Amz-SignedHeaders=${encodeURIComponent(signed)}`;
+  }
+
+  async presignPost(key: string, options: { contentType?: string; maxBytes: number }): Promise<PresignedPost> {
+    this.postsSigned.push({ key, ...options });
+    const fields: Record<string, string> = { key, policy: 'e30=', 'x-amz-signature': '00' };
+    if (options.contentType !== undefined) fields['Content-Type'] = options.contentType;
+    return { url: `https://${this.bucket}.example/`, fields };
   }
 
   async presignDownload(

@@ -67,6 +67,50 @@ describe('FileService.createUpload', () => {
     expect(store.uploadsSigned).toEqual([]);
   });
 
+  it('signs a POST form limited to the declared size, or else to the service maximum', async () => {
+    // Prepare
+    const { service, store } = setup();
+
+    // Act
+    const declared = await service.createUpload(orgA, { filename: 'a.txt', mime_type: 'text/plain', size_bytes: 42, upload_method: 'post' });
+    const undeclared = await service.createUpload(orgA, { filename: 'b.bin', upload_method: 'post' });
+
+    // Assess
+    expect(declared).toMatchObject({ max_size_bytes: 42, upload_fields: { key: declared.s3ref.key, 'Content-Type': 'text/plain' } });
+    expect(undeclared.max_size_bytes).toBe(maxUploadBytes);
+    expect(store.postsSigned).toEqual([
+      { key: declared.s3ref.key, contentType: 'text/plain', maxBytes: 42 },
+      { key: undeclared.s3ref.key, maxBytes: maxUploadBytes },
+    ]);
+    expect(store.uploadsSigned).toEqual([]);
+  });
+
+  it('answers the public URL with a POST form for a new version, as with a PUT URL', async () => {
+    // Prepare
+    const { service, saveNew } = setup();
+    const file = await saveNew(orgA);
+
+    // Act
+    const post = await service.createUpload(orgA, { filename: 'v2.txt', upload_method: 'post', file_entity_id: file._id });
+    const put = await service.createUpload(orgA, { filename: 'v2.txt', file_entity_id: file._id });
+
+    // Assess
+    expect(post.public_url).toBeDefined();
+    expect(post.public_url).toBe(put.public_url);
+  });
+
+  it('refuses a POST upload declared above the limit with 413 and signs nothing', async () => {
+    // Prepare
+    const { service, store } = setup();
+
+    // Act
+    const status = await statusOf(service.createUpload(orgA, { filename: 'big.bin', size_bytes: maxUploadBytes + 1, upload_method: 'post' }));
+
+    // Assess
+    expect(status).toBe(413);
+    expect(store.postsSigned).toEqual([]);
+  });
+
   it("refuses a new version of an unknown or another org's file with 404", async () => {
     // Prepare
     const { service, saveNew } = setup();

@@ -136,6 +136,66 @@ describe('upload-file handler', () => {
     expect(signedHeaders(bodyOf<Ticket>(result).upload_url)).toContain('content-type');
   });
 
+  it('answers a presigned POST form for upload_method post, limited to the declared size', async () => {
+    // Prepare
+    const body = { filename: 'a.pdf', mime_type: 'application/pdf', size_bytes: 2048, upload_method: 'post' };
+    const event = apiEvent({ routeKey: route, body });
+
+    // Act
+    const result = await handler(event);
+
+    // Assess
+    expect(result.statusCode).toBe(201);
+    const ticket = bodyOf<Ticket & { upload_fields: Record<string, string>; max_size_bytes: number }>(result);
+    expect(ticket.upload_url).toBe(`https://${bucket}.s3.${region}.amazonaws.com/`);
+    expect(ticket.max_size_bytes).toBe(2048);
+    expect(ticket.upload_fields).toMatchObject({ key: ticket.s3ref.key, 'Content-Type': 'application/pdf' });
+    const policy = JSON.parse(Buffer.from(ticket.upload_fields.policy ?? '', 'base64').toString('utf8')) as { conditions: unknown[] };
+    expect(policy.conditions).toContainEqual(['content-length-range', 0, 2048]);
+    expect(s3.calls()).toHaveLength(0);
+  });
+
+  it('limits a POST upload without a declared size to the service maximum, on the v1 route too', async () => {
+    // Prepare
+    const event = apiEvent({ routeKey: 'POST /v1/files/upload', body: { filename: 'a.bin', upload_method: 'post' } });
+
+    // Act
+    const result = await handler(event);
+
+    // Assess
+    expect(result.statusCode).toBe(201);
+    expect(bodyOf<{ max_size_bytes: number }>(result).max_size_bytes).toBe(5 * 1024 ** 3);
+  });
+
+  it('answers a PUT URL for upload_method put, as without it', async () => {
+    // Prepare
+    const event = apiEvent({ routeKey: route, body: { filename: 'a.txt', mime_type: 'text/plain', upload_method: 'put' } });
+
+    // Act
+    const result = await handler(event);
+
+    // Assess
+    expect(result.statusCode).toBe(201);
+    expect(Object.keys(bodyOf(result)).sort()).toEqual(['s3ref', 'upload_url']);
+    expect(signedHeaders(bodyOf<Ticket>(result).upload_url)).toContain('content-type');
+  });
+
+  it.each([['multipart'], ['POST'], [''], [1], [null], [true], [['post']], [{ method: 'post' }]])(
+    'answers 400 for upload_method %j and signs nothing',
+    async (upload_method) => {
+      // Prepare
+      const event = apiEvent({ routeKey: route, body: { filename: 'a.txt', upload_method } });
+
+      // Act
+      const result = await handler(event);
+
+      // Assess
+      expect(result.statusCode).toBe(400);
+      expect(bodyOf(result)).toEqual({ status: 400, error: expect.stringContaining('upload_method') });
+      expect(result.body).not.toMatch(/policy|upload_url|temp\//);
+    },
+  );
+
   it('answers 400 for a mime_type that is not a MIME type', async () => {
     // Prepare
     const event = apiEvent({ routeKey: route, body: { filename: 'a.txt', mime_type: ' ' } });
