@@ -10,6 +10,7 @@ export const handler = httpHandler('uploadFile', async (request) => {
     filename: body.filename,
     ...(body.mime_type ? { mime_type: body.mime_type } : {}),
     ...(body.size_bytes !== undefined ? { size_bytes: body.size_bytes } : {}),
+    ...(body.checksum_sha256 ? { checksum_sha256: body.checksum_sha256 } : {}),
     ...(file_entity_id ? { file_entity_id } : {}),
   });
   request.metric('uploads', 'Count', 1);
