@@ -1,3 +1,5 @@
+import { allowedTypePattern } from './core/file-types';
+
 /**
  * Handler configuration from the environment, read when first needed (not at import) so
  * tests and the local API can set it, and a missing variable fails loudly.
@@ -11,6 +13,8 @@ export interface Config {
   downloadUrlTtlSeconds: number;
   /** Days after its upload that an object can still be saved: the temp/ lifecycle rule's days. */
   tempExpiryDays: number;
+  /** Types and wildcards (`image/*`) a file may have, checked at upload and at save; undefined allows all. */
+  allowedMimeTypes?: string[];
   /** Local stand-ins: where the service reaches S3 and DynamoDB. Unset on AWS. */
   s3Endpoint?: string;
   dynamoDbEndpoint?: string;
@@ -34,6 +38,7 @@ export function readConfig(env: NodeJS.ProcessEnv = process.env): Config {
     uploadUrlTtlSeconds: urlTtl(env, 'UPLOAD_URL_TTL_SECONDS'),
     downloadUrlTtlSeconds: urlTtl(env, 'DOWNLOAD_URL_TTL_SECONDS'),
     tempExpiryDays: positiveInt(env, 'TEMP_EXPIRY_DAYS', 1),
+    ...allowedMimeTypes(env),
     ...(env.S3_ENDPOINT ? { s3Endpoint: env.S3_ENDPOINT } : {}),
     ...(env.DYNAMODB_ENDPOINT ? { dynamoDbEndpoint: env.DYNAMODB_ENDPOINT } : {}),
   };
@@ -106,6 +111,19 @@ function positiveInt(env: NodeJS.ProcessEnv, name: string, fallback: number): nu
     throw new Error(`Environment variable ${name} must be a positive integer, got "${raw}"`);
   }
   return value;
+}
+
+/** ALLOWED_MIME_TYPES: a comma-separated list such as `image/*,application/pdf`; unset or empty allows all. */
+function allowedMimeTypes(env: NodeJS.ProcessEnv): { allowedMimeTypes?: string[] } {
+  const entries = (env.ALLOWED_MIME_TYPES ?? '').split(',').map((entry) => entry.trim().toLowerCase()).filter(Boolean);
+  if (entries.length === 0) return {};
+  const invalid = entries.find((entry) => !allowedTypePattern.test(entry));
+  if (invalid !== undefined) {
+    throw new Error(
+      `Environment variable ALLOWED_MIME_TYPES must list MIME types or wildcards such as image/*, separated by commas; got "${invalid}"`,
+    );
+  }
+  return { allowedMimeTypes: entries };
 }
 
 function urlTtl(env: NodeJS.ProcessEnv, name: string): number {

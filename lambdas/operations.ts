@@ -221,4 +221,5 @@ export const handlerEnvironment = [
   'ADMIN_ROLE',
   'SERVICE_SCOPE',
   'TEMP_EXPIRY_DAYS',
+  'ALLOWED_MIME_TYPES',
 ] as const;

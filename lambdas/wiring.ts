@@ -39,7 +39,11 @@ export function createAdapters(
 export function createFileService(config: Config, budget: BudgetName = 'read'): FileService {
   return new FileService({
     ...createAdapters(config, budget),
-    limits: { maxUploadBytes: config.maxUploadBytes, tempExpiryDays: config.tempExpiryDays },
+    limits: {
+      maxUploadBytes: config.maxUploadBytes,
+      tempExpiryDays: config.tempExpiryDays,
+      ...(config.allowedMimeTypes ? { allowedMimeTypes: config.allowedMimeTypes } : {}),
+    },
   });
 }
 

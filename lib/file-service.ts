@@ -37,6 +37,7 @@ import type { ITopic } from 'aws-cdk-lib/aws-sns';
 import { Queue, QueueEncryption } from 'aws-cdk-lib/aws-sqs';
 import { S3_SERVER_ACCESS_LOGS_USE_BUCKET_POLICY } from 'aws-cdk-lib/cx-api';
 import { Construct } from 'constructs';
+import { allowedTypePattern } from '../lambdas/core/file-types';
 import { filesPrefix, tempPrefix } from '../lambdas/core/keys';
 import {
   defaultPublicThrottle,
@@ -168,6 +169,15 @@ export interface FileServiceProps {
   readonly maxUploadBytes?: number;
 
   /**
+   * Types a file may have: MIME types (`application/pdf`) and wildcards (`image/*`). Checked
+   * against the declared type at upload and against the type a save resolves from the bytes;
+   * others are refused with 415.
+   *
+   * @default every type
+   */
+  readonly allowedMimeTypes?: string[];
+
+  /**
    * Lifetime of presigned upload URLs, at most 1 hour. The Lambdas sign URLs with their role's
    * temporary session credentials, and S3 refuses a presigned URL once the credentials that
    * signed it expire, whatever expiry the URL itself states. A session that signs a URL may
@@ -286,6 +296,8 @@ interface ResolvedSettings {
   readonly corsOrigins: string[];
   readonly tempExpirationDays: number;
   readonly maxUploadBytes: number;
+  /** Comma-separated, as ALLOWED_MIME_TYPES; empty allows every type. */
+  readonly allowedMimeTypes: string;
   readonly uploadUrlTtlSeconds: number;
   readonly downloadUrlTtlSeconds: number;
   readonly removalPolicy: RemovalPolicy;
@@ -399,6 +411,15 @@ function resolveSettings(props: FileServiceProps): ResolvedSettings {
     );
   }
 
+  const allowedMimeTypes = props.allowedMimeTypes?.map((type) => type.trim().toLowerCase());
+  if (allowedMimeTypes !== undefined && allowedMimeTypes.length === 0) {
+    throw new Error('FileService: allowedMimeTypes must list at least one type; leave it out to allow every type.');
+  }
+  const badType = allowedMimeTypes?.find((type) => !allowedTypePattern.test(type));
+  if (badType !== undefined) {
+    throw new Error(`FileService: allowedMimeTypes entries must be MIME types or wildcards such as image/* (got "${badType}").`);
+  }
+
   const removalPolicy = props.removalPolicy ?? RemovalPolicy.RETAIN;
   if (removalPolicy === RemovalPolicy.SNAPSHOT) {
     throw new Error('FileService: removalPolicy SNAPSHOT is not supported by S3 buckets; use RETAIN or DESTROY.');
@@ -418,6 +439,7 @@ function resolveSettings(props: FileServiceProps): ResolvedSettings {
     corsOrigins,
     tempExpirationDays: wholeDays('tempExpiration', props.tempExpiration ?? Duration.days(1)),
     maxUploadBytes,
+    allowedMimeTypes: allowedMimeTypes?.join(',') ?? '',
     uploadUrlTtlSeconds: presignTtlSeconds('uploadUrlTtl', props.uploadUrlTtl ?? Duration.minutes(15)),
     downloadUrlTtlSeconds: presignTtlSeconds('downloadUrlTtl', props.downloadUrlTtl ?? Duration.minutes(15)),
     removalPolicy,
@@ -625,6 +647,7 @@ export class FileService extends Construct {
       ADMIN_ROLE: settings.adminRole,
       SERVICE_SCOPE: settings.serviceScope,
       TEMP_EXPIRY_DAYS: String(settings.tempExpirationDays),
+      ALLOWED_MIME_TYPES: settings.allowedMimeTypes,
       POWERTOOLS_SERVICE_NAME: 'file-service',
       POWERTOOLS_METRICS_NAMESPACE: 'FileService',
       NODE_OPTIONS: '--enable-source-maps',

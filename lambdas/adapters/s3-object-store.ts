@@ -39,12 +39,16 @@ export class S3ObjectStore implements ObjectStore {
     this.client = options.client;
   }
 
-  presignUpload(key: string, options: { contentType?: string; contentLength?: number }): Promise<string> {
+  presignUpload(
+    key: string,
+    options: { contentType?: string; contentLength?: number; checksumSha256?: string },
+  ): Promise<string> {
     const command = new PutObjectCommand({
       Bucket: this.bucket,
       Key: key,
       ...(options.contentType !== undefined ? { ContentType: options.contentType } : {}),
       ...(options.contentLength !== undefined ? { ContentLength: options.contentLength } : {}),
+      ...(options.checksumSha256 !== undefined ? { ChecksumSHA256: options.checksumSha256 } : {}),
     });
     // Signing these headers makes S3 itself refuse bytes of another type or size. An untyped
     // upload signs no type: the browser may send any Content-Type or none.
@@ -54,6 +58,9 @@ export class S3ObjectStore implements ObjectStore {
     return getSignedUrl(this.client, command, {
       expiresIn: this.options.uploadUrlTtlSeconds,
       signableHeaders,
+      // S3 verifies a checksum sent as a header only; hoisted into the query string it would be
+      // ignored. Kept a signed header, the PUT must send it, and S3 refuses other bytes.
+      ...(options.checksumSha256 !== undefined ? { unhoistableHeaders: new Set(['x-amz-checksum-sha256']) } : {}),
     });
   }
 
@@ -110,37 +117,46 @@ export class S3ObjectStore implements ObjectStore {
   }
 
   /**
-   * One ranged GET gives the first bytes, the type and (from Content-Range) the size. S3
-   * refuses any range of an empty object with 416; only then does a HEAD say what it is.
+   * One ranged GET gives the first bytes, the type and (from Content-Range) the size. S3 sends
+   * no checksum with a range, so a HEAD asks for it at the same time; both must name the same
+   * bytes (ETag). S3 refuses any range of an empty object with 416: then the HEAD says it all.
    */
   async inspect(key: string, length: number): Promise<StoredObject | undefined> {
+    const head = this.head(key);
+    // Awaited below in every path; this keeps a failed HEAD from being reported as unhandled meanwhile.
+    head.catch(() => undefined);
     try {
       const result = await this.client.send(
         new GetObjectCommand({ Bucket: this.bucket, Key: key, Range: `bytes=0-${length - 1}` }),
       );
       const start = result.Body ? await result.Body.transformToByteArray() : new Uint8Array();
       const total = /\/(\d+)$/.exec(result.ContentRange ?? '')?.[1];
+      const found = await head;
+      if (found && found.etag !== result.ETag) throw new SourceChangedError(`${key} changed while it was inspected`);
       return {
         size: total === undefined ? (result.ContentLength ?? start.length) : Number(total),
         ...(result.ContentType ? { contentType: result.ContentType } : {}),
         start,
         ...identity(key, result),
+        ...(found?.checksumSha256 ? { checksumSha256: found.checksumSha256 } : {}),
       };
     } catch (error) {
       if (isMissing(error)) return undefined;
       if (!isEmptyRange(error)) throw error;
     }
-    return this.inspectEmpty(key);
+    return head;
   }
 
-  private async inspectEmpty(key: string): Promise<StoredObject | undefined> {
+  /** What a HEAD says of the object, its SHA-256 checksum included; undefined when there is none. */
+  private async head(key: string): Promise<StoredObject | undefined> {
     try {
-      const result = await this.client.send(new HeadObjectCommand({ Bucket: this.bucket, Key: key }));
+      const result = await this.client.send(new HeadObjectCommand({ Bucket: this.bucket, Key: key, ChecksumMode: 'ENABLED' }));
       return {
         size: result.ContentLength ?? 0,
         ...(result.ContentType ? { contentType: result.ContentType } : {}),
         start: new Uint8Array(),
         ...identity(key, result),
+        ...(result.ChecksumSHA256 ? { checksumSha256: result.ChecksumSHA256 } : {}),
       };
     } catch (error) {
       if (isMissing(error)) return undefined;

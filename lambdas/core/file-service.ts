@@ -10,7 +10,7 @@ import {
   ServiceUnavailableError,
   UnsupportedMediaTypeError,
 } from './errors';
-import { contentMatchesType, fileTypeOf, mimeEssence, resolveMimeType, sniffLength } from './file-types';
+import { contentMatchesType, fileTypeOf, isAllowedType, mimeEssence, resolveMimeType, sniffLength } from './file-types';
 import type { FileType } from './file-types';
 import { isUuid, parseTempKey, permanentKey, tempKey, tempPrefixOf } from './keys';
 import type { AccessControl, Caller, FileEntity, FileRecord, FileVersion, Relation, S3Ref } from './model';
@@ -34,6 +34,8 @@ export interface UploadRequest {
   /** Signed into the upload URL; without it the upload is untyped and save types it. */
   mime_type?: string;
   size_bytes?: number;
+  /** Base64 SHA-256 of the bytes: signed into the upload URL, so S3 refuses any other bytes. */
+  checksum_sha256?: string;
   /** Upload the bytes of a new version of this file. */
   file_entity_id?: string;
   /** `post` answers a form upload (URL, fields, size limit) instead of a PUT URL. */
@@ -110,6 +112,8 @@ export interface FileServiceLimits {
   maxUploadBytes: number;
   /** How many days after its upload an object can be saved (default 1, the lifecycle rule's). */
   tempExpiryDays?: number;
+  /** Types (`application/pdf`) and wildcards (`image/*`) a file may have; undefined allows all. */
+  allowedMimeTypes?: readonly string[];
 }
 
 export interface FileServiceDeps {
@@ -145,6 +149,11 @@ export class FileService {
 
   async createUpload(caller: Caller, request: UploadRequest): Promise<UploadTicket> {
     if (request.size_bytes !== undefined) this.assertSizeAllowed(request.size_bytes);
+    if (request.mime_type !== undefined) this.assertTypeAllowed(request.mime_type);
+    // Only a PUT URL signs the digest, so that S3 refuses other bytes; a form would not.
+    if (request.upload_method === 'post' && request.checksum_sha256 !== undefined) {
+      throw new BadRequestError('checksum_sha256 is signed into PUT uploads only: leave it out with upload_method post');
+    }
     const existing = request.file_entity_id
       ? await this.activeRecord(caller, request.file_entity_id, 'edit')
       : undefined;
@@ -160,6 +169,7 @@ export class FileService {
     const upload_url = await this.store.presignUpload(key, {
       ...contentType,
       ...(request.size_bytes !== undefined ? { contentLength: request.size_bytes } : {}),
+      ...(request.checksum_sha256 !== undefined ? { checksumSha256: request.checksum_sha256 } : {}),
     });
     return { s3ref: { bucket: this.store.bucket, key }, upload_url, ...publicUrl };
   }
@@ -199,7 +209,10 @@ export class FileService {
       const existing = found?.record;
       if (existing && acl && !may(caller, guardOf(existing), 'share')) throw cannot(existing.id, 'share');
       if (existing && owners && !may(caller, guardOf(existing), 'share')) throw cannotChangeOwners(existing.id);
-      const object = await this.store.inspect(request.s3ref.key, sniffLength);
+      const object = await this.store.inspect(request.s3ref.key, sniffLength).catch((error: unknown) => {
+        if (error instanceof SourceChangedError) throw new ConflictError('The uploaded object changed while it was being saved; save it again');
+        throw error;
+      });
       if (!object) {
         // A concurrent save of the same upload may have finished and removed the temp object.
         const replay = await this.replay(caller, upload.uploadId);
@@ -217,7 +230,8 @@ export class FileService {
       }
       this.assertSizeAllowed(object.size);
       const mimeType = await resolveMimeType({ stored: object.contentType, declared: request.mime_type, filename: request.filename ?? upload.name, head: object.start });
-      if (!contentMatchesType(mimeType, object.start)) {
+      this.assertTypeAllowed(mimeType);
+      if (!(await contentMatchesType(mimeType, object.start))) {
         throw new UnsupportedMediaTypeError(`The uploaded bytes are not ${mimeEssence(mimeType)}`);
       }
 
@@ -228,6 +242,7 @@ export class FileService {
         filename: request.filename ?? upload.name,
         mime_type: mimeType,
         size_bytes: object.size,
+        ...(object.checksumSha256 ? { checksum_sha256: object.checksumSha256 } : {}),
         created_at: createdAt.toISOString(),
         created_by: caller.userId,
       };
@@ -616,10 +631,24 @@ export class FileService {
       throw new PayloadTooLargeError(`File is ${size} bytes; the limit is ${this.limits.maxUploadBytes} bytes`);
     }
   }
+
+  private assertTypeAllowed(mimeType: string): void {
+    const allowed = this.limits.allowedMimeTypes;
+    if (!isAllowedType(allowed, mimeType)) {
+      throw new UnsupportedMediaTypeError(
+        `Files of type ${mimeEssence(mimeType)} are not accepted here; allowed types: ${allowed?.join(', ')}`,
+      );
+    }
+  }
 }
 
 function latestOf(version: FileVersion): NonNullable<FileRecord['latest']> {
-  return { filename: version.filename, mime_type: version.mime_type, size_bytes: version.size_bytes };
+  return {
+    filename: version.filename,
+    mime_type: version.mime_type,
+    size_bytes: version.size_bytes,
+    ...(version.checksum_sha256 ? { checksum_sha256: version.checksum_sha256 } : {}),
+  };
 }
 
 /** The entity's metadata after saving `version`: derived from its bytes, overridden by the request. */

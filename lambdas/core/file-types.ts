@@ -80,39 +80,125 @@ export function readableSize(bytes: number): string {
   return `${shown} ${units[unit]}`;
 }
 
-/** Leading bytes that formats with a fixed signature always start with. */
-const signatures: Record<string, ReadonlyArray<ReadonlyArray<number | null>>> = {
-  'image/png': [[0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]],
-  'image/jpeg': [[0xff, 0xd8, 0xff]],
-  'image/gif': [[0x47, 0x49, 0x46, 0x38]],
-  'image/webp': [[0x52, 0x49, 0x46, 0x46, null, null, null, null, 0x57, 0x45, 0x42, 0x50]],
-  'application/pdf': [[0x25, 0x50, 0x44, 0x46, 0x2d]],
-  'application/zip': [
-    [0x50, 0x4b, 0x03, 0x04],
-    [0x50, 0x4b, 0x05, 0x06],
-  ],
-  // Magic number and compression method: every gzip member is deflate (8).
-  'application/gzip': [[0x1f, 0x8b, 0x08]],
-};
+/**
+ * How many leading bytes the sniffer reads: file-type's own detection window, within which it
+ * recognises every format it knows by its start.
+ */
+export const sniffLength = 4100;
 
-/** How many leading bytes `contentMatchesType` needs to see. */
-export const sniffLength = 16;
+let sniffer: Promise<(head: Uint8Array) => Promise<{ mime: string } | undefined>> | undefined;
 
 /**
- * Whether the first bytes of a file are consistent with its declared MIME type. Only types
- * with a fixed signature can be refuted; for every other type the answer is yes.
+ * The `file-type` package (a maintained catalogue of magic numbers, not a table of ours),
+ * loaded on first use: only saves sniff, so no other cold start pays for it.
  */
-export function contentMatchesType(mimeType: string, head: Uint8Array): boolean {
-  const expected = signatures[mimeEssence(mimeType)];
-  if (!expected) return true;
-  return expected.some((signature) =>
-    signature.every((byte, index) => byte === null || head[index] === byte),
+function fileTypeSniffer() {
+  return (sniffer ??= import('file-type').then((module) => module.fileTypeFromBuffer));
+}
+
+/** The type the first bytes show, if they carry a signature file-type knows. */
+export async function sniffMimeType(head: Uint8Array): Promise<string | undefined> {
+  if (head.length === 0) return undefined;
+  return (await (await fileTypeSniffer())(head))?.mime;
+}
+
+/**
+ * Text declared as text is not refuted by a signature file-type finds in it: in bytes that
+ * read as text a binary format is a coincidence (`org-wide` has QuickTime's `wide` atom where
+ * a movie has one), and a text-based one (`%PDF-`, `<?xml`) is served as the text it is.
+ */
+function isTextAsText(mimeType: string, head: Uint8Array): boolean {
+  return isTextual(mimeType) && readsAsText(head);
+}
+
+/** No control bytes but the whitespace ones (and ESC, which terminal logs carry): text in any 8-bit or UTF-8 encoding. */
+function readsAsText(head: Uint8Array): boolean {
+  return head.every((byte) => byte >= 0x20 ? byte !== 0x7f : byte === 0x1b || (byte >= 0x09 && byte <= 0x0d));
+}
+
+/** Formats that are text themselves: text/*, JSON, XML, YAML, JavaScript and their `+json`/`+xml` kin. */
+function isTextual(mimeType: string): boolean {
+  const essence = mimeEssence(mimeType);
+  return essence.startsWith('text/') || /(^|[/+.-])(json|xml|yaml|javascript|ecmascript|csv|toml|sql|graphql)$/.test(essence);
+}
+
+/**
+ * Types that file-type always recognises from their first bytes: bytes it cannot recognise
+ * refute them. Of any other type, unrecognised bytes (text, CSV, JSON, a truncated head) say nothing.
+ */
+const alwaysRecognised = new Set([
+  'image/png',
+  'image/jpeg',
+  'image/gif',
+  'image/webp',
+  'application/pdf',
+  'application/zip',
+  'application/gzip',
+]);
+
+/** Other names in use for the type file-type answers. */
+const aliases: Record<string, string> = {
+  'image/jpg': 'image/jpeg',
+  'image/pjpeg': 'image/jpeg',
+  'image/vnd.microsoft.icon': 'image/x-icon',
+  'application/x-gzip': 'application/gzip',
+  'application/x-zip-compressed': 'application/zip',
+  'audio/x-wav': 'audio/wav',
+  'audio/wave': 'audio/wav',
+  'audio/vnd.wave': 'audio/wav',
+  'audio/mp3': 'audio/mpeg',
+  'audio/x-flac': 'audio/flac',
+};
+
+/** Zip containers: docx, xlsx, pptx, OpenDocument, EPUB, JAR are zips with a declared purpose. */
+function isZipBased(essence: string): boolean {
+  return (
+    essence === 'application/zip' ||
+    essence === 'application/java-archive' ||
+    essence.endsWith('+zip') ||
+    essence.startsWith('application/vnd.openxmlformats-officedocument.') ||
+    essence.startsWith('application/vnd.oasis.opendocument.') ||
+    (essence.startsWith('application/vnd.ms-') && essence.includes('macroenabled'))
   );
 }
 
-/** The first type whose signature the bytes carry, if any. */
-export function sniffMimeType(head: Uint8Array): string | undefined {
-  return Object.keys(signatures).find((type) => contentMatchesType(type, head));
+/** Compound File Binary containers: the Office formats before 2007 (doc, xls, ppt, msg) and MSI. */
+function isCfbBased(essence: string): boolean {
+  return (
+    essence === 'application/x-cfb' ||
+    essence === 'application/msword' ||
+    essence === 'application/x-msi' ||
+    essence === 'application/vnd.visio' ||
+    (essence.startsWith('application/vnd.ms-') && !essence.includes('macroenabled'))
+  );
+}
+
+/**
+ * Whether a declared type admits bytes that file-type recognised as `sniffed`: the same type
+ * (or an alias of it), a format of the same container family (zip, CFB), or a text format
+ * (XML, iCalendar, WebVTT) declared as any text format (`text/plain`, `image/svg+xml`).
+ */
+function admits(declared: string, sniffed: string): boolean {
+  const expected = aliases[declared] ?? declared;
+  const found = aliases[sniffed] ?? sniffed;
+  if (expected === found) return true;
+  if (isZipBased(expected) && isZipBased(found)) return true;
+  if (isCfbBased(expected) && isCfbBased(found)) return true;
+  // Text declared as one text format and sniffed as another is still text: nothing to refuse.
+  return isTextual(expected) && isTextual(found);
+}
+
+/**
+ * Whether the first bytes of a file are consistent with its declared MIME type: any format
+ * file-type recognises must be the declared one or of its family; bytes it cannot recognise
+ * refute only the types it always recognises. Generic types admit any bytes.
+ */
+export async function contentMatchesType(mimeType: string, head: Uint8Array): Promise<boolean> {
+  const declared = mimeEssence(mimeType);
+  if (genericTypes.has(declared) || isTextAsText(declared, head)) return true;
+  const sniffed = await sniffMimeType(head);
+  if (sniffed === undefined) return !alwaysRecognised.has(aliases[declared] ?? declared);
+  return admits(declared, sniffed);
 }
 
 /**
@@ -127,7 +213,7 @@ export function isSpecificType(mimeType: string | undefined): mimeType is string
 }
 
 /** Formats whose extension names them more precisely than their signature (docx, xlsx, odt, epub are zips). */
-const containerTypes = new Set(['application/zip']);
+const containerTypes = new Set(['application/zip', 'application/x-cfb']);
 
 let registry: Promise<{ getType(extension: string): string | null }> | undefined;
 
@@ -160,9 +246,9 @@ export async function resolveMimeType(input: {
 }): Promise<string> {
   if (isSpecificType(input.stored)) return input.stored;
   if (isSpecificType(input.declared)) return input.declared;
-  const sniffed = sniffMimeType(input.head);
-  const named = await typeOfFilename(input.filename);
-  if (named && contentMatchesType(named, input.head) && (!sniffed || containerTypes.has(sniffed))) return named;
+  const [sniffed, named] = await Promise.all([sniffMimeType(input.head), typeOfFilename(input.filename)]);
+  const namesBetter = !sniffed || containerTypes.has(sniffed) || isTextAsText(named ?? '', input.head);
+  if (named && namesBetter && (await contentMatchesType(named, input.head))) return named;
   return sniffed ?? 'application/octet-stream';
 }
 
@@ -199,3 +285,21 @@ export function rendersSafelyInline(mimeType: string): boolean {
     /^(audio|video)\/[\w.+-]+$/.test(essence)
   );
 }
+
+/**
+ * Whether an allow-list of types admits `mimeType` (parameters and case ignored). Entries are
+ * types (`application/pdf`) or a top-level type with a wildcard (`image/*`, `*\/*`); no list
+ * admits every type.
+ */
+export function isAllowedType(allowed: readonly string[] | undefined, mimeType: string): boolean {
+  if (allowed === undefined) return true;
+  const essence = mimeEssence(mimeType);
+  const [top] = essence.split('/');
+  return allowed.some((pattern) => {
+    const wanted = mimeEssence(pattern);
+    return wanted === '*/*' || wanted === essence || (wanted.endsWith('/*') && wanted.slice(0, -2) === top);
+  });
+}
+
+/** `image/*`, `application/pdf`, `*\/*`: what an allow-list entry may be. */
+export const allowedTypePattern = /^(\*\/\*|[a-z0-9][\w!#$&^.+-]*\/(\*|[a-z0-9][\w!#$&^.+-]*))$/i;

@@ -46,6 +46,11 @@ export interface FileVersion {
   filename: string;
   mime_type: string;
   size_bytes: number;
+  /**
+   * Base64 SHA-256 of the bytes, when the upload declared it: S3 refused other bytes at the
+   * PUT and kept the checksum through the copy. Absent for uploads without one.
+   */
+  checksum_sha256?: string;
   created_at: string;
   created_by: string;
 }
@@ -81,8 +86,8 @@ export interface FileRecord {
   owners?: Owner[];
   /** Grants (lambdas/core/access.ts); absent on older items, which their whole org may use. */
   acl?: Acl;
-  /** The newest version's own name, type and size, which list results show without reading it. */
-  latest?: Pick<FileVersion, 'filename' | 'mime_type' | 'size_bytes'>;
+  /** The newest version's own name, type, size and checksum, which list results show without reading it. */
+  latest?: Pick<FileVersion, 'filename' | 'mime_type' | 'size_bytes' | 'checksum_sha256'>;
   s3ref: S3Ref;
   /** `deleting` hides the file while its objects are removed; a retried delete finishes it. */
   status: 'active' | 'deleting';
@@ -95,6 +100,8 @@ export interface FileItem {
   size_bytes: number;
   readable_size: string;
   mime_type: string;
+  /** Not in epilot's FileItem: the version's base64 SHA-256, when its upload declared one. */
+  checksum_sha256?: string;
 }
 
 /** epilot's FileEntity, as the API returns it. */
@@ -119,6 +126,8 @@ export interface FileEntity {
   s3ref: S3Ref;
   relations: Relation[];
   custom_download_url?: string;
+  /** Not in epilot's FileEntity: the latest bytes' base64 SHA-256, when their upload declared one. */
+  checksum_sha256?: string;
   /**
    * Newest first: index 0 is the latest version, as `downloadFile?version=` counts. At most
    * the 100 newest; `GET /v1/files/{id}/versions` pages through all of them.
@@ -138,6 +147,7 @@ export function toFileItem(version: FileVersion): FileItem {
     size_bytes: version.size_bytes,
     readable_size: readableSize(version.size_bytes),
     mime_type: version.mime_type,
+    ...(version.checksum_sha256 ? { checksum_sha256: version.checksum_sha256 } : {}),
   };
 }
 
@@ -172,6 +182,7 @@ export function toFileEntity(record: FileRecord, versions: FileVersion[], public
     s3ref: record.s3ref,
     relations: record.relations,
     ...(record.custom_download_url ? { custom_download_url: record.custom_download_url } : {}),
+    ...(record.latest?.checksum_sha256 ? { checksum_sha256: record.latest.checksum_sha256 } : {}),
     versions: versions.slice(0, entityVersionLimit).map(toFileItem),
   };
 }

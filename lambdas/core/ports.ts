@@ -9,6 +9,8 @@ export interface StoredObject {
   etag: string;
   /** When the bytes were written; an upload older than the save window is refused. */
   lastModified: Date;
+  /** Base64 SHA-256 that S3 verified when the bytes were written, if the upload sent one. */
+  checksumSha256?: string;
 }
 
 /** Where to POST the form, and the fields to send before the file. */
@@ -20,8 +22,15 @@ export interface PresignedPost {
 /** The object storage the service needs; S3 in production and locally. */
 export interface ObjectStore {
   readonly bucket: string;
-  /** Signs the content type when given, so the PUT must send exactly it; else any or none goes. */
-  presignUpload(key: string, options: { contentType?: string; contentLength?: number }): Promise<string>;
+  /**
+   * Signs the content type when given, so the PUT must send exactly it; else any or none goes.
+   * A checksum (base64 SHA-256) is signed as the header `x-amz-checksum-sha256`: the PUT must
+   * send it, and S3 refuses bytes with another digest (400 BadDigest).
+   */
+  presignUpload(
+    key: string,
+    options: { contentType?: string; contentLength?: number; checksumSha256?: string },
+  ): Promise<string>;
   /**
    * A presigned POST (browser form upload) of exactly `key`: S3 itself refuses another key,
    * another content type when one is given, more than `maxBytes`, or a late upload.

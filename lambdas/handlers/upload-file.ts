@@ -14,6 +14,7 @@ export const handler = httpHandler('uploadFile', async (request) => {
     ...(body.mime_type ? { mime_type: body.mime_type } : {}),
     ...(body.size_bytes !== undefined ? { size_bytes: body.size_bytes } : {}),
     ...(body.upload_method ? { upload_method: body.upload_method } : {}),
+    ...(body.checksum_sha256 ? { checksum_sha256: body.checksum_sha256 } : {}),
     ...(file_entity_id ? { file_entity_id } : {}),
   });
   request.metric('uploads', 'Count', 1);

@@ -42,6 +42,13 @@ const booleanFlag = (fallback: boolean) =>
     z.transform((value: 'true' | 'false' | undefined) => (value === undefined ? fallback : value === 'true')),
   );
 const nonnegativeInt = () => z.number().check(z.int(), z.nonnegative());
+/** S3's form of a SHA-256 checksum: the 32 bytes of the digest in padded base64, nothing else. */
+const sha256Base64 = z.string().check(
+  z.refine(
+    (value) => /^[A-Za-z0-9+/]{43}=$/.test(value) && Buffer.from(value, 'base64').toString('base64') === value,
+    'must be the base64 of a SHA-256 digest (32 bytes, 44 characters)',
+  ),
+);
 
 export const uploadBody = z.object({
   filename,
@@ -54,6 +61,8 @@ export const uploadBody = z.object({
   size_bytes: z.optional(nonnegativeInt()),
   // `post`: a form upload whose policy S3 enforces (key, type, size range, expiry).
   upload_method: z.optional(z.enum(['put', 'post'])),
+  /** Signed into the upload URL: S3 refuses bytes with another SHA-256, and the version keeps it. */
+  checksum_sha256: z.optional(sha256Base64),
   index_tag: z.optional(z.string().check(z.maxLength(64))),
   metadata: z.optional(z.record(z.string(), z.string())),
 });

@@ -10,6 +10,7 @@ import { S3Client } from '@aws-sdk/client-s3';
 import { tempPrefix } from '../../lambdas/core/keys';
 import type { Faults } from '../faults';
 import { LocalIam, type Principal } from '../iam/principals';
+import { checksumAnswerHeaders, declaredChecksum, dropStoredChecksum, putThroughStaging } from './checksum';
 import { bucketArn, deleteObjectsBody, deleteObjectsKeys, describeS3Request, escapeXml, objectArn } from './actions';
 import { isPostObject, rebuiltForm, receivePostObject } from './post-object';
 import { verifyPostPolicy } from './post-policy';
@@ -167,11 +168,19 @@ export async function startLocalS3(options: LocalS3Options): Promise<LocalS3> {
       backend.hideMissing = !iam.can(principal, 's3:ListBucket', bucketArn(operation.bucket));
     }
     if (operation.name === 'CopyObject' || operation.name === 'PutObject') {
+      dropStoredChecksum(req.headers);
+      const checksum = operation.name === 'PutObject' ? declaredChecksum(req.headers) : undefined;
+      if (typeof checksum === 'object') {
+        res.shouldKeepAlive = false;
+        return sendError(res, checksum, cors, false);
+      }
       // S3 replaces an object atomically. s3rver unlinks and rewrites its file, so two writes
       // to one key at once can leave the key without bytes: one write per key at a time.
-      return void writesByKey.run(path, () => {
-        forward(req, res, backend);
-        return new Promise<void>((done) => res.once('close', done));
+      return void writesByKey.run(path, async () => {
+        const closed = new Promise<void>((done) => res.once('close', done));
+        if (checksum === undefined) forward(req, res, backend);
+        else putVerified(req, res, backend, checksum);
+        return closed;
       });
     }
     if (req.method !== 'GET' || !req.headers.range) return forward(req, res, backend);
@@ -311,7 +320,7 @@ function forward(req: http.IncomingMessage, res: http.ServerResponse, backend: B
         backendRes.on('end', () => backend.collect?.(backendRes.statusCode ?? 502, backendRes.headers, Buffer.concat(chunks)));
         return;
       }
-      const out: http.OutgoingHttpHeaders = { ...backendRes.headers };
+      const out = checksumAnswerHeaders(req, backendRes.statusCode ?? 502, { ...backendRes.headers });
       for (const name of Object.keys(out)) if (name.startsWith('access-control-')) delete out[name];
       res.writeHead(backendRes.statusCode ?? 502, { ...out, ...backend.cors });
       pipeline(backendRes, res, () => {});
@@ -372,6 +381,22 @@ async function postObject(
   } finally {
     await rm(received.file, { force: true });
   }
+}
+
+/** A PUT that declares a SHA-256 checksum: its bytes reach their key only with that digest. */
+function putVerified(req: http.IncomingMessage, res: http.ServerResponse, backend: Backend, checksum: string): void {
+  putThroughStaging(req, checksum, backend).then(
+    (answer) => {
+      if (backend.dropAnswer) return void res.destroy();
+      if ('code' in answer) return sendError(res, answer, backend.cors, false);
+      res.writeHead(answer.status, { ...answer.headers, ...backend.cors });
+      res.end(answer.body);
+    },
+    (error: Error) => {
+      backend.log(`local-s3: a checksummed PUT failed: ${error.message}`);
+      res.destroy(error);
+    },
+  );
 }
 
 /**

@@ -6,7 +6,8 @@ import { useLocalStack } from './support/stack';
 
 const context = useLocalStack();
 
-const png = Buffer.concat([Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]), Buffer.alloc(32, 7)]);
+// The signature and the IHDR chunk that always follows it: what the sniffer looks for.
+const png = Buffer.concat([Buffer.from('89504e470d0a1a0a0000000d49484452', 'hex'), Buffer.alloc(32, 7)]);
 const zip = Buffer.concat([Buffer.from([0x50, 0x4b, 0x03, 0x04]), Buffer.alloc(32, 1)]);
 
 /** A PUT with exactly the headers given: fetch would add none for a Buffer, this makes sure. */

@@ -123,6 +123,7 @@ const groups: Record<string, Case[]> = {
     c('an unknown file_entity_id', 'POST', `/v2/files/upload?file_entity_id=${unknownId}`, 404, { filename: 'a.txt' }),
     c("another org's file_entity_id", 'POST', '/v1/files/upload?file_entity_id={foreign}', 404, { filename: 'a.txt' }),
     c('a JSON body over 1 MiB', 'POST', '/v2/files/upload', 413, { filename: 'a.txt', padding: overMiB }),
+    c('a checksum with a form upload', 'POST', '/v2/files/upload', 400, { filename: 'a.txt', upload_method: 'post', checksum_sha256: Buffer.alloc(32).toString('base64') }),
     overGatewayLimit('/v2/files/upload'),
   ],
   'POST /v1|v2/files (saveFile)': [

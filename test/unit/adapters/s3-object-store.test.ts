@@ -75,17 +75,21 @@ describe('S3ObjectStore', () => {
     await expect(attempt).rejects.toMatchObject({ name: 'SignatureDoesNotMatch' });
   });
 
-  it('reads the leading bytes, the type and the whole size from one range request', async () => {
-    // Prepare
-    const body = { transformToByteArray: async () => Uint8Array.from([1, 2, 3]) };
-    s3.on(GetObjectCommand).resolves({
-      Body: body,
+  const rangeAnswer = (etag: string) =>
+    ({
+      Body: { transformToByteArray: async () => Uint8Array.from([1, 2, 3]) },
       ContentType: 'application/pdf',
       ContentLength: 3,
       ContentRange: 'bytes 0-2/123456',
-      ETag: '"e1"',
+      ETag: etag,
       LastModified: written,
-    } as unknown as GetObjectCommandOutput);
+    }) as unknown as GetObjectCommandOutput;
+
+  it('reads the leading bytes, the type and the whole size from one range request, and the checksum from a HEAD at once', async () => {
+    // Prepare
+    const checksum = Buffer.alloc(32, 9).toString('base64');
+    s3.on(GetObjectCommand).resolves(rangeAnswer('"e1"'));
+    s3.on(HeadObjectCommand).resolves({ ContentLength: 123456, ETag: '"e1"', LastModified: written, ChecksumSHA256: checksum });
 
     // Act
     const object = await store().inspect('temp/k', 16);
@@ -97,12 +101,49 @@ describe('S3ObjectStore', () => {
       start: Uint8Array.from([1, 2, 3]),
       etag: '"e1"',
       lastModified: written,
+      checksumSha256: checksum,
     });
     expect(s3.commandCalls(GetObjectCommand)[0]?.args[0].input).toMatchObject({ Bucket: bucket, Key: 'temp/k', Range: 'bytes=0-15' });
-    expect(s3.commandCalls(HeadObjectCommand)).toHaveLength(0);
+    expect(s3.commandCalls(HeadObjectCommand)[0]?.args[0].input).toEqual({ Bucket: bucket, Key: 'temp/k', ChecksumMode: 'ENABLED' });
   });
 
-  it('asks HEAD only for an empty object, which S3 refuses any range of', async () => {
+  it('reports no checksum for an object uploaded without one', async () => {
+    // Prepare: S3 gives such objects a CRC64NVME of its own, never a SHA-256.
+    s3.on(GetObjectCommand).resolves(rangeAnswer('"e1"'));
+    s3.on(HeadObjectCommand).resolves({ ContentLength: 123456, ETag: '"e1"', LastModified: written, ChecksumCRC64NVME: 'AAAAAAAAAAA=' });
+
+    // Act
+    const object = await store().inspect('temp/k', 16);
+
+    // Assess
+    expect(object).not.toHaveProperty('checksumSha256');
+  });
+
+  it('refuses to pair bytes and a checksum of different objects when the key was overwritten between the two reads', async () => {
+    // Prepare
+    s3.on(GetObjectCommand).resolves(rangeAnswer('"e1"'));
+    s3.on(HeadObjectCommand).resolves({ ContentLength: 9, ETag: '"e2"', LastModified: written, ChecksumSHA256: Buffer.alloc(32).toString('base64') });
+
+    // Act
+    const attempt = store().inspect('temp/k', 16);
+
+    // Assess
+    await expect(attempt).rejects.toBeInstanceOf(SourceChangedError);
+  });
+
+  it('signs a checksum into the upload URL as a header the PUT must send, not as a query parameter', async () => {
+    // Prepare
+    const checksum = Buffer.alloc(32, 7).toString('base64');
+
+    // Act
+    const url = new URL(await store().presignUpload('temp/k', { contentType: 'text/plain', checksumSha256: checksum }));
+
+    // Assess
+    expect(url.searchParams.get('X-Amz-SignedHeaders')?.split(';')).toEqual(expect.arrayContaining(['content-type', 'host', 'x-amz-checksum-sha256']));
+    expect([...url.searchParams.keys()].map((name) => name.toLowerCase())).not.toContain('x-amz-checksum-sha256');
+  });
+
+  it('answers an empty object, which S3 refuses any range of, from the HEAD alone', async () => {
     // Prepare: S3 answers 416 InvalidRange to any range request on a zero-byte object.
     s3.on(GetObjectCommand).rejects(s3Error('InvalidRange', 416));
     s3.on(HeadObjectCommand).resolves({ ContentLength: 0, ContentType: 'application/pdf', ETag: '"e0"', LastModified: written });

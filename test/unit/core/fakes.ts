@@ -13,6 +13,8 @@ interface StoredObject {
   bytes: Uint8Array;
   contentType?: string;
   lastModified: Date;
+  /** The checksum S3 verified at the PUT, when one was sent. */
+  checksumSha256?: string;
 }
 
 /** S3's ETag of a single PUT: the quoted MD5 of the bytes. */
@@ -23,7 +25,7 @@ function etagOf(bytes: Uint8Array): string {
 /** An in-memory bucket. Presigned URLs are fake but carry what was signed. */
 export class FakeObjectStore implements ObjectStore {
   readonly objects = new Map<string, StoredObject>();
-  readonly uploadsSigned: Array<{ key: string; contentType: string; contentLength?: number }> = [];
+  readonly uploadsSigned: Array<{ key: string; contentType?: string; contentLength?: number; checksumSha256?: string }> = [];
   readonly postsSigned: Array<{ key: string; contentType?: string; maxBytes: number }> = [];
   readonly downloadsSigned: Array<{ key: string; filename: string; contentType: string; attachment: boolean }> = [];
   private failingDeletes = 0;
@@ -43,6 +45,14 @@ export class FakeObjectStore implements ObjectStore {
     this.put(key, bytes, contentType);
   }
 
+  /** Puts bytes with the header `x-amz-checksum-sha256` of their real digest, as S3 keeps it. */
+  putChecksummed(key: string, bytes: Uint8Array | string, contentType?: string): string {
+    this.put(key, bytes, contentType);
+    const object = this.objects.get(key) as StoredObject;
+    object.checksumSha256 = createHash('sha256').update(object.bytes).digest('base64');
+    return object.checksumSha256;
+  }
+
   keys(prefix = ''): string[] {
     return [...this.objects.keys()].filter((key) => key.startsWith(prefix));
   }
@@ -52,7 +62,7 @@ export class FakeObjectStore implements ObjectStore {
     this.failingDeletes = times;
   }
 
-  async presignUpload(key: string, options: { contentType: string; contentLength?: number }): Promise<string> {
+  async presignUpload(key: string, options: { contentType?: string; contentLength?: number; checksumSha256?: string }): Promise<string> {
     this.uploadsSigned.push({ key, ...options });
     const signed = options.contentLength === undefined ? 'content-type' : 'content-length;content-type';
     return `https://${this.bucket}.example/${key}?X-Amz-SignedHeaders=${encodeURIComponent(signed)}`;
@@ -83,6 +93,7 @@ export class FakeObjectStore implements ObjectStore {
       start: object.bytes.slice(0, length),
       etag: etagOf(object.bytes),
       lastModified: object.lastModified,
+      ...(object.checksumSha256 ? { checksumSha256: object.checksumSha256 } : {}),
     };
   }
 
@@ -270,7 +281,7 @@ export const orgB: Caller = { org: 'org-b', userId: 'user-b' };
 export const maxUploadBytes = 5000;
 export const fixedNow = new Date('2024-05-01T12:00:00.000Z');
 
-export const pngBytes = Uint8Array.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a, 0, 0, 0, 13, 0x49, 0x48]);
+export const pngBytes = Uint8Array.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a, 0, 0, 0, 13, 0x49, 0x48, 0x44, 0x52]);
 
 /** A service over fresh fakes, and helpers that play the client's part of an upload. */
 export function setup() {

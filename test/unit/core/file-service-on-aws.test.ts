@@ -1,4 +1,4 @@
-import { CopyObjectCommand, DeleteObjectCommand, GetObjectCommand, S3Client, S3ServiceException } from '@aws-sdk/client-s3';
+import { CopyObjectCommand, DeleteObjectCommand, GetObjectCommand, HeadObjectCommand, S3Client, S3ServiceException } from '@aws-sdk/client-s3';
 import type { GetObjectCommandOutput } from '@aws-sdk/client-s3';
 import { mockClient } from 'aws-sdk-client-mock';
 import { beforeEach, describe, expect, it } from 'vitest';
@@ -43,6 +43,10 @@ function serveUntilDeleted(bytes: string): void {
       ETag: '"etag-1"',
       LastModified: fixedNow,
     } as unknown as GetObjectCommandOutput;
+  });
+  s3.on(HeadObjectCommand).callsFake(() => {
+    if (!present) throw accessDenied();
+    return { ContentLength: bytes.length, ContentType: 'text/plain', ETag: '"etag-1"', LastModified: fixedNow };
   });
   s3.on(CopyObjectCommand).resolves({});
   s3.on(DeleteObjectCommand).callsFake(() => {

@@ -3,6 +3,10 @@ import { contentMatchesType, fileTypeOf, readableSize, rendersSafelyInline, reso
 
 const bytes = (...values: number[]) => Uint8Array.from(values);
 const ascii = (text: string) => new TextEncoder().encode(text);
+/** A whole 1x1 PNG: the sniffer wants the signature and the IHDR chunk that always follows it. */
+const png = Uint8Array.from(
+  Buffer.from('iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mNkYPhfDwAChwGA60e6kgAAAABJRU5ErkJggg==', 'base64'),
+);
 
 describe('fileTypeOf', () => {
   it.each([
@@ -61,7 +65,6 @@ describe('readableSize', () => {
 });
 
 describe('contentMatchesType', () => {
-  const png = bytes(0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a, 0, 0, 0, 13);
   const jpeg = bytes(0xff, 0xd8, 0xff, 0xe0, 0, 16);
   const pdf = ascii('%PDF-1.7\n');
   const zip = bytes(0x50, 0x4b, 0x03, 0x04, 20, 0);
@@ -75,9 +78,9 @@ describe('contentMatchesType', () => {
     ['application/zip', zip],
     ['application/zip', emptyZip],
     ['image/webp', webp],
-  ])('accepts the %s signature', (mimeType, head) => {
+  ])('accepts the %s signature', async (mimeType, head) => {
     // Act
-    const matches = contentMatchesType(mimeType, head);
+    const matches = await contentMatchesType(mimeType, head);
 
     // Assess
     expect(matches).toBe(true);
@@ -91,36 +94,94 @@ describe('contentMatchesType', () => {
     ['image/webp', Uint8Array.from([...ascii('RIFF'), 0, 0, 0, 0, ...ascii('WAVE')])],
     ['image/png', new Uint8Array()],
     ['image/png', png.slice(0, 4)],
-  ])('refutes %s when the bytes do not carry its signature (case %#)', (mimeType, head) => {
+  ])('refutes %s when the bytes do not carry its signature (case %#)', async (mimeType, head) => {
     // Act
-    const matches = contentMatchesType(mimeType, head);
+    const matches = await contentMatchesType(mimeType, head);
 
     // Assess
     expect(matches).toBe(false);
   });
 
-  it('checks the signature whatever the case and parameters of the declared type', () => {
+  it('checks the signature whatever the case and parameters of the declared type', async () => {
     // Act
-    const refuted = contentMatchesType('IMAGE/PNG; foo=bar', jpeg);
+    const refuted = await contentMatchesType('IMAGE/PNG; foo=bar', jpeg);
 
     // Assess
     expect(refuted).toBe(false);
   });
 
-  it.each(['text/plain', 'application/json', 'video/mp4', 'application/octet-stream'])(
-    'cannot refute %s, which has no signature',
-    (mimeType) => {
+  it.each(['text/plain', 'application/json', 'text/csv', 'video/mp4'])(
+    'cannot refute %s with bytes the sniffer does not recognise',
+    async (mimeType) => {
       // Act
-      const matches = [contentMatchesType(mimeType, png), contentMatchesType(mimeType, new Uint8Array())];
+      const matches = [await contentMatchesType(mimeType, ascii('{"a": 1}, plain words')), await contentMatchesType(mimeType, new Uint8Array())];
 
       // Assess
       expect(matches).toEqual([true, true]);
     },
   );
+
+  it.each(['text/plain', 'application/json', 'text/csv', 'video/mp4', 'application/msword'])(
+    'refutes %s when the bytes are a PNG, which the sniffer recognises',
+    async (mimeType) => {
+      // Act
+      const matches = await contentMatchesType(mimeType, png);
+
+      // Assess
+      expect(matches).toBe(false);
+    },
+  );
+
+  it.each(['application/octet-stream', 'binary/octet-stream'])('admits any bytes for the generic %s', async (mimeType) => {
+    // Act
+    const matches = [await contentMatchesType(mimeType, png), await contentMatchesType(mimeType, pdf)];
+
+    // Assess
+    expect(matches).toEqual([true, true]);
+  });
+
+  it.each([
+    ['a docx', 'application/vnd.openxmlformats-officedocument.wordprocessingml.document', zip],
+    ['an xlsx', 'application/vnd.openxmlformats-officedocument.spreadsheetml.sheet', zip],
+    ['an EPUB', 'application/epub+zip', zip],
+    ['an SVG with an XML prologue', 'image/svg+xml', ascii('<?xml version="1.0"?><svg xmlns="http://www.w3.org/2000/svg"/>')],
+    ['a jpeg named image/jpg', 'image/jpg', jpeg],
+    ['a gzip named application/x-gzip', 'application/x-gzip', bytes(0x1f, 0x8b, 0x08, 0, 0, 0, 0, 0)],
+    ['a calendar declared as plain text', 'text/plain', ascii('BEGIN:VCALENDAR\r\nVERSION:2.0\r\n')],
+  ])('admits %s: the sniffed format is of the declared family', async (_case, mimeType, head) => {
+    // Act
+    const matches = await contentMatchesType(mimeType, head);
+
+    // Assess
+    expect(matches).toBe(true);
+  });
+
+  it.each(['text/plain', 'text/csv', 'application/json'])(
+    'admits as %s short text that the sniffer alone would take for a QuickTime movie',
+    async (mimeType) => {
+      // Act: bytes 4-7 of "org-wide" are QuickTime's `wide` atom.
+      const matches = await contentMatchesType(mimeType, ascii('org-wide'));
+
+      // Assess
+      expect(matches).toBe(true);
+    },
+  );
+
+  it.each([
+    ['a PDF declared as a docx', 'application/vnd.openxmlformats-officedocument.wordprocessingml.document', pdf],
+    ['a zip declared as a GIF', 'image/gif', zip],
+    ['a PNG declared as an SVG', 'image/svg+xml', png],
+    ['a WAV declared as a WebP', 'image/webp', Uint8Array.from([...ascii('RIFF'), 0, 0, 0, 0, ...ascii('WAVEfmt ')])],
+  ])('refutes %s', async (_case, mimeType, head) => {
+    // Act
+    const matches = await contentMatchesType(mimeType, head);
+
+    // Assess
+    expect(matches).toBe(false);
+  });
 });
 
 describe('resolveMimeType', () => {
-  const png = Uint8Array.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a, 0, 0, 0, 13]);
   const zip = Uint8Array.from([0x50, 0x4b, 0x03, 0x04, 20, 0]);
   const html = new TextEncoder().encode('<!doctype html><script>alert(1)</script>');
   const none = { stored: undefined, declared: undefined };
@@ -148,6 +209,7 @@ describe('resolveMimeType', () => {
     ['the bytes when they carry a signature, whatever the name says', 'photo.txt', png, 'image/png'],
     ['the bytes of a file without extension', 'photo', png, 'image/png'],
     ['the extension when the bytes have no signature', 'notes.md', html, 'text/markdown'],
+    ['the extension of text that only looks like a binary signature', 'notes.txt', ascii('org-wide'), 'text/plain'],
     ['the extension of an upper-case name', 'REPORT.CSV', html, 'text/csv'],
     ['the extension that names a zip-based format more precisely', 'letter.docx', zip, 'application/vnd.openxmlformats-officedocument.wordprocessingml.document'],
     ['the bytes of a zip with an unknown extension', 'bundle.qqq', zip, 'application/zip'],

@@ -10,7 +10,7 @@ function publicSetup() {
   const context = setup();
   const publicFiles = new PublicFiles({ files: context.repository, store: context.store });
   async function saveAs(caller: Caller, access: 'private' | 'public-read', filename = 'photo.png', mimeType = 'image/png') {
-    const png = Uint8Array.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a, 0, 0, 0, 13, 0x49, 0x48]);
+    const png = Uint8Array.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a, 0, 0, 0, 13, 0x49, 0x48, 0x44, 0x52]);
     const s3ref = await context.upload(caller, filename, mimeType === 'image/png' ? png : 'text', mimeType);
     return (await context.service.save(caller, { s3ref, access_control: access }, clean)).entity;
   }

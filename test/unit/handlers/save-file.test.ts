@@ -38,6 +38,8 @@ function rangeOf(bytes: Uint8Array, size: number, contentType = 'application/pdf
 /** The temp object as S3 answers for it: a 1234-byte PDF, not saved yet (no claim). */
 function uploadedPdf(): void {
   s3.on(GetObjectCommand).resolves(rangeOf(pdfHead, 1234));
+  // The HEAD beside the range request, for the object's checksum: none for this upload.
+  s3.on(HeadObjectCommand).resolves({ ContentLength: 1234, ContentType: 'application/pdf', ETag: '"pdf-etag"', LastModified: new Date() });
   s3.on(CopyObjectCommand).resolves({});
   s3.on(DeleteObjectCommand).resolves({});
   storedEntities();
@@ -82,8 +84,8 @@ describe('save-file handler', () => {
     const entity = bodyOf<{ _id: string; s3ref: { key: string }; filename: string; versions: unknown[]; type: string }>(result);
     expect(entity).toMatchObject({ filename: 'Report März.pdf', type: 'document', _org: org, size_bytes: 1234 });
     expect(entity.versions).toHaveLength(1);
-    expect(s3.commandCalls(GetObjectCommand)[0]?.args[0].input).toMatchObject({ Bucket: bucket, Key: tempKey, Range: 'bytes=0-15' });
-    expect(s3.commandCalls(HeadObjectCommand)).toHaveLength(0);
+    expect(s3.commandCalls(GetObjectCommand)[0]?.args[0].input).toMatchObject({ Bucket: bucket, Key: tempKey, Range: 'bytes=0-4099' });
+    expect(s3.commandCalls(HeadObjectCommand)[0]?.args[0].input).toEqual({ Bucket: bucket, Key: tempKey, ChecksumMode: 'ENABLED' });
     const copy = s3.commandCalls(CopyObjectCommand)[0]?.args[0].input;
     expect(copy?.Key).toBe(entity.s3ref.key);
     expect(copy?.Key).toMatch(new RegExp(`^files/${org}/${entity._id}/${uploadId}/`));
