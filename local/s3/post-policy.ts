@@ -1,5 +1,5 @@
-import { createHmac, timingSafeEqual } from 'node:crypto';
 import type { CredentialLookup } from './sigv4';
+import { safeEqual, sigV4Signature } from './sigv4';
 
 /**
  * S3's browser-based uploads (POST Object with a SigV4-signed policy), checked as S3 checks
@@ -134,8 +134,8 @@ function signedBy(fields: Map<string, string>, options: PostPolicyOptions): { ok
       AWSAccessKeyId: accessKeyId,
     });
   }
-  const signingKey = [date, region, service, terminator].reduce<Buffer | string>((key, part) => hmac(key, part), `AWS4${secret}`);
-  const expected = hmac(signingKey, fields.get('policy') ?? '').toString('hex');
+  // The policy (base64, as sent) is what a POST's signature covers.
+  const expected = sigV4Signature(secret, { date, region, service, terminator }, fields.get('policy') ?? '');
   const provided = fields.get('x-amz-signature') ?? '';
   if (!safeEqual(expected, provided)) {
     return failure(403, 'SignatureDoesNotMatch', 'The request signature we calculated does not match the signature you provided. Check your key and signing method.', {
@@ -198,14 +198,4 @@ function checkCondition(condition: unknown, valueOf: (field: string) => string):
     return valueOf(field) === entry[1] ? { field } : failed;
   }
   return invalidPolicy(`Invalid Condition: ${text}`);
-}
-
-function hmac(key: string | Buffer, data: string): Buffer {
-  return createHmac('sha256', key).update(data, 'utf8').digest();
-}
-
-function safeEqual(expected: string, provided: string): boolean {
-  const a = Buffer.from(expected, 'utf8');
-  const b = Buffer.from(provided, 'utf8');
-  return a.length === b.length && timingSafeEqual(a, b);
 }

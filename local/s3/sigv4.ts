@@ -146,9 +146,7 @@ export function verifySigV4(request: SigV4Request, options: VerifyOptions): SigV
     sha256Hex(canonicalRequest),
   ].join('\n');
 
-  let key: Buffer = hmac(`AWS4${secret}`, date);
-  for (const part of [region, service, terminator]) key = hmac(key, part);
-  const expected = hmac(key, stringToSign).toString('hex');
+  const expected = sigV4Signature(secret, auth.scope, stringToSign);
 
   if (!safeEqual(expected, auth.signature)) {
     return fail(
@@ -358,7 +356,19 @@ function hmac(key: string | Buffer, data: string): Buffer {
   return createHmac('sha256', key).update(data, 'utf8').digest();
 }
 
-function safeEqual(expected: string, provided: string): boolean {
+/** The SigV4 signature of `stringToSign` (hex), with the key derived from the secret and the scope. */
+export function sigV4Signature(
+  secret: string,
+  scope: { date: string; region: string; service: string; terminator: string },
+  stringToSign: string,
+): string {
+  let key: Buffer = hmac(`AWS4${secret}`, scope.date);
+  for (const part of [scope.region, scope.service, scope.terminator]) key = hmac(key, part);
+  return hmac(key, stringToSign).toString('hex');
+}
+
+/** Compares signatures in constant time. */
+export function safeEqual(expected: string, provided: string): boolean {
   const a = Buffer.from(expected, 'utf8');
   const b = Buffer.from(provided, 'utf8');
   return a.length === b.length && timingSafeEqual(a, b);
