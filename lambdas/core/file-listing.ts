@@ -5,7 +5,7 @@ import { mimeEssence, readableSize } from './file-types';
 import type { AccessControl, Caller, FileEntity, FileRecord } from './model';
 import { may, principalsOf, userPrincipal } from './access';
 import { guardOf, publicFileUrl, toFileEntity } from './model';
-import type { FileIndex, ListIndexName } from './ports';
+import type { FileIndex, ListIndexName, ShardPage, ShardPageRequest } from './ports';
 
 export const listSorts = ['-created_at', 'created_at', 'filename', '-size_bytes'] as const;
 export type ListSort = (typeof listSorts)[number];
@@ -149,34 +149,28 @@ export class FileListing {
     created: { from?: string; before?: string } | undefined,
     start: string | undefined,
   ): Source[] {
-    if (query.shared) {
-      if (query.relation !== undefined) throw new BadRequestError('relation finds files of your own org: it cannot be combined with shared=true');
-      return principalsOf(caller).map((principal) =>
-        this.indexSource(start, (request) => this.index.readGrants(principal, true, { ...order, ...request, ...(created ? { created } : {}) })),
-      );
+    if (query.relation !== undefined) {
+      if (query.shared) throw new BadRequestError('relation finds files of your own org: it cannot be combined with shared=true');
+      return [this.relatedSource(caller.org, query.relation, order.descending, created, start)];
     }
-    if (query.relation !== undefined) return [this.relatedSource(caller.org, query.relation, order.descending, created, start)];
-    const runsTheOrg = caller.admin === true || caller.service === true;
-    const shards = (restricted: boolean) =>
-      Array.from({ length: this.index.shards }, (_, shard) =>
-        this.indexSource(start, (request) => this.index.readShard(caller.org, shard, { ...order, ...request, ...(created ? { created } : {}) }, restricted)),
-      );
-    const own = userPrincipal(caller.org, caller.userId);
-    return runsTheOrg
-      ? [...shards(false), ...shards(true)]
-      : [...shards(false), this.indexSource(start, (request) => this.index.readGrants(own, false, { ...order, ...request, ...(created ? { created } : {}) }))];
-  }
-
-  private indexSource(
-    start: string | undefined,
-    read: (request: { limit: number; after?: string }) => Promise<Awaited<ReturnType<Source['read']>>>,
-  ): Source {
-    return {
+    // One partition of a list index, read in the query's order and created range.
+    const indexSource = (read: (request: ShardPageRequest) => Promise<ShardPage>): Source => ({
       buffer: [],
       ...(start !== undefined ? { after: start } : {}),
       done: false,
-      read: (after, limit) => read({ limit, ...(after !== undefined ? { after } : {}) }),
-    };
+      read: (after, limit) => read({ ...order, limit, ...(after !== undefined ? { after } : {}), ...(created ? { created } : {}) }),
+    });
+    if (query.shared) {
+      return principalsOf(caller).map((principal) => indexSource((request) => this.index.readGrants(principal, true, request)));
+    }
+    const shards = (restricted: boolean) =>
+      Array.from({ length: this.index.shards }, (_, shard) =>
+        indexSource((request) => this.index.readShard(caller.org, shard, request, restricted)),
+      );
+    const own = userPrincipal(caller.org, caller.userId);
+    return caller.admin === true || caller.service === true
+      ? [...shards(false), ...shards(true)]
+      : [...shards(false), indexSource((request) => this.index.readGrants(own, false, request))];
   }
 
   private relatedSource(
