@@ -15,6 +15,8 @@ export interface Config {
   tempExpiryDays: number;
   /** Types and wildcards (`image/*`) a file may have, checked at upload and at save; undefined allows all. */
   allowedMimeTypes?: string[];
+  /** A declared size above this is uploaded in parts unless the client asks otherwise. */
+  multipartThresholdBytes: number;
   /** Local stand-ins: where the service reaches S3 and DynamoDB. Unset on AWS. */
   s3Endpoint?: string;
   dynamoDbEndpoint?: string;
@@ -38,6 +40,7 @@ export function readConfig(env: NodeJS.ProcessEnv = process.env): Config {
     uploadUrlTtlSeconds: urlTtl(env, 'UPLOAD_URL_TTL_SECONDS'),
     downloadUrlTtlSeconds: urlTtl(env, 'DOWNLOAD_URL_TTL_SECONDS'),
     tempExpiryDays: positiveInt(env, 'TEMP_EXPIRY_DAYS', 1),
+    multipartThresholdBytes: positiveInt(env, 'MULTIPART_THRESHOLD_BYTES', fiveGiB),
     ...allowedMimeTypes(env),
     ...(env.S3_ENDPOINT ? { s3Endpoint: env.S3_ENDPOINT } : {}),
     ...(env.DYNAMODB_ENDPOINT ? { dynamoDbEndpoint: env.DYNAMODB_ENDPOINT } : {}),

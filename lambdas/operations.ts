@@ -28,6 +28,8 @@ export type Permission =
   | 'files:put' // s3:PutObject on permanent keys (copy destination)
   | 'files:read' // s3:GetObject on permanent keys (signing download URLs)
   | 'files:delete' // s3:DeleteObject on permanent keys
+  | 'files:list-parts' // s3:ListMultipartUploadParts on permanent keys (multipart uploads are made there)
+  | 'files:abort' // s3:AbortMultipartUpload on permanent keys
   | 'events:put'; // events:PutEvents on the service's event bus
 
 export interface Operation {
@@ -52,7 +54,8 @@ export const operations: readonly Operation[] = [
       { method: 'POST', path: '/v1/files/upload' },
       { method: 'POST', path: '/v2/files/upload' },
     ],
-    permissions: ['table:get', 'temp:put'],
+    // put + files:put: a multipart upload is started at its permanent key and recorded as pending.
+    permissions: ['table:get', 'table:put', 'temp:put', 'files:put'],
   },
   {
     name: 'saveFile',
@@ -62,7 +65,20 @@ export const operations: readonly Operation[] = [
       { method: 'POST', path: '/v2/files' },
     ],
     // files:delete: a save whose file was deleted meanwhile removes the copy it just made.
-    permissions: ['table:get', 'table:query', 'table:put', 'table:delete', 'temp:put', 'temp:read', 'temp:delete', 'files:put', 'files:delete'],
+    // files:list-parts + files:read: a multipart upload is completed from its parts and then inspected.
+    permissions: [
+      'table:get',
+      'table:query',
+      'table:put',
+      'table:delete',
+      'temp:put',
+      'temp:read',
+      'temp:delete',
+      'files:put',
+      'files:read',
+      'files:delete',
+      'files:list-parts',
+    ],
   },
   {
     name: 'getFile',
@@ -154,6 +170,24 @@ export const operations: readonly Operation[] = [
     routes: [{ method: 'DELETE', path: '/v1/files/public/links/{id}' }],
     permissions: ['table:get', 'table:delete'],
   },
+  {
+    name: 'presignUploadParts',
+    entry: 'presign-upload-parts',
+    routes: [{ method: 'POST', path: '/v1/files/upload/{upload_id}/parts' }],
+    permissions: ['table:get', 'files:put'],
+  },
+  {
+    name: 'listUploadParts',
+    entry: 'list-upload-parts',
+    routes: [{ method: 'GET', path: '/v1/files/upload/{upload_id}/parts' }],
+    permissions: ['table:get', 'files:list-parts'],
+  },
+  {
+    name: 'abortUpload',
+    entry: 'abort-upload',
+    routes: [{ method: 'DELETE', path: '/v1/files/upload/{upload_id}' }],
+    permissions: ['table:get', 'table:delete', 'files:abort'],
+  },
 ];
 
 /**
@@ -222,4 +256,5 @@ export const handlerEnvironment = [
   'SERVICE_SCOPE',
   'TEMP_EXPIRY_DAYS',
   'ALLOWED_MIME_TYPES',
+  'MULTIPART_THRESHOLD_BYTES',
 ] as const;

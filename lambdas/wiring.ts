@@ -42,6 +42,7 @@ export function createFileService(config: Config, budget: BudgetName = 'read'): 
     limits: {
       maxUploadBytes: config.maxUploadBytes,
       tempExpiryDays: config.tempExpiryDays,
+      multipartThresholdBytes: config.multipartThresholdBytes,
       ...(config.allowedMimeTypes ? { allowedMimeTypes: config.allowedMimeTypes } : {}),
     },
   });

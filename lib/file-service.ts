@@ -56,6 +56,10 @@ export { permissionGrants, type PermissionGrant } from './permissions';
 
 /** The largest object a single presigned PUT can write to S3. */
 export const MAX_SINGLE_PUT_BYTES = 5 * 1024 ** 3;
+/** The largest object S3 stores: a multipart upload of up to 10,000 parts. */
+export const MAX_OBJECT_BYTES = 5 * 1024 ** 4;
+/** S3's smallest part of a multipart upload (but the last). */
+const MIN_PART_BYTES = 5 * 1024 ** 2;
 /**
  * Longest accepted presigned URL lifetime. SigV4 allows seven days, but the Lambdas sign with
  * their role's temporary session credentials, and a URL dies with the session that signed it.
@@ -162,11 +166,20 @@ export interface FileServiceProps {
   readonly tempExpiration?: Duration;
 
   /**
-   * Largest file a client may upload. A presigned PUT is a single S3 PUT, which S3 caps at 5 GiB.
+   * Largest file a client may upload. A single PUT or POST takes at most 5 GiB; above that a
+   * file is uploaded in parts (`upload_method: "multipart"`), up to S3's 5 TiB.
    *
    * @default 5 GiB
    */
   readonly maxUploadBytes?: number;
+
+  /**
+   * A declared size above this is answered with a multipart upload unless the client asks for
+   * another method. From 5 MiB to 5 GiB.
+   *
+   * @default 5 GiB
+   */
+  readonly multipartThresholdBytes?: number;
 
   /**
    * Types a file may have: MIME types (`application/pdf`) and wildcards (`image/*`). Checked
@@ -296,6 +309,7 @@ interface ResolvedSettings {
   readonly corsOrigins: string[];
   readonly tempExpirationDays: number;
   readonly maxUploadBytes: number;
+  readonly multipartThresholdBytes: number;
   /** Comma-separated, as ALLOWED_MIME_TYPES; empty allows every type. */
   readonly allowedMimeTypes: string;
   readonly uploadUrlTtlSeconds: number;
@@ -405,9 +419,15 @@ function resolveSettings(props: FileServiceProps): ResolvedSettings {
   if (!Number.isSafeInteger(maxUploadBytes) || maxUploadBytes < 1) {
     throw new Error(`FileService: maxUploadBytes must be a positive whole number of bytes (got ${maxUploadBytes}).`);
   }
-  if (maxUploadBytes > MAX_SINGLE_PUT_BYTES) {
+  if (maxUploadBytes > MAX_OBJECT_BYTES) {
     throw new Error(
-      `FileService: maxUploadBytes must be at most 5 GiB (${MAX_SINGLE_PUT_BYTES} bytes), the largest single S3 PUT (got ${maxUploadBytes}).`,
+      `FileService: maxUploadBytes must be at most 5 TiB (${MAX_OBJECT_BYTES} bytes), the largest S3 object (got ${maxUploadBytes}).`,
+    );
+  }
+  const multipartThresholdBytes = props.multipartThresholdBytes ?? MAX_SINGLE_PUT_BYTES;
+  if (!Number.isSafeInteger(multipartThresholdBytes) || multipartThresholdBytes < MIN_PART_BYTES || multipartThresholdBytes > MAX_SINGLE_PUT_BYTES) {
+    throw new Error(
+      `FileService: multipartThresholdBytes must be a whole number of bytes from 5 MiB to 5 GiB, the sizes a single PUT takes (got ${multipartThresholdBytes}).`,
     );
   }
 
@@ -439,6 +459,7 @@ function resolveSettings(props: FileServiceProps): ResolvedSettings {
     corsOrigins,
     tempExpirationDays: wholeDays('tempExpiration', props.tempExpiration ?? Duration.days(1)),
     maxUploadBytes,
+    multipartThresholdBytes,
     allowedMimeTypes: allowedMimeTypes?.join(',') ?? '',
     uploadUrlTtlSeconds: presignTtlSeconds('uploadUrlTtl', props.uploadUrlTtl ?? Duration.minutes(15)),
     downloadUrlTtlSeconds: presignTtlSeconds('downloadUrlTtl', props.downloadUrlTtl ?? Duration.minutes(15)),
@@ -648,6 +669,7 @@ export class FileService extends Construct {
       SERVICE_SCOPE: settings.serviceScope,
       TEMP_EXPIRY_DAYS: String(settings.tempExpirationDays),
       ALLOWED_MIME_TYPES: settings.allowedMimeTypes,
+      MULTIPART_THRESHOLD_BYTES: String(settings.multipartThresholdBytes),
       POWERTOOLS_SERVICE_NAME: 'file-service',
       POWERTOOLS_METRICS_NAMESPACE: 'FileService',
       NODE_OPTIONS: '--enable-source-maps',

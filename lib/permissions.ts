@@ -44,6 +44,8 @@ export function permissionGrants(
     'files:put': { actions: ['s3:PutObject'], resources: [fileObjects] },
     'files:read': { actions: ['s3:GetObject'], resources: [fileObjects] },
     'files:delete': { actions: ['s3:DeleteObject'], resources: [fileObjects] },
+    'files:list-parts': { actions: ['s3:ListMultipartUploadParts'], resources: [fileObjects] },
+    'files:abort': { actions: ['s3:AbortMultipartUpload'], resources: [fileObjects] },
   };
   const grantOf = (permission: Permission): PermissionGrant => {
     if (permission === 'events:put') {

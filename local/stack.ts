@@ -33,6 +33,8 @@ export interface LocalStackOptions {
   tempExpirationDays?: number;
   sweepIntervalMs?: number;
   maxUploadBytes?: number;
+  /** A declared size above this is uploaded in parts (MULTIPART_THRESHOLD_BYTES, like the CDK prop); default 5 GiB. */
+  multipartThresholdBytes?: number;
   /** Types a file may have (ALLOWED_MIME_TYPES, like the CDK prop `allowedMimeTypes`); default all. */
   allowedMimeTypes?: string[];
   /** How often DynamoDB TTL is emulated (default 60 s; 0 = only through `expireItems`). */
@@ -179,6 +181,7 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
       EVENT_BUS_NAME: localEventBus,
       POWERTOOLS_SERVICE_NAME: 'file-service',
       ...(options.maxUploadBytes ? { MAX_UPLOAD_BYTES: String(options.maxUploadBytes) } : {}),
+      ...(options.multipartThresholdBytes ? { MULTIPART_THRESHOLD_BYTES: String(options.multipartThresholdBytes) } : {}),
       ...(options.allowedMimeTypes ? { ALLOWED_MIME_TYPES: options.allowedMimeTypes.join(',') } : {}),
     });
     delete process.env.AWS_SESSION_TOKEN;

@@ -17,6 +17,7 @@ import type {
   DeleteActor,
   FileIndex,
   FileRepository,
+  PendingUpload,
   RelatedPage,
   RelatedPageRequest,
   SaveIntent,
@@ -33,6 +34,7 @@ import { AlreadySavedError, IntentConflictError, InvalidItemError, StaleWriteErr
  *   pk = FILE#<org>#<id>, sk = FILE               the entity
  *   pk = FILE#<org>#<id>, sk = VERSION#<0000000n>  one item per version
  *   pk = UPLOAD#<org>#<uploadId>, sk = UPLOAD      what an upload became (expires via TTL)
+ *   pk = PENDING#<org>#<uploadId>, sk = PENDING    a multipart upload not saved yet (TTL)
  *   pk = INTENT#<org>#<uploadId>, sk = INTENT      a save between its copy and its commit
  *                                                  (expires via TTL: the orphan reaper's cue)
  *   pk = FILE#<org>#<id>, sk = LINK#<linkId>       a public link of the file, with its lookup
@@ -55,6 +57,7 @@ const entitySk = 'FILE';
 const versionPrefix = 'VERSION#';
 const claimSk = 'UPLOAD';
 const intentSk = 'INTENT';
+const pendingSk = 'PENDING';
 const intentPkPrefix = 'INTENT#';
 const grantSkPrefix = 'GRANT#';
 const sharedSk = 'SHARED';
@@ -72,6 +75,10 @@ const maxNameKeyBytes = 600;
 
 function pk(org: string, id: string): string {
   return `FILE#${encodeURIComponent(org)}#${id}`;
+}
+
+function pendingPk(org: string, uploadId: string): string {
+  return `PENDING#${encodeURIComponent(org)}#${uploadId}`;
 }
 
 function claimPk(org: string, uploadId: string): string {
@@ -303,6 +310,25 @@ export class DynamoFileRepository implements FileRepository, FileIndex {
       new GetCommand({ TableName: this.tableName, Key: { pk: claimPk(org, uploadId), sk: claimSk }, ConsistentRead: true }),
     );
     return Item ? withoutKeys<UploadClaim>(Item) : undefined;
+  }
+
+  async putPendingUpload(upload: PendingUpload): Promise<void> {
+    try {
+      await this.client.send(new PutCommand({ TableName: this.tableName, Item: { pk: pendingPk(upload.org, upload.upload_id), sk: pendingSk, ...upload } }));
+    } catch (error) {
+      throw asInvalidItem(error);
+    }
+  }
+
+  async getPendingUpload(org: string, uploadId: string): Promise<PendingUpload | undefined> {
+    const { Item } = await this.client.send(
+      new GetCommand({ TableName: this.tableName, Key: { pk: pendingPk(org, uploadId), sk: pendingSk }, ConsistentRead: true }),
+    );
+    return Item ? withoutKeys<PendingUpload>(Item) : undefined;
+  }
+
+  async deletePendingUpload(org: string, uploadId: string): Promise<void> {
+    await this.client.send(new DeleteCommand({ TableName: this.tableName, Key: { pk: pendingPk(org, uploadId), sk: pendingSk } }));
   }
 
   async getIntent(org: string, uploadId: string): Promise<SaveIntent | undefined> {

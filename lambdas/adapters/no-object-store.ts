@@ -36,6 +36,26 @@ export class NoObjectStore implements ObjectStore {
     return this.refuse('putObject');
   }
 
+  createMultipartUpload(): Promise<string> {
+    return this.refuse('createMultipartUpload');
+  }
+
+  presignPart(): Promise<string> {
+    return this.refuse('presignPart');
+  }
+
+  listParts(): Promise<undefined> {
+    return this.refuse('listParts');
+  }
+
+  completeMultipartUpload(): Promise<undefined> {
+    return this.refuse('completeMultipartUpload');
+  }
+
+  abortMultipartUpload(): Promise<void> {
+    return this.refuse('abortMultipartUpload');
+  }
+
   private refuse(call: string): Promise<never> {
     return Promise.reject(new Error(`${call} needs object access, which this function is not wired (nor permitted) to have`));
   }

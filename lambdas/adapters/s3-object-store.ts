@@ -1,20 +1,25 @@
 import {
+  AbortMultipartUploadCommand,
+  CompleteMultipartUploadCommand,
   CopyObjectCommand,
+  CreateMultipartUploadCommand,
   DeleteObjectCommand,
   DeleteObjectsCommand,
   GetObjectCommand,
   HeadBucketCommand,
   HeadObjectCommand,
+  ListPartsCommand,
   NoSuchKey,
   NotFound,
   PutObjectCommand,
   S3Client,
   S3ServiceException,
+  UploadPartCommand,
 } from '@aws-sdk/client-s3';
 import { createHmac } from 'node:crypto';
 import { getSignedUrl } from '@aws-sdk/s3-request-presigner';
-import type { ObjectStore, PresignedPost, StoredObject } from '../core/ports';
-import { SourceChangedError } from '../core/ports';
+import type { ObjectStore, PresignedPost, StoredObject, UploadedPart } from '../core/ports';
+import { PartsChangedError, SourceChangedError } from '../core/ports';
 
 export interface S3ObjectStoreOptions {
   bucket: string;
@@ -170,6 +175,82 @@ export class S3ObjectStore implements ObjectStore {
     );
   }
 
+  async createMultipartUpload(key: string, options: { contentType?: string }): Promise<string> {
+    const result = await this.client.send(
+      new CreateMultipartUploadCommand({
+        Bucket: this.bucket,
+        Key: key,
+        ...(options.contentType !== undefined ? { ContentType: options.contentType } : {}),
+      }),
+    );
+    if (!result.UploadId) throw new Error(`S3 started a multipart upload at ${key} without naming it`);
+    return result.UploadId;
+  }
+
+  presignPart(key: string, uploadId: string, partNumber: number): Promise<string> {
+    return getSignedUrl(this.client, new UploadPartCommand({ Bucket: this.bucket, Key: key, UploadId: uploadId, PartNumber: partNumber }), {
+      expiresIn: this.options.uploadUrlTtlSeconds,
+    });
+  }
+
+  async listParts(key: string, uploadId: string): Promise<UploadedPart[] | undefined> {
+    const parts: UploadedPart[] = [];
+    let marker: string | undefined;
+    try {
+      do {
+        const page = await this.client.send(
+          new ListPartsCommand({ Bucket: this.bucket, Key: key, UploadId: uploadId, ...(marker ? { PartNumberMarker: marker } : {}) }),
+        );
+        for (const part of page.Parts ?? []) {
+          if (part.PartNumber === undefined || part.ETag === undefined) continue;
+          parts.push({
+            partNumber: part.PartNumber,
+            etag: part.ETag,
+            size: part.Size ?? 0,
+            ...(part.LastModified ? { lastModified: part.LastModified } : {}),
+          });
+        }
+        marker = page.IsTruncated ? page.NextPartNumberMarker : undefined;
+      } while (marker);
+    } catch (error) {
+      if (isNoSuchUpload(error)) return undefined;
+      throw error;
+    }
+    return parts;
+  }
+
+  async completeMultipartUpload(
+    key: string,
+    uploadId: string,
+    parts: ReadonlyArray<Pick<UploadedPart, 'partNumber' | 'etag'>>,
+  ): Promise<string | undefined> {
+    try {
+      const result = await this.client.send(
+        new CompleteMultipartUploadCommand({
+          Bucket: this.bucket,
+          Key: key,
+          UploadId: uploadId,
+          MultipartUpload: { Parts: parts.map((part) => ({ PartNumber: part.partNumber, ETag: part.etag })) },
+        }),
+      );
+      return result.ETag;
+    } catch (error) {
+      if (isNoSuchUpload(error)) return undefined;
+      if (error instanceof S3ServiceException && ['InvalidPart', 'InvalidPartOrder', 'EntityTooSmall'].includes(error.name)) {
+        throw new PartsChangedError(error.message);
+      }
+      throw error;
+    }
+  }
+
+  async abortMultipartUpload(key: string, uploadId: string): Promise<void> {
+    try {
+      await this.client.send(new AbortMultipartUploadCommand({ Bucket: this.bucket, Key: key, UploadId: uploadId }));
+    } catch (error) {
+      if (!isNoSuchUpload(error)) throw error;
+    }
+  }
+
   async copy(fromKey: string, toKey: string, ifMatch: string): Promise<void> {
     try {
       await this.client.send(
@@ -257,4 +338,8 @@ function identity(key: string, result: { ETag?: string; LastModified?: Date }): 
 
 function isEmptyRange(error: unknown): boolean {
   return error instanceof S3ServiceException && (error.name === 'InvalidRange' || error.$metadata.httpStatusCode === 416);
+}
+
+function isNoSuchUpload(error: unknown): boolean {
+  return error instanceof S3ServiceException && error.name === 'NoSuchUpload';
 }

@@ -12,7 +12,7 @@ import {
 } from './errors';
 import { contentMatchesType, fileTypeOf, isAllowedType, mimeEssence, resolveMimeType, sniffLength } from './file-types';
 import type { FileType } from './file-types';
-import { isUuid, parseTempKey, permanentKey, tempKey, tempPrefixOf } from './keys';
+import { filesPrefixOf, isUuid, parsePermanentKey, parseTempKey, permanentKey, tempKey, tempPrefixOf } from './keys';
 import type { AccessControl, Caller, FileEntity, FileRecord, FileVersion, Relation, S3Ref } from './model';
 import type { Acl, Action, GrantedAction, Owner } from './access';
 import { InvalidPrincipalError, may, normalizeAcl, orgWideAcl, ownersOnlyAcl, parsePrincipal } from './access';
@@ -21,8 +21,9 @@ import { entityTag, entityVersionLimit, guardOf, publicFileUrl, toFileEntity } f
 import { findFile } from './file-lookup';
 import { maxDirectUploadBytes } from './direct-upload';
 import { assertMetadataFits } from './metadata-limits';
-import type { FileRepository, ObjectStore, SaveIntent, UploadClaim } from './ports';
-import { IntentConflictError, InvalidItemError, SourceChangedError, StaleWriteError, TooManyItemsError } from './ports';
+import type { FileRepository, ObjectStore, PendingUpload, SaveIntent, StoredObject, UploadClaim } from './ports';
+import { IntentConflictError, InvalidItemError, PartsChangedError, SourceChangedError, StaleWriteError, TooManyItemsError } from './ports';
+import { maxMultipartBytes, maxSinglePutBytes, partSizeFor, partsToComplete } from './multipart';
 import { isTransient } from './transient';
 import { UploadWindow } from './upload-window';
 import { presignVersionDownload } from './version-download';
@@ -38,11 +39,40 @@ export interface UploadRequest {
   checksum_sha256?: string;
   /** Upload the bytes of a new version of this file. */
   file_entity_id?: string;
-  /** `post` answers a form upload (URL, fields, size limit) instead of a PUT URL. */
-  upload_method?: 'put' | 'post';
+  /**
+   * `post` answers a form upload (URL, fields, size limit) instead of a PUT URL; `multipart` a
+   * resumable upload in parts. Unset: `put`, or `multipart` above the multipart threshold.
+   */
+  upload_method?: 'put' | 'post' | 'multipart';
 }
 
-export interface UploadTicket {
+export type UploadTicket = SingleUploadTicket | MultipartUploadTicket;
+
+/** A multipart upload: its parts' URLs come from presignParts, and save completes it. */
+export interface MultipartUploadTicket {
+  s3ref: S3Ref;
+  upload_method: 'multipart';
+  upload_id: string;
+  /** The size of every part but the last. */
+  part_size: number;
+  max_size_bytes: number;
+  public_url?: string;
+}
+
+export interface PartUrls {
+  upload_id: string;
+  parts: Array<{ part_number: number; url: string }>;
+}
+
+export interface UploadParts {
+  upload_id: string;
+  s3ref: S3Ref;
+  part_size: number;
+  /** The parts S3 holds, by number: a client resumes with the others. */
+  parts: Array<{ part_number: number; size_bytes: number; etag: string; uploaded_at?: string }>;
+}
+
+export interface SingleUploadTicket {
   s3ref: S3Ref;
   upload_url: string;
   /** A POST upload's form fields, to send before the file. */
@@ -114,6 +144,8 @@ export interface FileServiceLimits {
   tempExpiryDays?: number;
   /** Types (`application/pdf`) and wildcards (`image/*`) a file may have; undefined allows all. */
   allowedMimeTypes?: readonly string[];
+  /** A declared size above this is uploaded in parts unless the client asks otherwise (default 5 GiB). */
+  multipartThresholdBytes?: number;
 }
 
 export interface FileServiceDeps {
@@ -150,6 +182,12 @@ export class FileService {
   async createUpload(caller: Caller, request: UploadRequest): Promise<UploadTicket> {
     if (request.size_bytes !== undefined) this.assertSizeAllowed(request.size_bytes);
     if (request.mime_type !== undefined) this.assertTypeAllowed(request.mime_type);
+    const threshold = this.limits.multipartThresholdBytes ?? maxSinglePutBytes;
+    const method = request.upload_method ?? ((request.size_bytes ?? 0) > threshold ? 'multipart' : 'put');
+    if (method === 'multipart') return this.createMultipartUpload(caller, request);
+    if ((request.size_bytes ?? 0) > maxSinglePutBytes) {
+      throw new BadRequestError(`One ${method.toUpperCase()} takes at most ${maxSinglePutBytes} bytes: upload this file with upload_method multipart`);
+    }
     // Only a PUT URL signs the digest, so that S3 refuses other bytes; a form would not.
     if (request.upload_method === 'post' && request.checksum_sha256 !== undefined) {
       throw new BadRequestError('checksum_sha256 is signed into PUT uploads only: leave it out with upload_method post');
@@ -161,7 +199,7 @@ export class FileService {
     const contentType = request.mime_type !== undefined ? { contentType: request.mime_type } : {};
     const publicUrl = existing ? { public_url: publicFileUrl(caller.apiUrl, caller.org, existing.id) } : {};
     if (request.upload_method === 'post') {
-      const max_size_bytes = request.size_bytes ?? this.limits.maxUploadBytes;
+      const max_size_bytes = request.size_bytes ?? Math.min(this.limits.maxUploadBytes, maxSinglePutBytes);
       const post = await this.store.presignPost(key, { ...contentType, maxBytes: max_size_bytes });
       const s3ref = { bucket: this.store.bucket, key };
       return { s3ref, upload_url: post.url, upload_fields: post.fields, max_size_bytes, ...publicUrl };
@@ -172,6 +210,94 @@ export class FileService {
       ...(request.checksum_sha256 !== undefined ? { checksumSha256: request.checksum_sha256 } : {}),
     });
     return { s3ref: { bucket: this.store.bucket, key }, upload_url, ...publicUrl };
+  }
+
+  /**
+   * A resumable upload in parts, made at the permanent key of the version it will be: saving
+   * it completes it there and moves no bytes. Parts of an upload never saved are freed by the
+   * bucket's abort-incomplete-multipart rule; its pending record expires with its window.
+   */
+  private async createMultipartUpload(caller: Caller, request: UploadRequest): Promise<MultipartUploadTicket> {
+    if (request.checksum_sha256 !== undefined) {
+      throw new BadRequestError('checksum_sha256 is signed into single PUT uploads only: leave it out with upload_method multipart');
+    }
+    const existing = request.file_entity_id ? await this.activeRecord(caller, request.file_entity_id, 'edit') : undefined;
+    const uploadId = this.newId();
+    const key = permanentKey(caller.org, existing?.id ?? uploadId, uploadId, request.filename);
+    const max_size_bytes = Math.min(request.size_bytes ?? this.limits.maxUploadBytes, maxMultipartBytes);
+    const part_size = partSizeFor(max_size_bytes);
+    const multipartUploadId = await this.store.createMultipartUpload(key, request.mime_type !== undefined ? { contentType: request.mime_type } : {});
+    const now = this.now();
+    await this.repository.putPendingUpload({
+      org: caller.org,
+      upload_id: uploadId,
+      key,
+      multipart_upload_id: multipartUploadId,
+      part_size,
+      filename: request.filename,
+      ...(request.mime_type !== undefined ? { mime_type: request.mime_type } : {}),
+      ...(request.size_bytes !== undefined ? { size_bytes: request.size_bytes } : {}),
+      created_by: caller.userId,
+      created_at: now.toISOString(),
+      expires_at: this.window.claimExpiry(now),
+    });
+    return {
+      s3ref: { bucket: this.store.bucket, key },
+      upload_method: 'multipart',
+      upload_id: uploadId,
+      part_size,
+      max_size_bytes,
+      ...(existing ? { public_url: publicFileUrl(caller.apiUrl, caller.org, existing.id) } : {}),
+    };
+  }
+
+  /** URLs that PUT these parts of the caller's org's multipart upload. */
+  async presignParts(caller: Caller, uploadId: string, partNumbers: readonly number[]): Promise<PartUrls> {
+    const pending = await this.pendingUpload(caller, uploadId);
+    const parts = await Promise.all(
+      [...new Set(partNumbers)].map(async (part_number) => ({
+        part_number,
+        url: await this.store.presignPart(pending.key, pending.multipart_upload_id, part_number),
+      })),
+    );
+    return { upload_id: uploadId, parts };
+  }
+
+  /** The parts S3 already holds of the upload, so a client resumes with the others. */
+  async listUploadParts(caller: Caller, uploadId: string): Promise<UploadParts> {
+    const pending = await this.pendingUpload(caller, uploadId);
+    const parts = await this.store.listParts(pending.key, pending.multipart_upload_id);
+    if (!parts) throw new NotFoundError(`Upload ${uploadId} was aborted or saved`);
+    return {
+      upload_id: uploadId,
+      s3ref: { bucket: this.store.bucket, key: pending.key },
+      part_size: pending.part_size,
+      parts: parts.map((part) => ({
+        part_number: part.partNumber,
+        size_bytes: part.size,
+        etag: part.etag,
+        ...(part.lastModified ? { uploaded_at: part.lastModified.toISOString() } : {}),
+      })),
+    };
+  }
+
+  /** Aborts the upload: S3 frees its parts, and it can no longer be saved. */
+  async abortUpload(caller: Caller, uploadId: string): Promise<void> {
+    const pending = await this.pendingUpload(caller, uploadId);
+    await retryable(async () => {
+      await this.store.abortMultipartUpload(pending.key, pending.multipart_upload_id);
+      await this.repository.deletePendingUpload(caller.org, uploadId);
+    });
+  }
+
+  /** The caller's org's multipart upload of this id, while it can still be saved. */
+  private async pendingUpload(caller: Caller, uploadId: string): Promise<PendingUpload> {
+    if (!isUuid(uploadId)) throw new BadRequestError(`Upload id must be the UUID uploadFile returned, got "${truncate(uploadId)}"`);
+    const pending = await this.repository.getPendingUpload(caller.org, uploadId);
+    if (!pending || this.window.isExpired(new Date(pending.created_at), this.now())) {
+      throw new NotFoundError(`Upload ${uploadId} not found: it was aborted, saved or has expired, or is not a multipart upload`);
+    }
+    return pending;
   }
 
   /**
@@ -194,11 +320,12 @@ export class FileService {
     const owners = request.owners ? ownersOf(caller.org, request.owners) : undefined;
     const { acl: _requested, owners: _requestedOwners, ...metadata } = request;
     assertMetadataFits({ ...metadata, ...(acl ? { acl } : {}), ...(owners ? { owners } : {}) });
+    const targetId = saveTarget(upload, request.id);
     return retryable(async () => {
       // Both reads are needed before any byte is touched, and neither depends on the other.
       const [done, found] = await Promise.all([
         this.replay(caller, upload.uploadId),
-        request.id ? this.activeRecord(caller, request.id, 'edit').then(
+        targetId ? this.activeRecord(caller, targetId, 'edit').then(
           (record) => ({ record }),
           (error: unknown) => ({ error }),
         ) : undefined,
@@ -209,6 +336,8 @@ export class FileService {
       const existing = found?.record;
       if (existing && acl && !may(caller, guardOf(existing), 'share')) throw cannot(existing.id, 'share');
       if (existing && owners && !may(caller, guardOf(existing), 'share')) throw cannotChangeOwners(existing.id);
+      const saving = { ...request, ...(owners ? { owners } : {}) };
+      if (upload.multipart) return this.saveMultipart(caller, saving, options, upload, existing);
       const object = await this.store.inspect(request.s3ref.key, sniffLength).catch((error: unknown) => {
         if (error instanceof SourceChangedError) throw new ConflictError('The uploaded object changed while it was being saved; save it again');
         throw error;
@@ -223,36 +352,11 @@ export class FileService {
         );
       }
       const createdAt = this.now();
-      if (this.window.isExpired(object.lastModified, createdAt)) {
-        throw new NotFoundError(
-          `Uploaded object expired: uploads can be saved for ${this.window.days} day(s) after their bytes were uploaded; upload again`,
-        );
-      }
-      this.assertSizeAllowed(object.size);
-      const mimeType = await resolveMimeType({ stored: object.contentType, declared: request.mime_type, filename: request.filename ?? upload.name, head: object.start });
-      this.assertTypeAllowed(mimeType);
-      if (!(await contentMatchesType(mimeType, object.start))) {
-        throw new UnsupportedMediaTypeError(`The uploaded bytes are not ${mimeEssence(mimeType)}`);
-      }
+      this.assertWithinWindow(object.lastModified, createdAt);
+      const mimeType = await this.checkedType(object, request, upload.name);
 
       const fileId = existing?.id ?? upload.uploadId;
       const key = permanentKey(caller.org, fileId, upload.uploadId, upload.name);
-      const version: Omit<FileVersion, 'version'> = {
-        s3ref: { bucket: this.store.bucket, key },
-        filename: request.filename ?? upload.name,
-        mime_type: mimeType,
-        size_bytes: object.size,
-        ...(object.checksumSha256 ? { checksum_sha256: object.checksumSha256 } : {}),
-        created_at: createdAt.toISOString(),
-        created_by: caller.userId,
-      };
-      const claim = {
-        org: caller.org,
-        upload_id: upload.uploadId,
-        file_id: fileId,
-        created: !existing,
-        expires_at: this.window.claimExpiry(createdAt),
-      };
       const intent: SaveIntent = {
         org: caller.org,
         upload_id: upload.uploadId,
@@ -265,10 +369,7 @@ export class FileService {
       try {
         await this.repository.recordIntent(intent);
         await this.store.copy(request.s3ref.key, key, object.etag);
-        const entity = existing
-          ? await this.appendVersion(caller, existing, version, { ...request, ...(owners ? { owners } : {}) }, options.versionOnly, claim)
-          : await this.createFile(caller, fileId, version, { ...request, ...(owners ? { owners } : {}) }, claim);
-        saved = { entity, created: !existing };
+        saved = await this.writeVersion(caller, saving, options, { uploadId: upload.uploadId, name: upload.name, key, existing, object, mimeType, createdAt });
       } catch (error) {
         return this.finish(await this.recoverSave(caller, upload.uploadId, key, error), request, options);
       }
@@ -276,6 +377,132 @@ export class FileService {
       // intent left behind only costs the reaper a look at the claim when it expires.
       return this.finish(saved, request, options, this.repository.forgetIntent(intent).catch(() => undefined));
     });
+  }
+
+  /**
+   * Saves a multipart upload where it is: completes it at its permanent key from the parts S3
+   * holds (all of them, in order, none missing), checks the object like any upload, and writes
+   * the version. The intent is recorded before the upload is completed, so an object whose
+   * version is never written is reaped. A save that stopped after completing it is finished by
+   * the next save, which finds the object and the intent.
+   */
+  private async saveMultipart(
+    caller: Caller,
+    request: SaveRequest,
+    options: SaveOptions,
+    upload: { uploadId: string; name: string },
+    existing: FileRecord | undefined,
+  ): Promise<{ entity: FileEntity; created: boolean }> {
+    const key = request.s3ref.key;
+    const pending = await this.repository.getPendingUpload(caller.org, upload.uploadId);
+    const notFound = () => new NotFoundError(`Upload ${upload.uploadId} not found: it was aborted or has expired; upload again`);
+    if (pending) {
+      this.assertWithinWindow(new Date(pending.created_at), this.now());
+      const parts = await this.store.listParts(key, pending.multipart_upload_id);
+      if (parts) {
+        const complete = partsToComplete(parts, pending.size_bytes);
+        this.assertSizeAllowed(complete.size);
+        try {
+          await this.repository.recordIntent(this.multipartIntent(caller, pending));
+          await this.store.completeMultipartUpload(key, pending.multipart_upload_id, complete.parts);
+        } catch (error) {
+          if (error instanceof PartsChangedError) {
+            throw new ConflictError(`The uploaded parts changed while the upload was being saved (${truncate(error.message)}); save it again`);
+          }
+          return this.finish(await this.recoverSave(caller, upload.uploadId, key, error), request, { ...options, deleteTempFile: false });
+        }
+      }
+    }
+    const [object, intent] = await Promise.all([this.store.inspect(key, sniffLength), this.repository.getIntent(caller.org, upload.uploadId)]);
+    // Completed by a save of this upload: its intent names the key. Anything else is not ours to save.
+    if (!object || intent?.key !== key) {
+      const replay = await this.replay(caller, upload.uploadId);
+      if (replay instanceof NotFoundError) throw replay;
+      if (replay) return replay;
+      throw notFound();
+    }
+    const createdAt = this.now();
+    let mimeType: string;
+    try {
+      mimeType = await this.checkedType(object, request, upload.name);
+    } catch (error) {
+      // Refused bytes are nobody's: they go now, with the upload.
+      await this.store.delete([key]);
+      await Promise.all([this.repository.forgetIntent(intent), this.repository.deletePendingUpload(caller.org, upload.uploadId)]);
+      throw error;
+    }
+    let saved: { entity: FileEntity; created: boolean };
+    try {
+      saved = await this.writeVersion(caller, request, options, { uploadId: upload.uploadId, name: upload.name, key, existing, object, mimeType, createdAt });
+    } catch (error) {
+      return this.finish(await this.recoverSave(caller, upload.uploadId, key, error), request, { ...options, deleteTempFile: false });
+    }
+    await Promise.all([
+      this.repository.forgetIntent(intent).catch(() => undefined),
+      this.repository.deletePendingUpload(caller.org, upload.uploadId).catch(() => undefined),
+    ]);
+    return saved;
+  }
+
+  /** A multipart upload's intent names the upload itself: its ETag is only known once it is complete. */
+  private multipartIntent(caller: Caller, pending: PendingUpload): SaveIntent {
+    return {
+      org: caller.org,
+      upload_id: pending.upload_id,
+      key: pending.key,
+      etag: `multipart:${pending.multipart_upload_id}`,
+      expires_at: this.window.intentExpiry(new Date(pending.created_at)),
+    };
+  }
+
+  /** Refuses an upload whose window closed: a save measures it from the upload itself. */
+  private assertWithinWindow(uploadedAt: Date, now: Date): void {
+    if (this.window.isExpired(uploadedAt, now)) {
+      throw new NotFoundError(
+        `Uploaded object expired: uploads can be saved for ${this.window.days} day(s) after their bytes were uploaded; upload again`,
+      );
+    }
+  }
+
+  /** The type the saved bytes get, once their size and type pass the service's checks. */
+  private async checkedType(object: StoredObject, request: SaveRequest, uploadName: string): Promise<string> {
+    this.assertSizeAllowed(object.size);
+    const mimeType = await resolveMimeType({ stored: object.contentType, declared: request.mime_type, filename: request.filename ?? uploadName, head: object.start });
+    this.assertTypeAllowed(mimeType);
+    if (!(await contentMatchesType(mimeType, object.start))) {
+      throw new UnsupportedMediaTypeError(`The uploaded bytes are not ${mimeEssence(mimeType)}`);
+    }
+    return mimeType;
+  }
+
+  /** Writes the version the bytes at `key` became, with the upload's claim: a new file, or the next version of one. */
+  private async writeVersion(
+    caller: Caller,
+    request: SaveRequest,
+    options: SaveOptions,
+    saved: { uploadId: string; name: string; key: string; existing: FileRecord | undefined; object: StoredObject; mimeType: string; createdAt: Date },
+  ): Promise<{ entity: FileEntity; created: boolean }> {
+    const { existing, object, createdAt } = saved;
+    const version: Omit<FileVersion, 'version'> = {
+      s3ref: { bucket: this.store.bucket, key: saved.key },
+      filename: request.filename ?? saved.name,
+      mime_type: saved.mimeType,
+      size_bytes: object.size,
+      ...(object.checksumSha256 ? { checksum_sha256: object.checksumSha256 } : {}),
+      created_at: createdAt.toISOString(),
+      created_by: caller.userId,
+    };
+    const claim = {
+      org: caller.org,
+      upload_id: saved.uploadId,
+      file_id: existing?.id ?? saved.uploadId,
+      created: !existing,
+      expires_at: this.window.claimExpiry(createdAt),
+    };
+    const entity = existing
+      ? await this.appendVersion(caller, existing, version, request, options.versionOnly, claim)
+      : await this.createFile(caller, saved.uploadId, version, request, claim);
+    return { entity, created: !existing };
   }
 
   /**
@@ -613,17 +840,22 @@ export class FileService {
     return record;
   }
 
-  /** Only the caller's own uploads in this service's bucket can become files. */
-  private ownUpload(caller: Caller, s3ref: S3Ref): { uploadId: string; name: string } {
+  /**
+   * Only the caller's own uploads in this service's bucket can become files: a temp upload, or
+   * a multipart upload at its permanent key (which names the file it is for).
+   */
+  private ownUpload(caller: Caller, s3ref: S3Ref): OwnUpload {
     if (s3ref.bucket !== this.store.bucket) {
       throw new BadRequestError(`s3ref.bucket must be the bucket returned by uploadFile (${this.store.bucket})`);
     }
     const upload = parseTempKey(caller.org, s3ref.key);
     if (upload) return upload;
-    if (s3ref.key.startsWith('temp/') && !s3ref.key.startsWith(tempPrefixOf(caller.org))) {
+    const multipart = parsePermanentKey(caller.org, s3ref.key);
+    if (multipart) return { uploadId: multipart.uploadId, name: multipart.name, multipart: { fileId: multipart.fileId } };
+    if ((s3ref.key.startsWith('temp/') && !s3ref.key.startsWith(tempPrefixOf(caller.org))) || (s3ref.key.startsWith('files/') && !s3ref.key.startsWith(filesPrefixOf(caller.org)))) {
       throw new ForbiddenError('s3ref.key is not an upload of your organization');
     }
-    throw new BadRequestError('s3ref.key must be the temp key returned by uploadFile');
+    throw new BadRequestError('s3ref.key must be the key returned by uploadFile');
   }
 
   private assertSizeAllowed(size: number): void {
@@ -640,6 +872,31 @@ export class FileService {
       );
     }
   }
+}
+
+/** An upload a save may turn into a version. */
+interface OwnUpload {
+  uploadId: string;
+  name: string;
+  /** A multipart upload, made at the permanent key of a version of this file. */
+  multipart?: { fileId: string };
+}
+
+/**
+ * The file a save adds a version to, if any. A multipart upload was made for one file (its
+ * key names it): a save may only confirm it.
+ */
+function saveTarget(upload: OwnUpload, requestedId: string | undefined): string | undefined {
+  if (!upload.multipart) return requestedId;
+  const made = upload.multipart.fileId === upload.uploadId ? undefined : upload.multipart.fileId;
+  if (requestedId !== undefined && requestedId !== made) {
+    throw new BadRequestError(
+      made
+        ? `This upload was made for a new version of file ${made}; save it without another file id`
+        : 'This upload was made for a new file: upload with file_entity_id to add a version to another file',
+    );
+  }
+  return made;
 }
 
 function latestOf(version: FileVersion): NonNullable<FileRecord['latest']> {

@@ -19,6 +19,14 @@ export interface PresignedPost {
   fields: Record<string, string>;
 }
 
+/** A part S3 holds of an unfinished multipart upload. */
+export interface UploadedPart {
+  partNumber: number;
+  etag: string;
+  size: number;
+  lastModified?: Date;
+}
+
 /** The object storage the service needs; S3 in production and locally. */
 export interface ObjectStore {
   readonly bucket: string;
@@ -55,6 +63,52 @@ export interface ObjectStore {
   delete(keys: string[]): Promise<void>;
   /** Writes the bytes at the key (a direct upload), typed when a type is given. */
   putObject(key: string, bytes: Uint8Array, contentType?: string): Promise<void>;
+  /** Starts a multipart upload at the key; the object it completes has `contentType` when given. */
+  createMultipartUpload(key: string, options: { contentType?: string }): Promise<string>;
+  /** A URL that PUTs one part of the multipart upload, and nothing else. */
+  presignPart(key: string, uploadId: string, partNumber: number): Promise<string>;
+  /** Every part S3 holds of the upload, by number; undefined when there is no such upload. */
+  listParts(key: string, uploadId: string): Promise<UploadedPart[] | undefined>;
+  /**
+   * Completes the upload from these parts; resolves to the object's ETag, or undefined when
+   * there is no such upload (completed or aborted already). PartsChangedError when a part is
+   * not stored with the ETag given, or S3 refuses the parts (a part too small).
+   */
+  completeMultipartUpload(key: string, uploadId: string, parts: ReadonlyArray<Pick<UploadedPart, 'partNumber' | 'etag'>>): Promise<string | undefined>;
+  /** Aborts the upload and frees its parts; an upload that is gone already is not an error. */
+  abortMultipartUpload(key: string, uploadId: string): Promise<void>;
+}
+
+/** The parts named to complete a multipart upload are not the ones S3 holds, or break its rules. */
+export class PartsChangedError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'PartsChangedError';
+  }
+}
+
+/**
+ * An upload handed out as a multipart upload at its permanent key and not saved yet: what it
+ * was declared as, so the calls that follow keep to it. Expires (table TTL) once the upload
+ * can no longer be saved; the bucket's abort-incomplete rule frees the parts of any left.
+ */
+export interface PendingUpload {
+  org: string;
+  upload_id: string;
+  /** The key the upload completes at: the permanent key of its version. */
+  key: string;
+  /** S3's id of the multipart upload at `key`. */
+  multipart_upload_id: string;
+  /** The part size the client was told to use. */
+  part_size: number;
+  filename: string;
+  mime_type?: string;
+  size_bytes?: number;
+  created_by: string;
+  /** ISO 8601: the upload window is measured from here. */
+  created_at: string;
+  /** Epoch seconds; the table's TTL removes the item after it. */
+  expires_at: number;
 }
 
 /** A conditional write found the stored state changed since it was read. */
@@ -248,6 +302,10 @@ export interface FileRepository {
    */
   update(record: FileRecord, previous: FileRecord): Promise<void>;
   getClaim(org: string, uploadId: string): Promise<UploadClaim | undefined>;
+  putPendingUpload(upload: PendingUpload): Promise<void>;
+  getPendingUpload(org: string, uploadId: string): Promise<PendingUpload | undefined>;
+  /** Forgets the pending upload; one that is gone already is not an error. */
+  deletePendingUpload(org: string, uploadId: string): Promise<void>;
   /**
    * Records a save's intent unless another save holds it with other bytes or another key (else
    * IntentConflictError); AlreadySavedError if the upload turns out claimed once it is recorded,

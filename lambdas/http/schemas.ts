@@ -59,8 +59,9 @@ export const uploadBody = z.object({
     z.transform((value: string | undefined) => value || undefined),
   ),
   size_bytes: z.optional(nonnegativeInt()),
-  // `post`: a form upload whose policy S3 enforces (key, type, size range, expiry).
-  upload_method: z.optional(z.enum(['put', 'post'])),
+  // `post`: a form upload whose policy S3 enforces (key, type, size range, expiry);
+  // `multipart`: a resumable upload in parts, completed by save.
+  upload_method: z.optional(z.enum(['put', 'post', 'multipart'])),
   /** Signed into the upload URL: S3 refuses bytes with another SHA-256, and the version keeps it. */
   checksum_sha256: z.optional(sha256Base64),
   index_tag: z.optional(z.string().check(z.maxLength(64))),
@@ -68,6 +69,16 @@ export const uploadBody = z.object({
 });
 
 export const uploadQuery = z.object({ file_entity_id: optionalFileId });
+
+/** The upload a parts route addresses: a UUID, as uploadFile returned it. */
+export const uploadIdPath = z.object({ upload_id: z.string() });
+
+/** presignUploadParts: the part numbers to sign, 1 to 10,000 each, at most 1,000 at a time. */
+export const partNumbersBody = z.object({
+  part_numbers: z
+    .array(z.number().check(z.int('must be whole numbers'), z.gte(1, 'must be from 1 to 10000'), z.lte(10_000, 'must be from 1 to 10000')))
+    .check(z.minLength(1, 'must list at least one part number'), z.maxLength(1000, 'must list at most 1000 part numbers')),
+});
 
 const s3ref = z.object({
   bucket: z.string().check(z.minLength(1), z.maxLength(255)),

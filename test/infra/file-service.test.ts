@@ -232,6 +232,7 @@ describe('FileService functions', () => {
       expect(Object.keys(variables)).toEqual(expect.arrayContaining([...handlerEnvironment]));
       expect(variables).toMatchObject({
         MAX_UPLOAD_BYTES: String(5 * 1024 ** 3),
+        MULTIPART_THRESHOLD_BYTES: String(5 * 1024 ** 3),
         UPLOAD_URL_TTL_SECONDS: '900',
         DOWNLOAD_URL_TTL_SECONDS: '900',
         TENANT_CLAIM: 'org_id',
@@ -268,14 +269,22 @@ describe('FileService functions', () => {
 });
 
 describe('FileService permissions', () => {
-  it('lets the save function write, read and delete temp objects (direct uploads), put permanent ones and remove a copy its file no longer needs', () => {
+  it('lets the save function write, read and delete temp objects (direct uploads), put, complete and inspect permanent ones and remove a copy its file no longer needs', () => {
     expect(s3Permissions('saveFile')).toEqual([
       's3:DeleteObject <bucket>/files/*',
       's3:DeleteObject <bucket>/temp/*',
+      's3:GetObject <bucket>/files/*',
       's3:GetObject <bucket>/temp/*',
+      's3:ListMultipartUploadParts <bucket>/files/*',
       's3:PutObject <bucket>/files/*',
       's3:PutObject <bucket>/temp/*',
     ]);
+  });
+
+  it('lets the multipart routes sign parts, list parts and abort uploads at permanent keys, and nothing else', () => {
+    expect(s3Permissions('presignUploadParts')).toEqual(['s3:PutObject <bucket>/files/*']);
+    expect(s3Permissions('listUploadParts')).toEqual(['s3:ListMultipartUploadParts <bucket>/files/*']);
+    expect(s3Permissions('abortUpload')).toEqual(['s3:AbortMultipartUpload <bucket>/files/*']);
   });
 
   it('gives the get function no S3 action at all', () => {
@@ -288,8 +297,8 @@ describe('FileService permissions', () => {
     }
   });
 
-  it('lets the upload function put temp objects only', () => {
-    expect(s3Permissions('uploadFile')).toEqual(['s3:PutObject <bucket>/temp/*']);
+  it('lets the upload function put temp objects and start multipart uploads at permanent keys, and nothing else', () => {
+    expect(s3Permissions('uploadFile')).toEqual(['s3:PutObject <bucket>/files/*', 's3:PutObject <bucket>/temp/*']);
   });
 
   it('gives the public file and public link functions no object access but signing downloads', () => {
@@ -342,7 +351,8 @@ describe('FileService permissions', () => {
       .sort();
 
     // The link routes write link items only: making, opening (the last access) and revoking one.
-    expect(writers).toEqual(['accessPublicLink', 'deleteFile', 'generatePublicLink', 'revokePublicLink', 'saveFile', 'updateFile']);
+    // uploadFile and abortUpload write a multipart upload's pending record only.
+    expect(writers).toEqual(['abortUpload', 'accessPublicLink', 'deleteFile', 'generatePublicLink', 'revokePublicLink', 'saveFile', 'updateFile', 'uploadFile']);
     expect(permissionsOf('getFile').filter((p) => p.action.startsWith('dynamodb:')).map((p) => p.action).sort()).toEqual([
       'dynamodb:GetItem',
       'dynamodb:Query',
@@ -556,8 +566,10 @@ describe('FileService props', () => {
     expect(build({ uploadUrlTtl: Duration.days(7) })).toThrow(/uploadUrlTtl must be at most 1 hour: .*temporary session credentials/);
   });
 
-  it('refuses an upload limit above the 5 GiB single PUT limit', () => {
-    expect(build({ maxUploadBytes: 5 * 1024 ** 3 + 1 })).toThrow(/maxUploadBytes must be at most 5 GiB/);
+  it('refuses an upload limit above S3\'s 5 TiB objects, and a multipart threshold outside the sizes one PUT takes', () => {
+    expect(build({ maxUploadBytes: 5 * 1024 ** 4 + 1 })).toThrow(/maxUploadBytes must be at most 5 TiB/);
+    expect(build({ multipartThresholdBytes: 5 * 1024 ** 3 + 1 })).toThrow(/multipartThresholdBytes must be a whole number of bytes from 5 MiB to 5 GiB/);
+    expect(build({ multipartThresholdBytes: 1024 })).toThrow(/multipartThresholdBytes must be/);
   });
 
   it('refuses a public throttle that would shut the public routes or is not a whole burst', () => {

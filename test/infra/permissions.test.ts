@@ -22,7 +22,7 @@ describe('permissionGrants', () => {
   });
 
   it('grants read-only operations no table writes', () => {
-    for (const name of ['getFile', 'downloadFile', 'downloadFiles', 'uploadFile']) {
+    for (const name of ['getFile', 'downloadFile', 'downloadFiles', 'presignUploadParts', 'listUploadParts']) {
       const operation = operations.find((candidate) => candidate.name === name);
       const actions = permissionGrants(operation?.permissions ?? [], arns).flatMap((grant) => grant.actions);
 

@@ -3,8 +3,18 @@ import { FileService } from '../../../lambdas/core/file-service';
 import { listingGrants, parsePrincipal } from '../../../lambdas/core/access';
 import type { Caller, FileRecord, FileVersion } from '../../../lambdas/core/model';
 import { guardOf } from '../../../lambdas/core/model';
-import type { DeleteActor, FileRepository, ObjectStore, PresignedPost, SaveIntent, UploadClaim, StoredObject as InspectedObject } from '../../../lambdas/core/ports';
-import { AlreadySavedError, IntentConflictError, SourceChangedError, StaleWriteError } from '../../../lambdas/core/ports';
+import type {
+  DeleteActor,
+  FileRepository,
+  ObjectStore,
+  PendingUpload,
+  PresignedPost,
+  SaveIntent,
+  UploadClaim,
+  UploadedPart,
+  StoredObject as InspectedObject,
+} from '../../../lambdas/core/ports';
+import { AlreadySavedError, IntentConflictError, PartsChangedError, SourceChangedError, StaleWriteError } from '../../../lambdas/core/ports';
 
 /** Lets other pending work run, so reads and writes of concurrent callers interleave. */
 const yieldToOthers = () => new Promise<void>((resolve) => setImmediate(resolve));
@@ -105,6 +115,60 @@ export class FakeObjectStore implements ObjectStore {
     this.objects.set(toKey, { ...object, bytes: object.bytes.slice() });
   }
 
+  /** Unfinished multipart uploads by S3's upload id: their key, type and parts. */
+  readonly multipart = new Map<string, { key: string; contentType?: string; parts: Map<number, Uint8Array> }>();
+
+  async createMultipartUpload(key: string, options: { contentType?: string }): Promise<string> {
+    const id = `mpu-${this.multipart.size + 1}-${createHash('md5').update(key).digest('hex').slice(0, 8)}`;
+    this.multipart.set(id, { key, parts: new Map(), ...(options.contentType ? { contentType: options.contentType } : {}) });
+    return id;
+  }
+
+  async presignPart(key: string, uploadId: string, partNumber: number): Promise<string> {
+    return `https://${this.bucket}.example/${key}?uploadId=${uploadId}&partNumber=${partNumber}`;
+  }
+
+  /** Stores a part as a client would with a presigned part URL; returns its ETag. */
+  putPart(uploadId: string, partNumber: number, bytes: Uint8Array): string {
+    const upload = this.multipart.get(uploadId);
+    if (!upload) throw new Error(`no multipart upload ${uploadId}`);
+    upload.parts.set(partNumber, bytes);
+    return etagOf(bytes);
+  }
+
+  async listParts(key: string, uploadId: string): Promise<UploadedPart[] | undefined> {
+    await yieldToOthers();
+    const upload = this.multipart.get(uploadId);
+    if (!upload || upload.key !== key) return undefined;
+    return [...upload.parts]
+      .sort(([a], [b]) => a - b)
+      .map(([partNumber, bytes]) => ({ partNumber, etag: etagOf(bytes), size: bytes.length }));
+  }
+
+  async completeMultipartUpload(
+    key: string,
+    uploadId: string,
+    parts: ReadonlyArray<Pick<UploadedPart, 'partNumber' | 'etag'>>,
+  ): Promise<string | undefined> {
+    await yieldToOthers();
+    const upload = this.multipart.get(uploadId);
+    if (!upload || upload.key !== key) return undefined;
+    const chosen = parts.map((part) => {
+      const bytes = upload.parts.get(part.partNumber);
+      if (!bytes || etagOf(bytes) !== part.etag) throw new PartsChangedError(`part ${part.partNumber} is not stored with ETag ${part.etag}`);
+      return bytes;
+    });
+    if (chosen.slice(0, -1).some((bytes) => bytes.length < 5 * 1024 * 1024)) throw new PartsChangedError('EntityTooSmall');
+    const joined = new Uint8Array(Buffer.concat(chosen));
+    this.multipart.delete(uploadId);
+    this.put(key, joined, upload.contentType);
+    return etagOf(joined);
+  }
+
+  async abortMultipartUpload(_key: string, uploadId: string): Promise<void> {
+    this.multipart.delete(uploadId);
+  }
+
   async delete(keys: string[]): Promise<void> {
     await yieldToOthers();
     if (this.failingDeletes > 0) {
@@ -190,6 +254,24 @@ export class FakeFileRepository implements FileRepository {
     await yieldToOthers();
     const claim = this.claims.get(slot(org, uploadId));
     return claim ? structuredClone(claim) : undefined;
+  }
+
+  readonly pendingUploads = new Map<string, PendingUpload>();
+
+  async putPendingUpload(upload: PendingUpload): Promise<void> {
+    await yieldToOthers();
+    this.pendingUploads.set(`${upload.org}#${upload.upload_id}`, { ...upload });
+  }
+
+  async getPendingUpload(org: string, uploadId: string): Promise<PendingUpload | undefined> {
+    await yieldToOthers();
+    const found = this.pendingUploads.get(`${org}#${uploadId}`);
+    return found ? { ...found } : undefined;
+  }
+
+  async deletePendingUpload(org: string, uploadId: string): Promise<void> {
+    await yieldToOthers();
+    this.pendingUploads.delete(`${org}#${uploadId}`);
   }
 
   async getIntent(org: string, uploadId: string): Promise<SaveIntent | undefined> {

@@ -180,7 +180,7 @@ describe('upload-file handler', () => {
     expect(signedHeaders(bodyOf<Ticket>(result).upload_url)).toContain('content-type');
   });
 
-  it.each([['multipart'], ['POST'], [''], [1], [null], [true], [['post']], [{ method: 'post' }]])(
+  it.each([['Multipart'], ['POST'], [''], [1], [null], [true], [['post']], [{ method: 'post' }]])(
     'answers 400 for upload_method %j and signs nothing',
     async (upload_method) => {
       // Prepare
