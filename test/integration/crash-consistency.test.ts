@@ -97,6 +97,25 @@ const operations: Operation[] = [
     },
   },
   {
+    name: 'saving a multipart upload',
+    function: 'saveFile',
+    async prepare(api) {
+      const ticket = await api.post<{ upload_id: string; s3ref: Ticket['s3ref'] }>('/v2/files/upload', {
+        filename: 'parts.txt',
+        mime_type: 'text/plain',
+        upload_method: 'multipart',
+      });
+      const signed = await api.post<{ parts: Array<{ url: string }> }>(`/v1/files/upload/${ticket.body.upload_id}/parts`, { part_numbers: [1] });
+      await fetch(signed.body.parts[0]?.url ?? '', { method: 'PUT', body: 'one part' });
+      return () => api.post('/v2/files', { s3ref: ticket.body.s3ref });
+    },
+    retryStatuses: [200, 201],
+    expectAfter({ files, versions }) {
+      expect(files).toHaveLength(1);
+      expect(versions).toHaveLength(1);
+    },
+  },
+  {
     name: 'deleting a file with two versions',
     function: 'deleteFile',
     async prepare(api) {

@@ -17,7 +17,18 @@ let token: string;
 let own: Api;
 let storage: Storage;
 /** Shared by every case; no case may change them. */
-let shared: { file: Entity; foreign: Entity; foreignUpload: Ticket };
+let shared: { file: Entity; foreign: Entity; foreignUpload: Ticket; multipart: MultipartTicket; foreignMultipart: MultipartTicket };
+
+interface MultipartTicket {
+  s3ref: { bucket: string; key: string };
+  upload_id: string;
+}
+
+async function startMultipart(api: Api): Promise<MultipartTicket> {
+  const ticket = await api.post<MultipartTicket>('/v2/files/upload', { filename: 'parts.txt', mime_type: 'text/plain', upload_method: 'multipart' });
+  if (ticket.status !== 201) throw new Error(`multipart upload: ${ticket.status}`);
+  return ticket.body;
+}
 
 beforeAll(async () => {
   stack = await startLocalStack({});
@@ -30,6 +41,8 @@ beforeAll(async () => {
     file: await uploadFile(own, { filename: 'mine.txt', mimeType: 'text/plain', bytes: Buffer.from('org-a only') }),
     foreign: await uploadFile(other, { filename: 'theirs.txt', mimeType: 'text/plain', bytes: Buffer.from('org-b only') }),
     foreignUpload: await stageUpload(other, { filename: 'theirs.txt', mimeType: 'text/plain', bytes: 'org-b upload' }),
+    multipart: await startMultipart(own),
+    foreignMultipart: await startMultipart(other),
   };
 });
 
@@ -124,7 +137,37 @@ const groups: Record<string, Case[]> = {
     c("another org's file_entity_id", 'POST', '/v1/files/upload?file_entity_id={foreign}', 404, { filename: 'a.txt' }),
     c('a JSON body over 1 MiB', 'POST', '/v2/files/upload', 413, { filename: 'a.txt', padding: overMiB }),
     c('a checksum with a form upload', 'POST', '/v2/files/upload', 400, { filename: 'a.txt', upload_method: 'post', checksum_sha256: Buffer.alloc(32).toString('base64') }),
+    c('a checksum with a multipart upload', 'POST', '/v2/files/upload', 400, { filename: 'a.txt', upload_method: 'multipart', checksum_sha256: Buffer.alloc(32).toString('base64') }),
+    c('an upload method in capitals', 'POST', '/v2/files/upload', 400, { filename: 'a.txt', upload_method: 'MULTIPART' }),
+    c('a single PUT over 5 GiB', 'POST', '/v2/files/upload', 413, { filename: 'a.txt', size_bytes: 5 * 1024 ** 3 + 1, upload_method: 'put' }),
     overGatewayLimit('/v2/files/upload'),
+  ],
+  'POST/GET /v1/files/upload/{upload_id}/parts, DELETE /v1/files/upload/{upload_id} (multipart)': [
+    c('part number 0', 'POST', '/v1/files/upload/{upload}/parts', 400, { part_numbers: [0] }),
+    c('part number 10,001', 'POST', '/v1/files/upload/{upload}/parts', 400, { part_numbers: [1, 10_001] }),
+    c('a negative part number', 'POST', '/v1/files/upload/{upload}/parts', 400, { part_numbers: [-1] }),
+    c('a fractional part number', 'POST', '/v1/files/upload/{upload}/parts', 400, { part_numbers: [1.5] }),
+    c('a part number as text', 'POST', '/v1/files/upload/{upload}/parts', 400, { part_numbers: ['1'] }),
+    c('no part numbers', 'POST', '/v1/files/upload/{upload}/parts', 400, { part_numbers: [] }),
+    c('1,001 part numbers', 'POST', '/v1/files/upload/{upload}/parts', 400, { part_numbers: Array.from({ length: 1001 }, (_, i) => i + 1) }),
+    c('part numbers that are an object', 'POST', '/v1/files/upload/{upload}/parts', 400, { part_numbers: { 1: true } }),
+    c('a body without part numbers', 'POST', '/v1/files/upload/{upload}/parts', 400, {}),
+    c('JSON null', 'POST', '/v1/files/upload/{upload}/parts', 400, null),
+    c('truncated JSON', 'POST', '/v1/files/upload/{upload}/parts', 400, raw('{"part_numbers":[1')),
+    c('an upload id that is not a UUID', 'POST', '/v1/files/upload/abc/parts', 400, { part_numbers: [1] }),
+    c('an upload id that climbs directories', 'POST', '/v1/files/upload/..%2F..%2Fetc/parts', 400, { part_numbers: [1] }),
+    c('an unknown upload id', 'POST', `/v1/files/upload/${unknownId}/parts`, 404, { part_numbers: [1] }),
+    c("another org's upload id", 'POST', '/v1/files/upload/{foreignUpload}/parts', 404, { part_numbers: [1] }),
+    c('a file id as the upload id', 'POST', '/v1/files/upload/{id}/parts', 404, { part_numbers: [1] }),
+    c('listing an upload id that is not a UUID', 'GET', '/v1/files/upload/abc/parts', 400),
+    c('listing an unknown upload id', 'GET', `/v1/files/upload/${unknownId}/parts`, 404),
+    c("listing another org's upload", 'GET', '/v1/files/upload/{foreignUpload}/parts', 404),
+    c('aborting an upload id that is not a UUID', 'DELETE', '/v1/files/upload/abc', 400),
+    c('aborting an unknown upload id', 'DELETE', `/v1/files/upload/${unknownId}`, 404),
+    c("aborting another org's upload", 'DELETE', '/v1/files/upload/{foreignUpload}', 404),
+    c('saving a multipart upload as another file', 'POST', '/v2/files', 400, (f: Fixtures) => ({ s3ref: f.multipart.s3ref, _id: f.file._id })),
+    c("saving another org's multipart upload", 'POST', '/v2/files', 403, (f: Fixtures) => ({ s3ref: f.foreignMultipart.s3ref })),
+    c('saving a multipart upload with no part yet', 'POST', '/v2/files', 400, (f: Fixtures) => ({ s3ref: f.multipart.s3ref })),
   ],
   'POST /v1|v2/files (saveFile)': [
     c('truncated JSON', 'POST', '/v2/files', 400, raw('{"s3ref":{"bucket":')),
@@ -329,7 +372,11 @@ for (const [group, cases] of Object.entries(groups)) {
         // Act
         const response = await sendRaw(stack.url, {
           method,
-          path: path.replaceAll('{id}', shared.file._id).replaceAll('{foreign}', shared.foreign._id),
+          path: path
+            .replaceAll('{id}', shared.file._id)
+            .replaceAll('{foreign}', shared.foreign._id)
+            .replaceAll('{upload}', shared.multipart.upload_id)
+            .replaceAll('{foreignUpload}', shared.foreignMultipart.upload_id),
           token,
           ...(payload ? { body: payload.text, contentType: payload.contentType } : {}),
         });

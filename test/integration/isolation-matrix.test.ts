@@ -51,6 +51,8 @@ interface Target {
   upload?: Ticket;
   /** A public link to `file`, for the link routes. */
   link?: string;
+  /** An unsaved multipart upload of org-a, with one part uploaded. */
+  multipart?: { upload_id: string; s3ref: { bucket: string; key: string } };
 }
 
 interface Route {
@@ -69,6 +71,55 @@ async function freshFile(filename: string, bytes: string): Promise<Target> {
 function freshUpload(api: Api): Promise<Ticket> {
   return stageUpload(api, { filename: 'upload.txt', mimeType: 'text/plain', bytes: 'unsaved bytes' });
 }
+
+/** A multipart upload of org-a holding one small part: `multipart bytes`. */
+async function freshMultipartUpload(): Promise<Target> {
+  const ticket = await owner.post<{ upload_id: string; s3ref: { bucket: string; key: string } }>('/v2/files/upload', {
+    filename: 'parts.txt',
+    mime_type: 'text/plain',
+    upload_method: 'multipart',
+  });
+  const urls = await owner.post<{ parts: Array<{ url: string }> }>(`/v1/files/upload/${ticket.body.upload_id}/parts`, { part_numbers: [1] });
+  const put = await fetch(urls.body.parts[0]?.url ?? '', { method: 'PUT', body: 'multipart bytes' });
+  if (put.status !== 200) throw new Error(`part PUT: ${put.status}`);
+  return { ...shared, multipart: { upload_id: ticket.body.upload_id, s3ref: ticket.body.s3ref } };
+}
+
+const signParts: Route = {
+  mutates: false,
+  prepare: freshMultipartUpload,
+  call: (api, { multipart }) => api.post(`/v1/files/upload/${multipart?.upload_id}/parts`, { part_numbers: [2] }),
+  succeeded: async (response, { multipart }) => {
+    expect(response.body).toEqual({ upload_id: multipart?.upload_id, parts: [{ part_number: 2, url: expect.stringMatching(/^http.*partNumber=2/) }] });
+  },
+};
+
+const listParts: Route = {
+  mutates: false,
+  prepare: freshMultipartUpload,
+  call: (api, { multipart }) => api.get(`/v1/files/upload/${multipart?.upload_id}/parts`),
+  succeeded: async (response) => {
+    expect((response.body as { parts: Array<{ size_bytes: number }> }).parts.map((part) => part.size_bytes)).toEqual([15]);
+  },
+};
+
+const abortUpload: Route = {
+  mutates: true,
+  prepare: freshMultipartUpload,
+  call: (api, { multipart }) => api.delete(`/v1/files/upload/${multipart?.upload_id}`),
+  succeeded: async (_response, { multipart }) => {
+    expect((await owner.get(`/v1/files/upload/${multipart?.upload_id}/parts`)).status).toBe(404);
+  },
+};
+
+const saveMultipart: Route = {
+  mutates: true,
+  prepare: freshMultipartUpload,
+  call: (api, { multipart }) => api.post('/v2/files', { s3ref: multipart?.s3ref }),
+  succeeded: async (response, { multipart }) => {
+    expect(entityOf(response)).toMatchObject({ _id: multipart?.upload_id, _org: 'org-a', size_bytes: 15, s3ref: multipart?.s3ref });
+  },
+};
 
 const entityOf = (response: ApiResponse<unknown>) => response.body as Entity;
 
@@ -288,6 +339,10 @@ const routes = {
   'POST /v1/files': save('/v1/files'),
   'POST /v2/files': save('/v2/files'),
   'POST /v2/files with _id (new version)': saveVersion,
+  'POST /v2/files (a multipart upload)': saveMultipart,
+  'POST /v1/files/upload/{upload_id}/parts': signParts,
+  'GET /v1/files/upload/{upload_id}/parts': listParts,
+  'DELETE /v1/files/upload/{upload_id}': abortUpload,
   'GET /v1/files/{id}': get('/v1/files'),
   'GET /v2/files/{id}': get('/v2/files'),
   'DELETE /v1/files/{id}': remove('/v1/files'),
@@ -321,6 +376,10 @@ const outcomes: Record<keyof typeof routes, Outcomes> = {
   'POST /v1/files':                        [201, 403, 401, 401, 401, 401, 401, 401, 403, 403],
   'POST /v2/files':                        [201, 403, 401, 401, 401, 401, 401, 401, 403, 403],
   'POST /v2/files with _id (new version)': [200, 404, 401, 401, 401, 401, 401, 401, 403, 403],
+  'POST /v2/files (a multipart upload)':   [201, 403, 401, 401, 401, 401, 401, 401, 403, 403],
+  'POST /v1/files/upload/{upload_id}/parts': [200, 404, 401, 401, 401, 401, 401, 401, 403, 403],
+  'GET /v1/files/upload/{upload_id}/parts':  [200, 404, 401, 401, 401, 401, 401, 401, 403, 403],
+  'DELETE /v1/files/upload/{upload_id}':     [204, 404, 401, 401, 401, 401, 401, 401, 403, 403],
   'GET /v1/files/{id}':                    [200, 404, 401, 401, 401, 401, 401, 401, 403, 403],
   'GET /v2/files/{id}':                    [200, 404, 401, 401, 401, 401, 401, 401, 403, 403],
   'DELETE /v1/files/{id}':                 [200, 404, 401, 401, 401, 401, 401, 401, 403, 403],

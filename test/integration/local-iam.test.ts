@@ -33,6 +33,19 @@ describe('the local stack enforces each function’s own IAM policy', () => {
     // A direct upload: saveFile writes the bytes to temp/ itself.
     const direct = await api.post<Entity>('/v2/files', { filename: 'direct.txt', mime_type: 'text/plain', content_base64: Buffer.from('direct').toString('base64') });
     expect(direct.status).toBe(201);
+    // A multipart upload: started at its permanent key, a part signed, uploaded and listed, then
+    // completed by its save; another is aborted.
+    const multipart = await api.post<{ upload_id: string; s3ref: Ticket['s3ref'] }>('/v2/files/upload', {
+      filename: 'parts.txt',
+      mime_type: 'text/plain',
+      upload_method: 'multipart',
+    });
+    const signed = await api.post<{ parts: Array<{ url: string }> }>(`/v1/files/upload/${multipart.body.upload_id}/parts`, { part_numbers: [1] });
+    expect((await fetch(signed.body.parts[0]?.url ?? '', { method: 'PUT', body: 'in parts' })).status).toBe(200);
+    expect((await api.get(`/v1/files/upload/${multipart.body.upload_id}/parts`)).status).toBe(200);
+    expect((await api.post('/v2/files', { s3ref: multipart.body.s3ref })).status).toBe(201);
+    const abandoned = await api.post<{ upload_id: string }>('/v2/files/upload', { filename: 'gone.txt', upload_method: 'multipart' });
+    expect((await api.delete(`/v1/files/upload/${abandoned.body.upload_id}`)).status).toBe(204);
 
     expect((await api.get(`/v2/files/${file._id}`)).status).toBe(200);
     expect((await api.get(`/v1/files/${file._id}/versions?limit=1`)).status).toBe(200);
