@@ -25,6 +25,8 @@ export type Permission =
   | 'temp:put' // s3:PutObject on temp/* (signing upload URLs, writing direct uploads)
   | 'temp:read' // s3:GetObject on temp/* (HeadObject, first bytes, copy source)
   | 'temp:delete' // s3:DeleteObject on temp/*
+  | 'temp:list-parts' // s3:ListMultipartUploadParts on temp/* (a browser resuming its own multipart upload)
+  | 'temp:abort' // s3:AbortMultipartUpload on temp/*
   | 'files:put' // s3:PutObject on permanent keys (copy destination)
   | 'files:read' // s3:GetObject on permanent keys (signing download URLs)
   | 'files:delete' // s3:DeleteObject on permanent keys
@@ -169,6 +171,13 @@ export const operations: readonly Operation[] = [
     entry: 'revoke-public-link',
     routes: [{ method: 'DELETE', path: '/v1/files/public/links/{id}' }],
     permissions: ['table:get', 'table:delete'],
+  },
+  {
+    name: 'signUploadRequest',
+    entry: 'sign-upload-request',
+    routes: [{ method: 'POST', path: '/v1/files/upload/sign' }],
+    // The calls of an upload the browser makes itself, on temp keys only.
+    permissions: ['temp:put', 'temp:list-parts', 'temp:abort'],
   },
   {
     name: 'presignUploadParts',

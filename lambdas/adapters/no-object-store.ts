@@ -44,6 +44,10 @@ export class NoObjectStore implements ObjectStore {
     return this.refuse('presignPart');
   }
 
+  presignMultipartCall(): Promise<string> {
+    return this.refuse('presignMultipartCall');
+  }
+
   listParts(): Promise<undefined> {
     return this.refuse('listParts');
   }

@@ -18,7 +18,7 @@ import {
 } from '@aws-sdk/client-s3';
 import { createHmac } from 'node:crypto';
 import { getSignedUrl } from '@aws-sdk/s3-request-presigner';
-import type { ObjectStore, PresignedPost, StoredObject, UploadedPart } from '../core/ports';
+import type { MultipartCall, ObjectStore, PresignedPost, StoredObject, UploadedPart } from '../core/ports';
 import { PartsChangedError, SourceChangedError } from '../core/ports';
 
 export interface S3ObjectStoreOptions {
@@ -191,6 +191,26 @@ export class S3ObjectStore implements ObjectStore {
     return getSignedUrl(this.client, new UploadPartCommand({ Bucket: this.bucket, Key: key, UploadId: uploadId, PartNumber: partNumber }), {
       expiresIn: this.options.uploadUrlTtlSeconds,
     });
+  }
+
+  presignMultipartCall(call: MultipartCall): Promise<string> {
+    const target = { Bucket: this.bucket, Key: call.key };
+    const options = { expiresIn: this.options.uploadUrlTtlSeconds };
+    switch (call.kind) {
+      case 'create':
+        if (call.contentType === undefined) return getSignedUrl(this.client, new CreateMultipartUploadCommand(target), options);
+        // A typed upload's type is signed, so the object cannot be created with another.
+        return getSignedUrl(this.client, new CreateMultipartUploadCommand({ ...target, ContentType: call.contentType }), {
+          ...options,
+          signableHeaders: new Set(['content-type']),
+        });
+      case 'list':
+        return getSignedUrl(this.client, new ListPartsCommand({ ...target, UploadId: call.uploadId }), options);
+      case 'complete':
+        return getSignedUrl(this.client, new CompleteMultipartUploadCommand({ ...target, UploadId: call.uploadId }), options);
+      case 'abort':
+        return getSignedUrl(this.client, new AbortMultipartUploadCommand({ ...target, UploadId: call.uploadId }), options);
+    }
   }
 
   async listParts(key: string, uploadId: string): Promise<UploadedPart[] | undefined> {

@@ -24,6 +24,8 @@ import { assertMetadataFits } from './metadata-limits';
 import type { FileRepository, ObjectStore, PendingUpload, SaveIntent, StoredObject, UploadClaim } from './ports';
 import { IntentConflictError, InvalidItemError, PartsChangedError, SourceChangedError, StaleWriteError, TooManyItemsError } from './ports';
 import { maxMultipartBytes, maxSinglePutBytes, partSizeFor, partsToComplete } from './multipart';
+import { signUploadRequest } from './upload-signing';
+import type { SignableRequest, SignedRequest } from './upload-signing';
 import { isTransient } from './transient';
 import { UploadWindow } from './upload-window';
 import { presignVersionDownload } from './version-download';
@@ -249,6 +251,11 @@ export class FileService {
       max_size_bytes,
       ...(existing ? { public_url: publicFileUrl(caller.apiUrl, caller.org, existing.id) } : {}),
     };
+  }
+
+  /** Presigns one S3 call of an upload the caller's browser makes itself (Uppy's `signRequest`). */
+  signUploadRequest(caller: Caller, request: SignableRequest): Promise<SignedRequest> {
+    return signUploadRequest(this.store, { org: caller.org, newId: this.newId, assertTypeAllowed: (type) => this.assertTypeAllowed(type) }, request);
   }
 
   /** URLs that PUT these parts of the caller's org's multipart upload. */

@@ -27,6 +27,11 @@ export interface UploadedPart {
   lastModified?: Date;
 }
 
+/** A multipart upload call a browser makes itself, with a URL the service signed. */
+export type MultipartCall =
+  | { kind: 'create'; key: string; contentType?: string }
+  | { kind: 'list' | 'complete' | 'abort'; key: string; uploadId: string };
+
 /** The object storage the service needs; S3 in production and locally. */
 export interface ObjectStore {
   readonly bucket: string;
@@ -67,6 +72,8 @@ export interface ObjectStore {
   createMultipartUpload(key: string, options: { contentType?: string }): Promise<string>;
   /** A URL that PUTs one part of the multipart upload, and nothing else. */
   presignPart(key: string, uploadId: string, partNumber: number): Promise<string>;
+  /** A URL for one multipart call on exactly this key (and upload), and nothing else. */
+  presignMultipartCall(call: MultipartCall): Promise<string>;
   /** Every part S3 holds of the upload, by number; undefined when there is no such upload. */
   listParts(key: string, uploadId: string): Promise<UploadedPart[] | undefined>;
   /**

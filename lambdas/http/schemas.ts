@@ -70,6 +70,19 @@ export const uploadBody = z.object({
 
 export const uploadQuery = z.object({ file_entity_id: optionalFileId });
 
+/** signUploadRequest: one S3 call of an upload, as Uppy's `signRequest` describes it. */
+export const signRequestBody = z.object({
+  method: z.enum(['PUT', 'POST', 'GET', 'DELETE']),
+  key: z.string().check(z.minLength(1, 'must not be empty'), z.maxLength(1024, 'must be at most 1024 characters'), validText),
+  uploadId: z.optional(z.string().check(z.regex(/^[A-Za-z0-9._~-]{1,1024}$/, 'must be the UploadId S3 answered'))),
+  partNumber: z.optional(z.number().check(z.int('must be a whole number'), z.gte(1, 'must be from 1 to 10000'), z.lte(10_000, 'must be from 1 to 10000'))),
+  contentType: z.pipe(
+    z.optional(z.union([z.literal(''), mimeType])),
+    z.transform((value: string | undefined) => value || undefined),
+  ),
+  expiresIn: z.optional(z.number()),
+});
+
 /** The upload a parts route addresses: a UUID, as uploadFile returned it. */
 export const uploadIdPath = z.object({ upload_id: z.string() });
 

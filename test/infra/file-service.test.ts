@@ -285,6 +285,11 @@ describe('FileService permissions', () => {
     expect(s3Permissions('presignUploadParts')).toEqual(['s3:PutObject <bucket>/files/*']);
     expect(s3Permissions('listUploadParts')).toEqual(['s3:ListMultipartUploadParts <bucket>/files/*']);
     expect(s3Permissions('abortUpload')).toEqual(['s3:AbortMultipartUpload <bucket>/files/*']);
+    expect(s3Permissions('signUploadRequest')).toEqual([
+      's3:AbortMultipartUpload <bucket>/temp/*',
+      's3:ListMultipartUploadParts <bucket>/temp/*',
+      's3:PutObject <bucket>/temp/*',
+    ]);
   });
 
   it('gives the get function no S3 action at all', () => {

@@ -40,12 +40,19 @@ describe('the local stack enforces each function’s own IAM policy', () => {
       mime_type: 'text/plain',
       upload_method: 'multipart',
     });
-    const signed = await api.post<{ parts: Array<{ url: string }> }>(`/v1/files/upload/${multipart.body.upload_id}/parts`, { part_numbers: [1] });
-    expect((await fetch(signed.body.parts[0]?.url ?? '', { method: 'PUT', body: 'in parts' })).status).toBe(200);
+    const partUrls = await api.post<{ parts: Array<{ url: string }> }>(`/v1/files/upload/${multipart.body.upload_id}/parts`, { part_numbers: [1] });
+    expect((await fetch(partUrls.body.parts[0]?.url ?? '', { method: 'PUT', body: 'in parts' })).status).toBe(200);
     expect((await api.get(`/v1/files/upload/${multipart.body.upload_id}/parts`)).status).toBe(200);
     expect((await api.post('/v2/files', { s3ref: multipart.body.s3ref })).status).toBe(201);
     const abandoned = await api.post<{ upload_id: string }>('/v2/files/upload', { filename: 'gone.txt', upload_method: 'multipart' });
     expect((await api.delete(`/v1/files/upload/${abandoned.body.upload_id}`)).status).toBe(204);
+    // A browser's own multipart upload (Uppy's signRequest): created, listed and aborted with signed URLs.
+    const signed = async (request: Record<string, unknown>) => (await api.post<{ url: string; key?: string }>('/v1/files/upload/sign', request)).body;
+    const browserUpload = await signed({ method: 'POST', key: 'browser.bin' });
+    const browserUploadId = /<UploadId>([^<]+)</.exec(await (await fetch(browserUpload.url, { method: 'POST' })).text())?.[1];
+    const inBrowser = { key: browserUpload.key, uploadId: browserUploadId };
+    expect((await fetch((await signed({ method: 'GET', ...inBrowser })).url)).status).toBe(200);
+    expect((await fetch((await signed({ method: 'DELETE', ...inBrowser })).url, { method: 'DELETE' })).status).toBe(204);
 
     expect((await api.get(`/v2/files/${file._id}`)).status).toBe(200);
     expect((await api.get(`/v1/files/${file._id}/versions?limit=1`)).status).toBe(200);

@@ -6,6 +6,7 @@ import { guardOf } from '../../../lambdas/core/model';
 import type {
   DeleteActor,
   FileRepository,
+  MultipartCall,
   ObjectStore,
   PendingUpload,
   PresignedPost,
@@ -126,6 +127,11 @@ export class FakeObjectStore implements ObjectStore {
 
   async presignPart(key: string, uploadId: string, partNumber: number): Promise<string> {
     return `https://${this.bucket}.example/${key}?uploadId=${uploadId}&partNumber=${partNumber}`;
+  }
+
+  async presignMultipartCall(call: MultipartCall): Promise<string> {
+    const upload = 'uploadId' in call ? `&uploadId=${call.uploadId}` : '';
+    return `https://${this.bucket}.example/${call.key}?call=${call.kind}${upload}`;
   }
 
   /** Stores a part as a client would with a presigned part URL; returns its ETag. */
