@@ -173,6 +173,13 @@ export const operations: readonly Operation[] = [
     permissions: ['table:get', 'table:delete'],
   },
   {
+    name: 'refreshUpload',
+    entry: 'refresh-upload',
+    routes: [{ method: 'POST', path: '/v2/files/upload/refresh' }],
+    // get: the upload as it was declared, and whether it was saved; temp:put: signing its URL again.
+    permissions: ['table:get', 'temp:put'],
+  },
+  {
     name: 'signUploadRequest',
     entry: 'sign-upload-request',
     routes: [{ method: 'POST', path: '/v1/files/upload/sign' }],

@@ -197,21 +197,59 @@ export class FileService {
     const existing = request.file_entity_id
       ? await this.activeRecord(caller, request.file_entity_id, 'edit')
       : undefined;
-    const key = tempKey(caller.org, this.newId(), request.filename);
-    const contentType = request.mime_type !== undefined ? { contentType: request.mime_type } : {};
-    const publicUrl = existing ? { public_url: publicFileUrl(caller.apiUrl, caller.org, existing.id) } : {};
-    if (request.upload_method === 'post') {
-      const max_size_bytes = request.size_bytes ?? Math.min(this.limits.maxUploadBytes, maxSinglePutBytes);
-      const post = await this.store.presignPost(key, { ...contentType, maxBytes: max_size_bytes });
-      const s3ref = { bucket: this.store.bucket, key };
-      return { s3ref, upload_url: post.url, upload_fields: post.fields, max_size_bytes, ...publicUrl };
+    const uploadId = this.newId();
+    const key = tempKey(caller.org, uploadId, request.filename);
+    const now = this.now();
+    const pending: PendingUpload = {
+      org: caller.org,
+      upload_id: uploadId,
+      method: request.upload_method === 'post' ? 'post' : 'put',
+      key,
+      filename: request.filename,
+      ...(request.mime_type !== undefined ? { mime_type: request.mime_type } : {}),
+      ...(request.size_bytes !== undefined ? { size_bytes: request.size_bytes } : {}),
+      ...(request.checksum_sha256 !== undefined ? { checksum_sha256: request.checksum_sha256 } : {}),
+      ...(request.upload_method === 'post' ? { max_size_bytes: request.size_bytes ?? Math.min(this.limits.maxUploadBytes, maxSinglePutBytes) } : {}),
+      created_by: caller.userId,
+      created_at: now.toISOString(),
+      expires_at: this.window.claimExpiry(now),
+    };
+    // Recorded so that the upload's URL can be signed again (refresh) exactly as it was.
+    const [ticket] = await Promise.all([this.signUpload(pending), this.repository.putPendingUpload(pending)]);
+    return { ...ticket, ...(existing ? { public_url: publicFileUrl(caller.apiUrl, caller.org, existing.id) } : {}) };
+  }
+
+  /** The URL (or form) of a single-request upload, signed for what the upload declared. */
+  private async signUpload(pending: PendingUpload): Promise<SingleUploadTicket> {
+    const s3ref = { bucket: this.store.bucket, key: pending.key };
+    const contentType = pending.mime_type !== undefined ? { contentType: pending.mime_type } : {};
+    if (pending.method === 'post') {
+      const max_size_bytes = pending.max_size_bytes ?? Math.min(this.limits.maxUploadBytes, maxSinglePutBytes);
+      const post = await this.store.presignPost(pending.key, { ...contentType, maxBytes: max_size_bytes });
+      return { s3ref, upload_url: post.url, upload_fields: post.fields, max_size_bytes };
     }
-    const upload_url = await this.store.presignUpload(key, {
+    const upload_url = await this.store.presignUpload(pending.key, {
       ...contentType,
-      ...(request.size_bytes !== undefined ? { contentLength: request.size_bytes } : {}),
-      ...(request.checksum_sha256 !== undefined ? { checksumSha256: request.checksum_sha256 } : {}),
+      ...(pending.size_bytes !== undefined ? { contentLength: pending.size_bytes } : {}),
+      ...(pending.checksum_sha256 !== undefined ? { checksumSha256: pending.checksum_sha256 } : {}),
     });
-    return { s3ref: { bucket: this.store.bucket, key }, upload_url, ...publicUrl };
+    return { s3ref, upload_url };
+  }
+
+  /**
+   * A new URL for an upload whose URL may have expired, signed exactly as the first (Medable's
+   * refresh): only while the upload can still be saved and has not been, else a 404.
+   */
+  async refreshUpload(caller: Caller, s3ref: S3Ref): Promise<SingleUploadTicket> {
+    const upload = s3ref.bucket === this.store.bucket ? parseTempKey(caller.org, s3ref.key) : undefined;
+    const gone = new NotFoundError('Upload not found: it was saved, has expired, or is not an upload of yours; ask uploadFile for a new one');
+    if (!upload) throw gone;
+    const [pending, claim] = await Promise.all([
+      this.repository.getPendingUpload(caller.org, upload.uploadId),
+      this.repository.getClaim(caller.org, upload.uploadId),
+    ]);
+    if (!pending || pending.key !== s3ref.key || claim || this.window.isExpired(new Date(pending.created_at), this.now())) throw gone;
+    return this.signUpload(pending);
   }
 
   /**
@@ -233,6 +271,7 @@ export class FileService {
     await this.repository.putPendingUpload({
       org: caller.org,
       upload_id: uploadId,
+      method: 'multipart',
       key,
       multipart_upload_id: multipartUploadId,
       part_size,
@@ -298,10 +337,10 @@ export class FileService {
   }
 
   /** The caller's org's multipart upload of this id, while it can still be saved. */
-  private async pendingUpload(caller: Caller, uploadId: string): Promise<PendingUpload> {
+  private async pendingUpload(caller: Caller, uploadId: string): Promise<MultipartPending> {
     if (!isUuid(uploadId)) throw new BadRequestError(`Upload id must be the UUID uploadFile returned, got "${truncate(uploadId)}"`);
     const pending = await this.repository.getPendingUpload(caller.org, uploadId);
-    if (!pending || this.window.isExpired(new Date(pending.created_at), this.now())) {
+    if (!pending || !isMultipart(pending) || this.window.isExpired(new Date(pending.created_at), this.now())) {
       throw new NotFoundError(`Upload ${uploadId} not found: it was aborted, saved or has expired, or is not a multipart upload`);
     }
     return pending;
@@ -401,7 +440,8 @@ export class FileService {
     existing: FileRecord | undefined,
   ): Promise<{ entity: FileEntity; created: boolean }> {
     const key = request.s3ref.key;
-    const pending = await this.repository.getPendingUpload(caller.org, upload.uploadId);
+    const found = await this.repository.getPendingUpload(caller.org, upload.uploadId);
+    const pending = found && isMultipart(found) ? found : undefined;
     const notFound = () => new NotFoundError(`Upload ${upload.uploadId} not found: it was aborted or has expired; upload again`);
     if (pending) {
       this.assertWithinWindow(new Date(pending.created_at), this.now());
@@ -452,7 +492,7 @@ export class FileService {
   }
 
   /** A multipart upload's intent names the upload itself: its ETag is only known once it is complete. */
-  private multipartIntent(caller: Caller, pending: PendingUpload): SaveIntent {
+  private multipartIntent(caller: Caller, pending: MultipartPending): SaveIntent {
     return {
       org: caller.org,
       upload_id: pending.upload_id,
@@ -879,6 +919,13 @@ export class FileService {
       );
     }
   }
+}
+
+/** A pending multipart upload, with what only those have. */
+type MultipartPending = PendingUpload & { multipart_upload_id: string; part_size: number };
+
+function isMultipart(pending: PendingUpload): pending is MultipartPending {
+  return pending.method === 'multipart' && pending.multipart_upload_id !== undefined && pending.part_size !== undefined;
 }
 
 /** An upload a save may turn into a version. */

@@ -95,22 +95,26 @@ export class PartsChangedError extends Error {
 }
 
 /**
- * An upload handed out as a multipart upload at its permanent key and not saved yet: what it
- * was declared as, so the calls that follow keep to it. Expires (table TTL) once the upload
- * can no longer be saved; the bucket's abort-incomplete rule frees the parts of any left.
+ * An upload handed out and not saved yet: what it was declared as, so the calls that follow
+ * (a refreshed URL, the parts of a multipart upload) keep to it. Expires (table TTL) once the
+ * upload can no longer be saved; the bucket's abort-incomplete rule frees the parts of any left.
  */
 export interface PendingUpload {
   org: string;
   upload_id: string;
-  /** The key the upload completes at: the permanent key of its version. */
+  method: 'put' | 'post' | 'multipart';
+  /** Where the bytes go: a temp key, or for a multipart upload the permanent key of its version. */
   key: string;
-  /** S3's id of the multipart upload at `key`. */
-  multipart_upload_id: string;
-  /** The part size the client was told to use. */
-  part_size: number;
+  /** A multipart upload's: S3's id of the multipart upload at `key`. */
+  multipart_upload_id?: string;
+  /** A multipart upload's: the part size the client was told to use. */
+  part_size?: number;
+  /** A form upload's largest accepted file. */
+  max_size_bytes?: number;
   filename: string;
   mime_type?: string;
   size_bytes?: number;
+  checksum_sha256?: string;
   created_by: string;
   /** ISO 8601: the upload window is measured from here. */
   created_at: string;

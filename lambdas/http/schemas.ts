@@ -98,6 +98,9 @@ const s3ref = z.object({
   key: z.string().check(z.minLength(1), z.maxLength(1024)),
 });
 
+/** refreshUpload: the s3ref uploadFile answered. */
+export const refreshBody = z.object({ s3ref });
+
 const tags = (count: number) =>
   z.array(
     z.string().check(validText, z.maxLength(limits.tagChars, `tags must be at most ${limits.tagChars} characters each`)),

@@ -85,6 +85,15 @@ async function freshMultipartUpload(): Promise<Target> {
   return { ...shared, multipart: { upload_id: ticket.body.upload_id, s3ref: ticket.body.s3ref } };
 }
 
+const refreshUpload: Route = {
+  mutates: false,
+  prepare: async () => ({ ...shared, upload: await freshUpload(owner) }),
+  call: (api, { upload: ticket }) => api.post('/v2/files/upload/refresh', { s3ref: ticket?.s3ref }),
+  succeeded: async (response, { upload: ticket }) => {
+    expect(response.body).toEqual({ s3ref: ticket?.s3ref, upload_url: expect.stringMatching(/^http/) });
+  },
+};
+
 const signParts: Route = {
   mutates: false,
   prepare: freshMultipartUpload,
@@ -340,6 +349,7 @@ const routes = {
   'POST /v2/files': save('/v2/files'),
   'POST /v2/files with _id (new version)': saveVersion,
   'POST /v2/files (a multipart upload)': saveMultipart,
+  'POST /v2/files/upload/refresh': refreshUpload,
   'POST /v1/files/upload/{upload_id}/parts': signParts,
   'GET /v1/files/upload/{upload_id}/parts': listParts,
   'DELETE /v1/files/upload/{upload_id}': abortUpload,
@@ -377,6 +387,7 @@ const outcomes: Record<keyof typeof routes, Outcomes> = {
   'POST /v2/files':                        [201, 403, 401, 401, 401, 401, 401, 401, 403, 403],
   'POST /v2/files with _id (new version)': [200, 404, 401, 401, 401, 401, 401, 401, 403, 403],
   'POST /v2/files (a multipart upload)':   [201, 403, 401, 401, 401, 401, 401, 401, 403, 403],
+  'POST /v2/files/upload/refresh':          [200, 404, 401, 401, 401, 401, 401, 401, 403, 403],
   'POST /v1/files/upload/{upload_id}/parts': [200, 404, 401, 401, 401, 401, 401, 401, 403, 403],
   'GET /v1/files/upload/{upload_id}/parts':  [200, 404, 401, 401, 401, 401, 401, 401, 403, 403],
   'DELETE /v1/files/upload/{upload_id}':     [204, 404, 401, 401, 401, 401, 401, 401, 403, 403],

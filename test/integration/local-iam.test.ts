@@ -26,7 +26,9 @@ describe('the local stack enforces each function’s own IAM policy', () => {
     const file = await uploadFile(api, text('first'));
     const second = await uploadFile(api, { ...text('second'), id: file._id });
     const ticket = await api.post<Ticket>(`/v2/files/upload?file_entity_id=${file._id}`, { filename: 'n.txt', mime_type: 'text/plain' });
-    await putBytes(ticket.body.upload_url, Buffer.from('third'), 'text/plain');
+    // Its URL signed again (refreshUpload), as a client whose URL expired asks for it.
+    const refreshed = await api.post<Ticket>('/v2/files/upload/refresh', { s3ref: ticket.body.s3ref });
+    await putBytes(refreshed.body.upload_url, Buffer.from('third'), 'text/plain');
     const third = await api.post<Entity>('/v2/files?delete_temp_file=false', { s3ref: ticket.body.s3ref, _id: file._id });
     const repeated = await api.post<Entity>('/v2/files', { s3ref: ticket.body.s3ref, _id: file._id });
     expect([second.versions.length, third.status, repeated.status, repeated.body.versions.length]).toEqual([2, 200, 200, 3]);
