@@ -16,6 +16,7 @@ import { startLocalStack, type LocalStack } from '../local/stack';
 import { createContext, destroyContext, type BenchContext } from './lib/context';
 import { bundleHandlers, constructBundleOptions, measureInit } from './lib/handlers';
 import { measureListing } from './lib/listing';
+import { measureMultipart } from './lib/multipart';
 import { measureOps, measureSaveOverhead, pdf, pdfBytes } from './lib/ops';
 import { buildResults, handlerResults, renderHandlers, renderReport, type SizeRun } from './lib/report';
 import { measureThroughput } from './lib/throughput';
@@ -36,6 +37,7 @@ const settings = quick
         { label: '8m' as const, size: 8 * MiB, files: 16, rounds: 1, warmup: 1 },
       ],
       listing: { filesPerOrg: 10_000, iterations: 15, warmup: 3 },
+      multipart: { files: 2, rounds: 2 },
       initRuns: 10,
       initWithoutNodeOptions: false,
       timeLimitMs: 300_000,
@@ -49,6 +51,7 @@ const settings = quick
         { label: '8m' as const, size: 8 * MiB, files: 64, rounds: 2, warmup: 4 },
       ],
       listing: { filesPerOrg: 10_000, iterations: 100, warmup: 10 },
+      multipart: { files: 8, rounds: 4 },
       initRuns: 10,
       initWithoutNodeOptions: true,
       timeLimitMs: 900_000,
@@ -132,6 +135,9 @@ async function main(): Promise<void> {
     throughput.push({ label: size.label, ...run });
   }
 
+  phase('multipart 64 MiB');
+  const multipart = await measureMultipart(context, { bytes: pdfBytes(64 * MiB), ...settings.multipart, partConcurrency: 4 });
+
   phase(`listing (${settings.listing.filesPerOrg} files in each of two orgs)`);
   const listing = await measureListing(context, settings.listing);
 
@@ -155,6 +161,7 @@ async function main(): Promise<void> {
     save,
     saveSize: saveObjectSize,
     throughput,
+    multipart,
     listing,
     concurrency,
     bundles,

@@ -5,6 +5,7 @@ import { unavoidableCalls } from './ops';
 import { percentile, ratio, round, summarize, sum, type LatencySummary } from './stats';
 import type { Contender, FlowSteps, ThroughputResult } from './throughput';
 import type { ListingSamples } from './listing';
+import type { MultipartContender } from './multipart';
 import { listingResults } from './listing';
 
 export interface HandlerResult {
@@ -44,6 +45,8 @@ export interface Results {
   flow_vs_raw_put_8m: number | null;
   vs_tus_64k: number | null;
   vs_tus_8m: number | null;
+  /** MB/s of 64 MiB files through the multipart routes (parts 4 at a time, save completing the upload) over one plain presigned PUT each, same run. */
+  multipart_flow_vs_raw_put_64m: number | null;
   /** First page of GET /v2/files (25 files), newest first, in an org of `listing.files_per_org`. */
   list_p50_ms: number;
   /** The same with `q` matching 1% of the org's files. */
@@ -75,6 +78,7 @@ export interface Measurements {
   save: SaveOverheadSamples;
   saveSize: number;
   throughput: SizeRun[];
+  multipart: Record<MultipartContender, ThroughputResult>;
   listing: ListingSamples;
   concurrency: number;
   bundles: Bundle[];
@@ -146,6 +150,7 @@ export function buildResults(m: Measurements): Results {
     flow_vs_raw_put_8m: ratio(mbps('8m', 'flow'), mbps('8m', 'raw_put')),
     vs_tus_64k: ratio(mbps('64k', 'flow'), mbps('64k', 'tus')),
     vs_tus_8m: ratio(mbps('8m', 'flow'), mbps('8m', 'tus')),
+    multipart_flow_vs_raw_put_64m: ratio(m.multipart.multipart_flow.mb_per_s, m.multipart.raw_put.mb_per_s),
     ...listingResults(m.listing),
     handlers,
     machine: machine(m.loadStart, m.startedAt),
@@ -239,6 +244,15 @@ export function renderReport(results: Results, m: Measurements): string {
     out.push(`  ${run.label} flow steps under load, p50/p99 ms: ${step('upload')}, ${step('put')}, ${step('save')}`);
   }
   out.push(`  vs_tus_8m ${verdict(results.vs_tus_8m, 1.5, false)}`);
+
+  out.push('', '64 MiB files, one at a time: the multipart flow (uploadFile, part URLs, 8 parts PUT 4 at a time, save) against one presigned PUT each');
+  out.push(
+    table(
+      ['contender', 'files', 'MB/s', 'ms per file'],
+      (['multipart_flow', 'raw_put'] as const).map((name) => [name, String(m.multipart[name].files), m.multipart[name].mb_per_s, m.multipart[name].ms / Math.max(1, m.multipart[name].files)]),
+    ),
+  );
+  out.push(`  multipart_flow_vs_raw_put_64m = ${format(results.multipart_flow_vs_raw_put_64m)}`);
 
   const listing = results.listing;
   out.push(

@@ -67,6 +67,23 @@ describe('the README', () => {
     expect(lines.at(-1)).toBe('1');
   });
 
+  it('shows a multipart upload interrupted, resumed and saved, working as written', async () => {
+    // Prepare: the multipart example continues in the walkthrough's terminal.
+    const script = `${await walkthrough()}\n${await walkthrough('multipart')}`.replaceAll('http://127.0.0.1:3000', stack.url);
+
+    // Act
+    const { stdout } = await run('bash', ['-euo', 'pipefail', '-c', script], {
+      cwd: root,
+      env: { ...process.env, LOCAL_DATA_DIR: dataDir },
+    });
+
+    // Assess
+    expect(script).toContain('/parts');
+    const lines = stdout.trim().split('\n');
+    expect(lines.at(-2)).toBe('[1]');
+    expect(lines.at(-1)).toBe('12582912');
+  });
+
   it('shows a backend saving a file for a user and the user sharing it with another org, working as written', async () => {
     // Prepare: the sharing example continues in the walkthrough's terminal.
     const script = `${await walkthrough()}\n${await walkthrough('sharing')}`.replaceAll('http://127.0.0.1:3000', stack.url);
