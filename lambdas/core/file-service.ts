@@ -420,8 +420,13 @@ export class FileService {
         return this.finish(await this.recoverSave(caller, upload.uploadId, key, error), request, options);
       }
       // Kept out of the version's transaction, which is the hot path of concurrent saves: an
-      // intent left behind only costs the reaper a look at the claim when it expires.
-      return this.finish(saved, request, options, this.repository.forgetIntent(intent).catch(() => undefined));
+      // intent left behind only costs the reaper a look at the claim when it expires, and a
+      // pending record left behind expires with the upload's window.
+      const forgetting = Promise.all([
+        this.repository.forgetIntent(intent).catch(() => undefined),
+        this.repository.deletePendingUpload(caller.org, upload.uploadId).catch(() => undefined),
+      ]).then(() => undefined);
+      return this.finish(saved, request, options, forgetting);
     });
   }
 
@@ -854,6 +859,8 @@ export class FileService {
     if (!record || record.status !== 'active') {
       return new NotFoundError(`This upload was saved as file ${claim.file_id}, which has since been deleted`);
     }
+    // What an upload became is the file's to tell: only to those who may view it.
+    if (!may(caller, guardOf(record), 'view')) return new NotFoundError(`Upload ${uploadId} not found`);
     return { entity: await this.render(caller, record), created: claim.created };
   }
 

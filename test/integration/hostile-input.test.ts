@@ -188,8 +188,8 @@ const groups: Record<string, Case[]> = {
     c('an s3ref with an empty bucket', 'POST', '/v2/files', 400, save({ s3ref: { bucket: '', key: 'temp/org-a/x/a.txt' } })),
     c('an s3ref key of 1025 characters', 'POST', '/v2/files', 400, ref(`temp/org-a/${unknownId}/${'a'.repeat(1025)}`)),
     c('an own upload named in another bucket', 'POST', '/v2/files', 400, (f: Fixtures) => ref(f.upload.s3ref.key, 'someone-elses-bucket')),
-    c('an s3ref of a saved file, not an upload', 'POST', '/v2/files', 400, (f: Fixtures) => ({ s3ref: f.file.s3ref })),
-    c("an s3ref of another org's saved file", 'POST', '/v2/files', 400, (f: Fixtures) => ({ s3ref: f.foreign.s3ref })),
+    c("an s3ref of another org's saved file", 'POST', '/v2/files', 403, (f: Fixtures) => ({ s3ref: f.foreign.s3ref })),
+    c('an s3ref of a saved file, as the version of another file', 'POST', '/v2/files', 400, (f: Fixtures) => ({ s3ref: f.file.s3ref, _id: unknownId })),
     c("another org's upload", 'POST', '/v2/files', 403, (f: Fixtures) => ({ s3ref: f.foreignUpload.s3ref })),
     c("another org's upload, named through this org's prefix", 'POST', '/v1/files', 400, (f: Fixtures) => ref(`temp/org-a/../${f.foreignUpload.s3ref.key.slice(5)}`)),
     c('an s3ref key that climbs out of its upload', 'POST', '/v2/files', 400, (f: Fixtures) => ref(`temp/org-a/${uploadIdOf(f.upload)}/../../org-b/${uploadIdOf(f.foreignUpload)}/theirs.txt`)),
@@ -411,7 +411,7 @@ describe('hostile-looking input that is valid', () => {
     ['a JSON body labelled text/plain', { filename: 'a.txt' }, 'text/plain'],
   ];
 
-  it.each(uploads)('gives an upload URL for %s, under a safe key of the caller’s org, storing nothing', async (_name, body, contentType) => {
+  it.each(uploads)('gives an upload URL for %s, under a safe key of the caller’s org, storing only the upload’s pending record', async (_name, body, contentType) => {
     // Prepare
     const before = await storage.snapshot();
 
@@ -423,6 +423,24 @@ describe('hostile-looking input that is valid', () => {
     const ticket = response.body as Ticket;
     expect(ticket.s3ref).toEqual({ bucket: localBucket, key: expect.stringMatching(safeTempKey) });
     expect(ticket.s3ref.key.length).toBeLessThanOrEqual(300);
+    const after = await storage.snapshot();
+    expect(after.objects).toEqual(before.objects);
+    const added = after.items.filter((item) => !before.items.includes(item));
+    expect(added).toHaveLength(1);
+    expect(added[0]).toContain(`"PENDING#org-a#${ticket.s3ref.key.split('/')[2]}"`);
+    expect(before.items.filter((item) => !after.items.includes(item))).toEqual([]);
+  });
+
+  it('answers a saved file’s own s3ref with the file it became, as a repeated save, changing nothing', async () => {
+    // Prepare
+    const before = await storage.snapshot();
+
+    // Act
+    const response = await own.post<Entity>('/v2/files', { s3ref: shared.file.s3ref });
+
+    // Assess
+    expect(response.status).toBe(201);
+    expect(response.body._id).toBe(shared.file._id);
     expect(await storage.snapshot()).toEqual(before);
   });
 

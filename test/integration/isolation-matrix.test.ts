@@ -139,7 +139,8 @@ function expectGatewayUnauthorized(response: ApiResponse<unknown>): void {
 }
 
 const upload = (path: string): Route => ({
-  mutates: false,
+  // The own org's upload records its pending upload; the file itself stays as it was.
+  mutates: true,
   prepare: async () => shared,
   call: (api, { file }) => api.post(`${path}?file_entity_id=${file._id}`, { filename: 'next.txt', mime_type: 'text/plain' }),
   succeeded: async (response) => {

@@ -184,22 +184,22 @@ describe('the local stack enforces each function’s own IAM policy', () => {
   });
 
   it('refuses a CopyObject whose caller may write the destination but not read the source', async () => {
-    // Prepare: saveFile may read temp/ and write files/, not read files/.
+    // Prepare: presignUploadParts may write files/ (it signs parts there), not read them.
     const { stack, storage } = context;
     const admin = s3As(stack, stack.credentials);
     const source = `files/org-a/${randomUUID()}/a.txt`;
     const target = `files/org-a/${randomUUID()}/copy.txt`;
     await admin.send(new PutObjectCommand({ Bucket: stack.bucket, Key: source, Body: 'x' }));
-    const asSaveFile = s3As(stack, stack.iam.credentialsOf('saveFile'));
+    const asPartSigner = s3As(stack, stack.iam.credentialsOf('presignUploadParts'));
 
     // Act
-    const attempt = asSaveFile.send(new CopyObjectCommand({ Bucket: stack.bucket, Key: target, CopySource: `${stack.bucket}/${source}` }));
+    const attempt = asPartSigner.send(new CopyObjectCommand({ Bucket: stack.bucket, Key: target, CopySource: `${stack.bucket}/${source}` }));
 
     // Assess
     await expect(attempt).rejects.toMatchObject({ name: 'AccessDenied', $metadata: { httpStatusCode: 403 } });
     expect(await storage.exists(target)).toBe(false);
     admin.destroy();
-    asSaveFile.destroy();
+    asPartSigner.destroy();
   });
 });
 
@@ -207,7 +207,7 @@ describe('a function missing one permission fails locally as it would on AWS', (
   const everythingButCopyTarget = operations.find((operation) => operation.name === 'saveFile')?.permissions.filter((p) => p !== 'files:put');
   const context = useLocalStack({
     sweepIntervalMs: 0,
-    permissions: { saveFile: everythingButCopyTarget ?? [], uploadFile: ['temp:put'] },
+    permissions: { saveFile: everythingButCopyTarget ?? [], uploadFile: ['temp:put', 'table:put'] },
   });
 
   it('fails a save whose Lambda may not write the permanent key, and stores no file', async () => {

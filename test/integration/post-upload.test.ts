@@ -232,7 +232,7 @@ describe('presigned POST uploads', () => {
   });
 
   it('refuses with 403 AccessDenied a form signed by a function that may not write the key (s3:PutObject)', async () => {
-    // Prepare: the upload function may write temp/ only; the download function may write nothing.
+    // Prepare: the part signer may write files/ only; the download function may write nothing.
     const formBy = async (functionName: string, key: string) => {
       const client = new S3Client({
         endpoint: context.stack.s3Endpoint,
@@ -245,13 +245,12 @@ describe('presigned POST uploads', () => {
       client.destroy();
       return post;
     };
-    const permanent = 'files/org-a/11111111-1111-4111-8111-111111111111/u/a.txt';
     const temp = 'temp/org-a/11111111-1111-4111-8111-111111111111/a.txt';
     const before = await context.storage.keys();
 
     // Act
     const answers = await Promise.all(
-      [await formBy('uploadFile', permanent), await formBy('downloadFile', temp)].map((post) =>
+      [await formBy('presignUploadParts', temp), await formBy('downloadFile', temp)].map((post) =>
         postForm(post.url, post.fields, Buffer.from('x')),
       ),
     );
@@ -263,7 +262,7 @@ describe('presigned POST uploads', () => {
     }
     expect(context.stack.iam.denied()).toEqual(
       expect.arrayContaining([
-        { function: 'uploadFile', service: 's3', action: 's3:PutObject', resource: `arn:aws:s3:::${context.stack.bucket}/${permanent}` },
+        { function: 'presignUploadParts', service: 's3', action: 's3:PutObject', resource: `arn:aws:s3:::${context.stack.bucket}/${temp}` },
         { function: 'downloadFile', service: 's3', action: 's3:PutObject', resource: `arn:aws:s3:::${context.stack.bucket}/${temp}` },
       ]),
     );
@@ -319,13 +318,13 @@ describe('presigned POST uploads', () => {
     expect(preflight.headers.get('access-control-allow-methods')).toContain('POST');
   });
 
-  it('refuses upload_method values other than put and post with 400, and changes nothing', async () => {
+  it('refuses upload_method values other than put, post and multipart with 400, and changes nothing', async () => {
     // Prepare
     const before = await context.storage.keys();
 
     // Act
     const answers = await Promise.all(
-      ['multipart', 'POST', '', 1, null, ['post'], { post: true }].map((upload_method) =>
+      ['Multipart', 'POST', '', 1, null, ['post'], { post: true }].map((upload_method) =>
         context.api.post('/v2/files/upload', { filename: 'a.txt', mime_type: 'text/plain', upload_method }),
       ),
     );
