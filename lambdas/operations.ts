@@ -222,4 +222,6 @@ export const handlerEnvironment = [
   'SERVICE_SCOPE',
   'TEMP_EXPIRY_DAYS',
   'ALLOWED_MIME_TYPES',
+  'SOURCE_URL_HTTP_HOSTS',
+  'SOURCE_URL_TIMEOUT_MS',
 ] as const;

@@ -36,6 +36,10 @@ export class NoObjectStore implements ObjectStore {
     return this.refuse('putObject');
   }
 
+  putStream(): Promise<void> {
+    return this.refuse('putStream');
+  }
+
   private refuse(call: string): Promise<never> {
     return Promise.reject(new Error(`${call} needs object access, which this function is not wired (nor permitted) to have`));
   }

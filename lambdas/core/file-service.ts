@@ -21,13 +21,14 @@ import { entityTag, entityVersionLimit, guardOf, publicFileUrl, toFileEntity } f
 import { findFile } from './file-lookup';
 import { maxDirectUploadBytes } from './direct-upload';
 import { assertMetadataFits } from './metadata-limits';
-import type { FileRepository, ObjectStore, SaveIntent, UploadClaim } from './ports';
+import type { FileRepository, ObjectStore, SaveIntent, SourceFetcher, UploadClaim } from './ports';
 import { IntentConflictError, InvalidItemError, SourceChangedError, StaleWriteError, TooManyItemsError } from './ports';
 import { isTransient } from './transient';
 import { UploadWindow } from './upload-window';
 import { presignVersionDownload } from './version-download';
 import { versionPage } from './versions';
 import type { VersionPage, VersionPageRequest } from './versions';
+import { sourceFilename, sourceMimeType } from './source-url';
 
 export interface UploadRequest {
   filename: string;
@@ -122,6 +123,8 @@ export interface FileServiceDeps {
   limits: FileServiceLimits;
   now?: () => Date;
   newId?: () => string;
+  /** Fetches a save's `source_url`; without it such saves are refused. */
+  sources?: SourceFetcher;
 }
 
 /** How long a save keeps retrying while other saves to the same file keep winning the race. */
@@ -137,6 +140,7 @@ export class FileService {
   private readonly window: UploadWindow;
   private readonly now: () => Date;
   private readonly newId: () => string;
+  private readonly sources: SourceFetcher | undefined;
 
   constructor(deps: FileServiceDeps) {
     this.repository = deps.repository;
@@ -145,6 +149,7 @@ export class FileService {
     this.window = new UploadWindow(deps.limits.tempExpiryDays ?? 1);
     this.now = deps.now ?? (() => new Date());
     this.newId = deps.newId ?? randomUUID;
+    this.sources = deps.sources;
   }
 
   async createUpload(caller: Caller, request: UploadRequest): Promise<UploadTicket> {
@@ -305,6 +310,33 @@ export class FileService {
         filename: content.filename,
         ...(content.mime_type !== undefined ? { mime_type: content.mime_type } : {}),
       },
+      options,
+    );
+  }
+
+  /**
+   * A file the service fetches itself (`source_url`, under lambdas/core/source-url.ts's rules):
+   * streamed into an upload of the caller's as it arrives, then saved exactly as any upload is,
+   * with the same checks. Its name and type default to what the source says. A fetch or save
+   * that fails leaves at most that upload, to the temp/ expiry (an unfinished multipart
+   * upload is aborted, or left to the bucket's abort-incomplete rule).
+   */
+  async saveFromUrl(
+    caller: Caller,
+    source: { url: string; filename?: string; mime_type?: string },
+    request: Omit<SaveRequest, 's3ref' | 'filename' | 'mime_type'>,
+    options: SaveOptions,
+  ): Promise<{ entity: FileEntity; created: boolean }> {
+    if (!this.sources) throw new BadRequestError('source_url is not supported here: upload the bytes with uploadFile and save the s3ref');
+    const maxBytes = this.limits.maxUploadBytes;
+    const fetched = await this.sources.fetch(source.url, { maxBytes });
+    const filename = source.filename ?? sourceFilename(fetched.url, fetched.contentDisposition);
+    const mimeType = source.mime_type ?? sourceMimeType(fetched.contentType);
+    const key = tempKey(caller.org, this.newId(), filename);
+    await retryable(() => this.store.putStream(key, fetched.body, { ...(mimeType !== undefined ? { contentType: mimeType } : {}), maxBytes }));
+    return this.save(
+      caller,
+      { ...request, s3ref: { bucket: this.store.bucket, key }, filename, ...(mimeType !== undefined ? { mime_type: mimeType } : {}) },
       options,
     );
   }
