@@ -222,12 +222,12 @@ export async function vetHost(url: URL, resolve: Resolver): Promise<{ address: s
 /**
  * The name a fetched file gets when the save gives none: the source's Content-Disposition
  * filename (a server that names its file knows it better than a URL such as `/download?id=3`),
- * else the last segment of the final URL's path, decoded, else `file`.
+ * else the last segment of the final URL's path (decoded when it decodes), else `file`.
  */
 export function sourceFilename(finalUrl: URL, contentDisposition?: string): string {
   const named = contentDisposition ? dispositionFilename(contentDisposition) : undefined;
   const segment = finalUrl.pathname.split('/').at(-1) ?? '';
-  return usableName(named) ?? usableName(decodeSegment(segment)) ?? 'file';
+  return usableName(named) ?? usableName(decodeSegment(segment) ?? segment) ?? 'file';
 }
 
 /** The type the source declared, without parameters, when it is a well-formed MIME type. */
