@@ -579,7 +579,7 @@ export class FileService extends Construct {
           ? [
               {
                 allowedOrigins: settings.corsOrigins,
-                allowedMethods: [HttpMethods.PUT, HttpMethods.GET, HttpMethods.HEAD, HttpMethods.POST],
+                allowedMethods: [HttpMethods.PUT, HttpMethods.GET, HttpMethods.HEAD, HttpMethods.POST, HttpMethods.DELETE],
                 allowedHeaders: ['*'],
                 exposedHeaders: ['ETag'],
                 maxAge: 3600,

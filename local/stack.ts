@@ -147,7 +147,7 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
     stops.push(async () => (await dynamoStarting).stop());
     const [s3, dynamoFront, auth, eventsFront] = await Promise.all([
       startLocalS3({
-        ...(dataDir ? { directory: join(dataDir, 's3') } : {}),
+        ...(dataDir ? { directory: join(dataDir, 's3'), multipartDirectory: join(dataDir, 's3-multipart') } : {}),
         credentials,
         iam,
         faults,

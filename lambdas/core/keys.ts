@@ -81,6 +81,25 @@ export function parseTempKey(org: string, key: string): { uploadId: string; name
   return { uploadId, name };
 }
 
+/**
+ * The parts of a saved-file key of the org (a multipart upload is made at its permanent key),
+ * or undefined when the key is not one.
+ */
+export function parsePermanentKey(org: string, key: string): { fileId: string; uploadId: string; name: string } | undefined {
+  const prefix = filesPrefixOf(org);
+  if (!key.startsWith(prefix)) return undefined;
+  const [fileId, uploadId, name, ...rest] = key.slice(prefix.length).split('/');
+  if (!fileId || !isUuid(fileId) || !uploadId || !isUuid(uploadId) || !name || rest.length > 0 || safeKeySegment(name) !== name) {
+    return undefined;
+  }
+  return { fileId, uploadId, name };
+}
+
+/** Where an org's saved files live. */
+export function filesPrefixOf(org: string): string {
+  return `${filesPrefix}${encodeOrg(org)}/`;
+}
+
 /** Where an org's uploads live. */
 export function tempPrefixOf(org: string): string {
   return `${tempPrefix}${encodeOrg(org)}/`;

@@ -1,4 +1,4 @@
-import { filesPrefix } from './keys';
+import { filesPrefixOf } from './keys';
 import type { FileRepository, ObjectStore, SaveIntent } from './ports';
 
 export type ReapOutcome = 'deleted' | 'referenced' | 'in-progress';
@@ -24,7 +24,7 @@ export class OrphanReaper {
     const { repository, store } = this.deps;
     // The key comes from our own item, but deleting is the one thing this code does: only
     // ever a saved-file key of the intent's own org.
-    if (!intent.key.startsWith(`${filesPrefix}${encodeURIComponent(intent.org)}/`)) {
+    if (!intent.key.startsWith(filesPrefixOf(intent.org))) {
       throw new Error(`Refusing to reap ${intent.key}: not a file key of org ${intent.org}`);
     }
     const claim = await repository.getClaim(intent.org, intent.upload_id);

@@ -119,7 +119,7 @@ const listParameters = new Set([
 ]);
 
 /** `x-amz-copy-source: [/]bucket/key[?versionId=...]`, URL-encoded. */
-function copySource(value: string | string[] | undefined): { bucket: string; key: string } | undefined {
+export function copySource(value: string | string[] | undefined): { bucket: string; key: string } | undefined {
   const raw = Array.isArray(value) ? value[0] : value;
   if (!raw) return undefined;
   const [path = ''] = raw.replace(/^\//, '').split('?');
@@ -150,7 +150,7 @@ export function escapeXml(text: string): string {
   return text.replace(/[<>&'"]/g, (c) => `&#${c.charCodeAt(0)};`);
 }
 
-function unescapeXml(text: string): string {
+export function unescapeXml(text: string): string {
   return text
     .replace(/&#x([0-9a-f]+);/gi, (_, hex: string) => String.fromCodePoint(parseInt(hex, 16)))
     .replace(/&#(\d+);/g, (_, dec: string) => String.fromCodePoint(Number(dec)))

@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { mkdtemp, rm } from 'node:fs/promises';
+import { mkdir, mkdtemp, rm } from 'node:fs/promises';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { createRequire } from 'node:module';
@@ -16,6 +16,7 @@ import { isPostObject, rebuiltForm, receivePostObject } from './post-object';
 import { verifyPostPolicy } from './post-policy';
 import { verifySigV4, type SigV4Failure } from './sigv4';
 import { sweepExpired } from './sweeper';
+import { MultipartUploads, multipartOperations, type Reply } from './multipart';
 
 export interface LocalS3Options {
   /** 0 or undefined picks a free port. */
@@ -40,6 +41,10 @@ export interface LocalS3Options {
    * `tempExpiration`): objects expire at creation + days, rounded up to midnight UTC.
    */
   tempExpirationDays?: number;
+  /** The AbortIncompleteMultipartUpload rule's `DaysAfterInitiation` (default 1, as the stack's). */
+  abortIncompleteUploadDays?: number;
+  /** Where parts of unfinished multipart uploads wait; undefined means a temp dir that stop() removes. */
+  multipartDirectory?: string;
   /** Defaults to 60s; 0 disables the timer (tests call sweep() directly). */
   sweepIntervalMs?: number;
   log?: (line: string) => void;
@@ -54,6 +59,11 @@ export interface LocalS3 {
    * instead of waiting days); resolves to the number of objects deleted.
    */
   sweep(at?: Date): Promise<number>;
+  /**
+   * Applies the abort-incomplete-multipart-upload rule once, as of `at` (default now);
+   * resolves to the number of uploads aborted.
+   */
+  abortIncompleteUploads(at?: Date): Promise<number>;
   stop(): Promise<void>;
 }
 
@@ -64,12 +74,16 @@ interface S3rverInstance {
   close(): Promise<void>;
 }
 type S3rverConstructor = new (options: Record<string, unknown>) => S3rverInstance;
+interface S3rverFilesystemStore {
+  getResourcePath(bucket: string, key: string, resource: string): string;
+}
+type S3rverFilesystemStoreConstructor = new (root: string) => S3rverFilesystemStore;
 interface S3rverAccounts {
   DUMMY_ACCOUNT: { createKeyPair(accessKeyId: string, secretAccessKey: string): void };
 }
 
 const require = createRequire(import.meta.url);
-const CORS_METHODS = ['PUT', 'GET', 'HEAD', 'POST'];
+const CORS_METHODS = ['PUT', 'GET', 'HEAD', 'POST', 'DELETE'];
 
 export async function startLocalS3(options: LocalS3Options): Promise<LocalS3> {
   const host = options.host ?? '127.0.0.1';
@@ -109,6 +123,23 @@ export async function startLocalS3(options: LocalS3Options): Promise<LocalS3> {
   if (backend.httpServer) backend.httpServer.keepAliveTimeout = 0;
   const agent = new http.Agent({ keepAlive: true });
   const writesByKey = new KeyedQueue();
+  const FilesystemStore = require('s3rver/lib/stores/filesystem') as S3rverFilesystemStoreConstructor;
+  const files = new FilesystemStore(directory);
+  let multipartRoot: Promise<string> | undefined;
+  const multipart = new MultipartUploads(
+    () =>
+      (multipartRoot ??= options.multipartDirectory
+        ? mkdir(options.multipartDirectory, { recursive: true }).then(() => options.multipartDirectory as string)
+        : mkdtemp(join(tmpdir(), 'local-s3-multipart-'))),
+    {
+      port: backendPort,
+      agent,
+      accessKeyId: options.credentials.accessKeyId,
+      region: options.region,
+      writeExclusively: (path, task) => writesByKey.run(path, task),
+      md5Path: (bucket, key) => files.getResourcePath(bucket, key, 'object.md5'),
+    },
+  );
 
   const handle = (req: http.IncomingMessage, res: http.ServerResponse, expectsContinue: boolean): void => {
     const cors = corsHeaders(origins, req.headers.origin);
@@ -163,6 +194,11 @@ export async function startLocalS3(options: LocalS3Options): Promise<LocalS3> {
     // Rejected requests never see 100 Continue, so clients do not upload bodies for nothing.
     if (expectsContinue) res.writeContinue();
 
+    if (multipartOperations.has(operation.name)) {
+      return void answerMultipart(req, res, backend, () =>
+        multipart.handle(req, { name: operation.name, bucket: operation.bucket ?? '', key: operation.key ?? '', path, query: new URLSearchParams(rawQuery) }),
+      );
+    }
     // Without s3:ListBucket, S3 will not say whether a key exists: a missing key is a 403.
     if ((operation.name === 'GetObject' || operation.name === 'HeadObject') && operation.bucket) {
       backend.hideMissing = !iam.can(principal, 's3:ListBucket', bucketArn(operation.bucket));
@@ -226,13 +262,20 @@ export async function startLocalS3(options: LocalS3Options): Promise<LocalS3> {
     return deleted;
   };
 
+  const abortDays = options.abortIncompleteUploadDays ?? 1;
+  const abortIncompleteUploads = async (at = new Date()): Promise<number> => {
+    const aborted = await multipart.sweep(abortDays, at);
+    if (aborted > 0) log(`local-s3: aborted ${aborted} incomplete multipart upload(s)`);
+    return aborted;
+  };
+
   const interval = options.sweepIntervalMs ?? 60_000;
   let sweeping: Promise<unknown> = Promise.resolve();
   const timer =
     interval > 0
       ? setInterval(() => {
           // Chained so a slow sweep never overlaps the next one.
-          sweeping = sweeping.then(() => sweep()).catch((error: Error) => log(`local-s3: sweep failed: ${error.message}`));
+          sweeping = sweeping.then(() => sweep()).then(() => abortIncompleteUploads()).catch((error: Error) => log(`local-s3: sweep failed: ${error.message}`));
         }, interval)
       : undefined;
   timer?.unref();
@@ -242,6 +285,7 @@ export async function startLocalS3(options: LocalS3Options): Promise<LocalS3> {
     endpoint,
     port,
     sweep,
+    abortIncompleteUploads,
     async stop() {
       clearInterval(timer);
       await sweeping;
@@ -254,6 +298,7 @@ export async function startLocalS3(options: LocalS3Options): Promise<LocalS3> {
       await backend.close();
       if (ownDirectory) await rm(directory, { recursive: true, force: true });
       await removeSpool();
+      if (multipartRoot && !options.multipartDirectory) await rm(await multipartRoot, { recursive: true, force: true });
     },
   };
 }
@@ -381,6 +426,25 @@ async function postObject(
   } finally {
     await rm(received.file, { force: true });
   }
+}
+
+/** A multipart call, answered by the front's own multipart store (see multipart.ts). */
+function answerMultipart(req: http.IncomingMessage, res: http.ServerResponse, backend: Backend, reply: () => Promise<Reply>): void {
+  reply().then(
+    (answer) => {
+      if (backend.dropAnswer) return void res.destroy();
+      // What the client still sends would otherwise be parsed as the next request on this connection.
+      if (!req.complete) res.shouldKeepAlive = false;
+      const body = answer.body ?? '';
+      res.writeHead(answer.status, { ...answer.headers, ...backend.cors, 'content-length': Buffer.byteLength(body) });
+      res.end(req.method === 'HEAD' ? undefined : body);
+    },
+    (error: Error) => {
+      backend.log(`local-s3: a multipart call failed: ${error.message}`);
+      if (res.headersSent) return void res.destroy(error);
+      sendError(res, { status: 500, code: 'InternalError', message: 'We encountered an internal error.' }, backend.cors, false);
+    },
+  );
 }
 
 /** A PUT that declares a SHA-256 checksum: its bytes reach their key only with that digest. */

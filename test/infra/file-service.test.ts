@@ -152,12 +152,12 @@ describe('FileService bucket', () => {
     });
   });
 
-  it('lets browsers of the configured origins PUT, GET and HEAD objects, POST upload forms, and read the ETag', () => {
+  it('lets browsers of the configured origins PUT, GET and HEAD objects, POST upload forms, abort multipart uploads with DELETE, and read the ETag', () => {
     expect(fileBucket().Properties.CorsConfiguration).toEqual({
       CorsRules: [
         {
           AllowedOrigins: ['https://app.example.com'],
-          AllowedMethods: ['PUT', 'GET', 'HEAD', 'POST'],
+          AllowedMethods: ['PUT', 'GET', 'HEAD', 'POST', 'DELETE'],
           AllowedHeaders: ['*'],
           ExposedHeaders: ['ETag'],
           MaxAge: 3600,

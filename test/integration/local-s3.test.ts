@@ -210,7 +210,7 @@ describe('local S3 stand-in', () => {
     // Assess
     expect(preflight.status).toBe(200);
     expect(preflight.headers.get('access-control-allow-origin')).toBe('*');
-    expect(preflight.headers.get('access-control-allow-methods')).toBe('PUT, GET, HEAD, POST');
+    expect(preflight.headers.get('access-control-allow-methods')).toBe('PUT, GET, HEAD, POST, DELETE');
     expect(preflight.headers.get('access-control-allow-headers')).toContain('content-type');
     expect(put.status).toBe(200);
     expect(put.headers.get('access-control-allow-origin')).toBe('*');

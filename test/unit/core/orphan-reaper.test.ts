@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { permanentKey } from '../../../lambdas/core/keys';
 import { OrphanReaper } from '../../../lambdas/core/orphan-reaper';
 import type { SaveIntent } from '../../../lambdas/core/ports';
 import { FakeFileRepository, FakeObjectStore, orgA, setup } from './fakes';
@@ -20,6 +21,22 @@ describe('OrphanReaper', () => {
     const outcome = await new OrphanReaper({ repository: new FakeFileRepository(), store }).reap(intentFor(key));
 
     // Assess
+    expect(outcome).toBe('deleted');
+    expect(store.keys('files/')).toEqual([]);
+  });
+
+  it('deletes the copy of a save of an org whose id is too long for a key, which keys name by digest', async () => {
+    // Prepare
+    const store = new FakeObjectStore();
+    const org = 'o'.repeat(100);
+    const key = permanentKey(org, uploadId, uploadId, 'a.txt');
+    store.put(key, 'orphan');
+
+    // Act
+    const outcome = await new OrphanReaper({ repository: new FakeFileRepository(), store }).reap({ ...intentFor(key), org });
+
+    // Assess
+    expect(key.startsWith('files/%')).toBe(true);
     expect(outcome).toBe('deleted');
     expect(store.keys('files/')).toEqual([]);
   });
