@@ -25,6 +25,7 @@ export type Permission =
   | 'temp:put' // s3:PutObject on temp/* (signing upload URLs, writing direct uploads)
   | 'temp:read' // s3:GetObject on temp/* (HeadObject, first bytes, copy source)
   | 'temp:delete' // s3:DeleteObject on temp/*
+  | 'temp:abort' // s3:AbortMultipartUpload on temp/* (a fetched source_url whose streamed write fails)
   | 'files:put' // s3:PutObject on permanent keys (copy destination)
   | 'files:read' // s3:GetObject on permanent keys (signing download URLs)
   | 'files:delete' // s3:DeleteObject on permanent keys
@@ -62,7 +63,8 @@ export const operations: readonly Operation[] = [
       { method: 'POST', path: '/v2/files' },
     ],
     // files:delete: a save whose file was deleted meanwhile removes the copy it just made.
-    permissions: ['table:get', 'table:query', 'table:put', 'table:delete', 'temp:put', 'temp:read', 'temp:delete', 'files:put', 'files:delete'],
+    // temp:abort: a source_url written in parts is aborted when the fetch fails midway.
+    permissions: ['table:get', 'table:query', 'table:put', 'table:delete', 'temp:put', 'temp:read', 'temp:delete', 'files:put', 'files:delete', 'temp:abort'],
   },
   {
     name: 'getFile',

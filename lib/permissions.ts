@@ -41,6 +41,7 @@ export function permissionGrants(
     'temp:put': { actions: ['s3:PutObject'], resources: [tempObjects] },
     'temp:read': { actions: ['s3:GetObject'], resources: [tempObjects] },
     'temp:delete': { actions: ['s3:DeleteObject'], resources: [tempObjects] },
+    'temp:abort': { actions: ['s3:AbortMultipartUpload'], resources: [tempObjects] },
     'files:put': { actions: ['s3:PutObject'], resources: [fileObjects] },
     'files:read': { actions: ['s3:GetObject'], resources: [fileObjects] },
     'files:delete': { actions: ['s3:DeleteObject'], resources: [fileObjects] },

@@ -36,6 +36,7 @@ export interface SourceServer {
  *   /hops/<n>                                     n redirects, then /file/hops.txt
  *   /status/<code>                                that status
  *   /chunked?bytes=<n>                            n bytes without a Content-Length
+ *   /broken?bytes=<n>&after=<m>                   declares n bytes, sends m, drops the connection
  *   /stall                                        headers and some bytes, then nothing
  *   /silent                                       nothing at all
  */
@@ -118,6 +119,14 @@ function route(url: URL, request: IncomingMessage, response: ServerResponse): vo
         response.end();
       };
       more();
+      return;
+    }
+    case 'broken': {
+      // Declares the whole length, sends the first bytes, then drops the connection.
+      const bytes = patterned(Number(url.searchParams.get('bytes') ?? 0));
+      const after = Number(url.searchParams.get('after') ?? 0);
+      response.writeHead(200, { 'content-type': 'application/octet-stream', 'content-length': bytes.length });
+      response.write(bytes.subarray(0, after), () => setTimeout(() => response.socket?.destroy(), 50));
       return;
     }
     case 'stall':
