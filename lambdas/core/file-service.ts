@@ -317,9 +317,9 @@ export class FileService {
   /**
    * A file the service fetches itself (`source_url`, under lambdas/core/source-url.ts's rules):
    * streamed into an upload of the caller's as it arrives, then saved exactly as any upload is,
-   * with the same checks. Its name and type default to what the source says. A fetch or save
-   * that fails leaves at most that upload, to the temp/ expiry (an unfinished multipart
-   * upload is aborted, or left to the bucket's abort-incomplete rule).
+   * with the same checks. Its name and type default to what the source says. A save that
+   * fails removes that upload again (else the temp/ expiry does); a fetch that fails midway
+   * aborts its multipart upload (else the bucket's abort-incomplete rule does).
    */
   async saveFromUrl(
     caller: Caller,
@@ -334,11 +334,18 @@ export class FileService {
     const mimeType = source.mime_type ?? sourceMimeType(fetched.contentType);
     const key = tempKey(caller.org, this.newId(), filename);
     await retryable(() => this.store.putStream(key, fetched.body, { ...(mimeType !== undefined ? { contentType: mimeType } : {}), maxBytes }));
-    return this.save(
-      caller,
-      { ...request, s3ref: { bucket: this.store.bucket, key }, filename, ...(mimeType !== undefined ? { mime_type: mimeType } : {}) },
-      options,
-    );
+    try {
+      return await this.save(
+        caller,
+        { ...request, s3ref: { bucket: this.store.bucket, key }, filename, ...(mimeType !== undefined ? { mime_type: mimeType } : {}) },
+        options,
+      );
+    } catch (error) {
+      // The client never learned this upload's key, and a retry fetches again under a new one:
+      // an upload whose save failed (a refused type, say) serves no one.
+      await this.removeTemp(key);
+      throw error;
+    }
   }
 
   /** A save's clean-up, which its answer need not wait for in turn: intent and temp object. */

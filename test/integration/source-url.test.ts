@@ -76,12 +76,17 @@ describe('a save with source_url', () => {
     expect(second.body.versions.map((version) => version.size_bytes)).toEqual([30, 10]);
   });
 
-  it('refuses a PNG the source declares as text/plain with 415, as any upload', async () => {
+  it('refuses a PNG the source declares as text/plain with 415, as any upload, and keeps none of its bytes', async () => {
+    // Prepare
+    const { api, storage } = context;
+    const before = await storage.snapshot();
+
     // Act
-    const answer = await context.api.post('/v2/files', { source_url: `${source.url}/file/pixel.png?type=text/plain` });
+    const answer = await api.post('/v2/files', { source_url: `${source.url}/file/pixel.png?type=text/plain` });
 
     // Assess
     expectRefusal(answer, 415);
+    expect(await storage.snapshot()).toEqual(before);
   });
 
   it('follows three redirects, each checked again', async () => {
