@@ -1,4 +1,6 @@
 import { allowedTypePattern } from './core/file-types';
+import { parseHttpHosts } from './core/source-url';
+import type { HttpHost } from './core/source-url';
 
 /**
  * Handler configuration from the environment, read when first needed (not at import) so
@@ -17,6 +19,10 @@ export interface Config {
   allowedMimeTypes?: string[];
   /** A declared size above this is uploaded in parts unless the client asks otherwise. */
   multipartThresholdBytes: number;
+  /** Hosts a save's source_url may fetch over plain http (SOURCE_URL_HTTP_HOSTS); https needs none. */
+  sourceUrlHttpHosts: HttpHost[];
+  /** How long fetching a source_url may take, redirects and bytes included (SOURCE_URL_TIMEOUT_MS). */
+  sourceUrlTimeoutMs: number;
   /** Local stand-ins: where the service reaches S3 and DynamoDB. Unset on AWS. */
   s3Endpoint?: string;
   dynamoDbEndpoint?: string;
@@ -42,6 +48,8 @@ export function readConfig(env: NodeJS.ProcessEnv = process.env): Config {
     tempExpiryDays: positiveInt(env, 'TEMP_EXPIRY_DAYS', 1),
     multipartThresholdBytes: positiveInt(env, 'MULTIPART_THRESHOLD_BYTES', fiveGiB),
     ...allowedMimeTypes(env),
+    sourceUrlHttpHosts: sourceUrlHttpHosts(env),
+    sourceUrlTimeoutMs: sourceUrlTimeoutMs(env),
     ...(env.S3_ENDPOINT ? { s3Endpoint: env.S3_ENDPOINT } : {}),
     ...(env.DYNAMODB_ENDPOINT ? { dynamoDbEndpoint: env.DYNAMODB_ENDPOINT } : {}),
   };
@@ -136,6 +144,32 @@ function urlTtl(env: NodeJS.ProcessEnv, name: string): number {
       `Environment variable ${name} must be at most ${maxUrlTtlSeconds} seconds, got ${value}: presigned URLs ` +
         'stop working when the temporary credentials that signed them expire, so a longer lifetime would be a promise ' +
         'the URL cannot keep',
+    );
+  }
+  return value;
+}
+
+/**
+ * The longest SOURCE_URL_TIMEOUT_MS: the save of the fetched bytes (an inspection, a copy and
+ * a transaction) must still fit the save function's 29 s, within API Gateway's 30 s.
+ */
+export const maxSourceUrlTimeoutMs = 25_000;
+
+/** SOURCE_URL_HTTP_HOSTS: comma-separated `host` (any port) or `host:port`; unset or empty allows none. */
+function sourceUrlHttpHosts(env: NodeJS.ProcessEnv): HttpHost[] {
+  const entries = (env.SOURCE_URL_HTTP_HOSTS ?? '').split(',').map((entry) => entry.trim()).filter(Boolean);
+  try {
+    return parseHttpHosts(entries);
+  } catch (error) {
+    throw new Error(`Environment variable SOURCE_URL_HTTP_HOSTS must list host or host:port entries separated by commas: ${(error as Error).message}`);
+  }
+}
+
+function sourceUrlTimeoutMs(env: NodeJS.ProcessEnv): number {
+  const value = positiveInt(env, 'SOURCE_URL_TIMEOUT_MS', 20_000);
+  if (value > maxSourceUrlTimeoutMs) {
+    throw new Error(
+      `Environment variable SOURCE_URL_TIMEOUT_MS must be at most ${maxSourceUrlTimeoutMs} ms, got ${value}: the fetched file must still be saved within the 29 s the save function has`,
     );
   }
   return value;

@@ -26,7 +26,7 @@ export type Permission =
   | 'temp:read' // s3:GetObject on temp/* (HeadObject, first bytes, copy source)
   | 'temp:delete' // s3:DeleteObject on temp/*
   | 'temp:list-parts' // s3:ListMultipartUploadParts on temp/* (a browser resuming its own multipart upload)
-  | 'temp:abort' // s3:AbortMultipartUpload on temp/*
+  | 'temp:abort' // s3:AbortMultipartUpload on temp/* (a browser's own multipart upload; a source_url whose streamed write fails)
   | 'files:put' // s3:PutObject on permanent keys (copy destination)
   | 'files:read' // s3:GetObject on permanent keys (signing download URLs)
   | 'files:delete' // s3:DeleteObject on permanent keys
@@ -68,6 +68,7 @@ export const operations: readonly Operation[] = [
     ],
     // files:delete: a save whose file was deleted meanwhile removes the copy it just made.
     // files:list-parts + files:read: a multipart upload is completed from its parts and then inspected.
+    // temp:abort: a source_url written in parts is aborted when the fetch fails midway.
     permissions: [
       'table:get',
       'table:query',
@@ -80,6 +81,7 @@ export const operations: readonly Operation[] = [
       'files:read',
       'files:delete',
       'files:list-parts',
+      'temp:abort',
     ],
   },
   {
@@ -273,4 +275,6 @@ export const handlerEnvironment = [
   'TEMP_EXPIRY_DAYS',
   'ALLOWED_MIME_TYPES',
   'MULTIPART_THRESHOLD_BYTES',
+  'SOURCE_URL_HTTP_HOSTS',
+  'SOURCE_URL_TIMEOUT_MS',
 ] as const;

@@ -2,6 +2,7 @@ import { createDocumentClient } from './adapters/dynamodb-client';
 import { DynamoFileRepository } from './adapters/dynamo-file-repository';
 import { createS3Client } from './adapters/s3-client';
 import { S3ObjectStore } from './adapters/s3-object-store';
+import { HttpSourceFetcher } from './adapters/source-fetcher';
 import { storageBudgets } from './adapters/storage-budget';
 import type { BudgetName } from './adapters/storage-budget';
 import type { Config } from './config';
@@ -45,6 +46,7 @@ export function createFileService(config: Config, budget: BudgetName = 'read'): 
       multipartThresholdBytes: config.multipartThresholdBytes,
       ...(config.allowedMimeTypes ? { allowedMimeTypes: config.allowedMimeTypes } : {}),
     },
+    sources: new HttpSourceFetcher({ httpHosts: config.sourceUrlHttpHosts, timeoutMs: config.sourceUrlTimeoutMs }),
   });
 }
 

@@ -38,6 +38,8 @@ import { Queue, QueueEncryption } from 'aws-cdk-lib/aws-sqs';
 import { S3_SERVER_ACCESS_LOGS_USE_BUCKET_POLICY } from 'aws-cdk-lib/cx-api';
 import { Construct } from 'constructs';
 import { allowedTypePattern } from '../lambdas/core/file-types';
+import { parseHttpHosts } from '../lambdas/core/source-url';
+import { maxSourceUrlTimeoutMs } from '../lambdas/config';
 import { filesPrefix, tempPrefix } from '../lambdas/core/keys';
 import {
   defaultPublicThrottle,
@@ -191,6 +193,23 @@ export interface FileServiceProps {
   readonly allowedMimeTypes?: string[];
 
   /**
+   * Hosts a save's `source_url` may fetch over plain http, as `host` (any port) or `host:port`.
+   * They are trusted: their addresses are not checked, so list only hosts you control. Every
+   * other source must be https on a public address.
+   *
+   * @default - none: https only
+   */
+  readonly sourceUrlHttpHosts?: string[];
+
+  /**
+   * How long the save function may spend fetching a `source_url`, redirects and bytes
+   * included; at most 25 s, so that the save still fits the function's 29 s.
+   *
+   * @default Duration.seconds(20)
+   */
+  readonly sourceUrlTimeout?: Duration;
+
+  /**
    * Lifetime of presigned upload URLs, at most 1 hour. The Lambdas sign URLs with their role's
    * temporary session credentials, and S3 refuses a presigned URL once the credentials that
    * signed it expire, whatever expiry the URL itself states. A session that signs a URL may
@@ -312,6 +331,9 @@ interface ResolvedSettings {
   readonly multipartThresholdBytes: number;
   /** Comma-separated, as ALLOWED_MIME_TYPES; empty allows every type. */
   readonly allowedMimeTypes: string;
+  /** Comma-separated, as SOURCE_URL_HTTP_HOSTS; empty allows none. */
+  readonly sourceUrlHttpHosts: string;
+  readonly sourceUrlTimeoutMs: number;
   readonly uploadUrlTtlSeconds: number;
   readonly downloadUrlTtlSeconds: number;
   readonly removalPolicy: RemovalPolicy;
@@ -440,6 +462,19 @@ function resolveSettings(props: FileServiceProps): ResolvedSettings {
     throw new Error(`FileService: allowedMimeTypes entries must be MIME types or wildcards such as image/* (got "${badType}").`);
   }
 
+  const sourceUrlHttpHosts = (props.sourceUrlHttpHosts ?? []).map((entry) => entry.trim());
+  try {
+    parseHttpHosts(sourceUrlHttpHosts);
+  } catch (error) {
+    throw new Error(`FileService: sourceUrlHttpHosts entries must be host or host:port: ${(error as Error).message}.`);
+  }
+  const sourceUrlTimeoutMs = (props.sourceUrlTimeout ?? Duration.seconds(20)).toMilliseconds();
+  if (!Number.isSafeInteger(sourceUrlTimeoutMs) || sourceUrlTimeoutMs < 1 || sourceUrlTimeoutMs > maxSourceUrlTimeoutMs) {
+    throw new Error(
+      `FileService: sourceUrlTimeout must be between 1 ms and ${maxSourceUrlTimeoutMs / 1000} s, so that the fetched file is still saved within the save function's 29 s (got ${sourceUrlTimeoutMs} ms).`,
+    );
+  }
+
   const removalPolicy = props.removalPolicy ?? RemovalPolicy.RETAIN;
   if (removalPolicy === RemovalPolicy.SNAPSHOT) {
     throw new Error('FileService: removalPolicy SNAPSHOT is not supported by S3 buckets; use RETAIN or DESTROY.');
@@ -461,6 +496,8 @@ function resolveSettings(props: FileServiceProps): ResolvedSettings {
     maxUploadBytes,
     multipartThresholdBytes,
     allowedMimeTypes: allowedMimeTypes?.join(',') ?? '',
+    sourceUrlHttpHosts: sourceUrlHttpHosts.join(','),
+    sourceUrlTimeoutMs,
     uploadUrlTtlSeconds: presignTtlSeconds('uploadUrlTtl', props.uploadUrlTtl ?? Duration.minutes(15)),
     downloadUrlTtlSeconds: presignTtlSeconds('downloadUrlTtl', props.downloadUrlTtl ?? Duration.minutes(15)),
     removalPolicy,
@@ -670,6 +707,8 @@ export class FileService extends Construct {
       TEMP_EXPIRY_DAYS: String(settings.tempExpirationDays),
       ALLOWED_MIME_TYPES: settings.allowedMimeTypes,
       MULTIPART_THRESHOLD_BYTES: String(settings.multipartThresholdBytes),
+      SOURCE_URL_HTTP_HOSTS: settings.sourceUrlHttpHosts,
+      SOURCE_URL_TIMEOUT_MS: String(settings.sourceUrlTimeoutMs),
       POWERTOOLS_SERVICE_NAME: 'file-service',
       POWERTOOLS_METRICS_NAMESPACE: 'FileService',
       NODE_OPTIONS: '--enable-source-maps',

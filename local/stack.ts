@@ -37,6 +37,10 @@ export interface LocalStackOptions {
   multipartThresholdBytes?: number;
   /** Types a file may have (ALLOWED_MIME_TYPES, like the CDK prop `allowedMimeTypes`); default all. */
   allowedMimeTypes?: string[];
+  /** Hosts a save's source_url may fetch over plain http (SOURCE_URL_HTTP_HOSTS, the CDK prop `sourceUrlHttpHosts`). */
+  sourceUrlHttpHosts?: string[];
+  /** How long fetching a source_url may take (SOURCE_URL_TIMEOUT_MS, the CDK prop `sourceUrlTimeout`; default 20 s). */
+  sourceUrlTimeoutMs?: number;
   /** How often DynamoDB TTL is emulated (default 60 s; 0 = only through `expireItems`). */
   ttlIntervalMs?: number;
   /** Receives TTL deletions as the DynamoDB Streams events a stream consumer Lambda gets. */
@@ -183,6 +187,8 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
       ...(options.maxUploadBytes ? { MAX_UPLOAD_BYTES: String(options.maxUploadBytes) } : {}),
       ...(options.multipartThresholdBytes ? { MULTIPART_THRESHOLD_BYTES: String(options.multipartThresholdBytes) } : {}),
       ...(options.allowedMimeTypes ? { ALLOWED_MIME_TYPES: options.allowedMimeTypes.join(',') } : {}),
+      ...(options.sourceUrlHttpHosts ? { SOURCE_URL_HTTP_HOSTS: options.sourceUrlHttpHosts.join(',') } : {}),
+      ...(options.sourceUrlTimeoutMs ? { SOURCE_URL_TIMEOUT_MS: String(options.sourceUrlTimeoutMs) } : {}),
     });
     delete process.env.AWS_SESSION_TOKEN;
     delete process.env.AWS_PROFILE;

@@ -60,6 +60,10 @@ export class NoObjectStore implements ObjectStore {
     return this.refuse('abortMultipartUpload');
   }
 
+  putStream(): Promise<void> {
+    return this.refuse('putStream');
+  }
+
   private refuse(call: string): Promise<never> {
     return Promise.reject(new Error(`${call} needs object access, which this function is not wired (nor permitted) to have`));
   }

@@ -20,6 +20,7 @@ import { createHmac } from 'node:crypto';
 import { getSignedUrl } from '@aws-sdk/s3-request-presigner';
 import type { MultipartCall, ObjectStore, PresignedPost, StoredObject, UploadedPart } from '../core/ports';
 import { PartsChangedError, SourceChangedError } from '../core/ports';
+import { PayloadTooLargeError } from '../core/errors';
 
 export interface S3ObjectStoreOptions {
   bucket: string;
@@ -34,6 +35,13 @@ const transientDeleteCodes = new Set(['InternalError', 'SlowDown', 'ServiceUnava
 
 /** DeleteObjects takes at most this many keys per call. */
 const deleteBatchSize = 1000;
+
+/**
+ * A streamed write holds at most this much in memory: a body that fits is one PUT, a larger one
+ * goes up in parts of this size (S3 wants at least 5 MiB per part but the last, at most 10,000
+ * parts: 8 MiB parts reach 78 GiB, beyond the 5 GiB a file may have).
+ */
+export const streamPartBytes = 8 * 1024 * 1024;
 
 export class S3ObjectStore implements ObjectStore {
   readonly bucket: string;
@@ -268,6 +276,57 @@ export class S3ObjectStore implements ObjectStore {
       await this.client.send(new AbortMultipartUploadCommand({ Bucket: this.bucket, Key: key, UploadId: uploadId }));
     } catch (error) {
       if (!isNoSuchUpload(error)) throw error;
+    }
+  }
+
+  async putStream(key: string, body: AsyncIterable<Uint8Array>, options: { contentType?: string; maxBytes: number }): Promise<void> {
+    const contentType = options.contentType !== undefined ? { ContentType: options.contentType } : {};
+    let pending: Uint8Array[] = [];
+    let pendingBytes = 0;
+    let received = 0;
+    let upload: { id: string; parts: Array<{ ETag: string; PartNumber: number }> } | undefined;
+    const sendPart = async (bytes: Uint8Array, id: string, parts: Array<{ ETag: string; PartNumber: number }>) => {
+      const PartNumber = parts.length + 1;
+      const result = await this.client.send(new UploadPartCommand({ Bucket: this.bucket, Key: key, UploadId: id, PartNumber, Body: bytes }));
+      if (!result.ETag) throw new Error(`S3 returned part ${PartNumber} of ${key} without an ETag`);
+      parts.push({ ETag: result.ETag, PartNumber });
+    };
+    try {
+      for await (const chunk of body) {
+        received += chunk.length;
+        if (received > options.maxBytes) throw new PayloadTooLargeError(`The file is larger than the ${options.maxBytes} bytes this service takes`);
+        pending.push(chunk);
+        pendingBytes += chunk.length;
+        // A full part goes up only once more bytes follow it: a body of exactly one part is one PUT.
+        while (pendingBytes > streamPartBytes) {
+          if (!upload) {
+            const created = await this.client.send(new CreateMultipartUploadCommand({ Bucket: this.bucket, Key: key, ...contentType }));
+            if (!created.UploadId) throw new Error(`S3 started no multipart upload of ${key}`);
+            upload = { id: created.UploadId, parts: [] };
+          }
+          const joined = Buffer.concat(pending);
+          await sendPart(joined.subarray(0, streamPartBytes), upload.id, upload.parts);
+          const rest = joined.subarray(streamPartBytes);
+          pending = [rest];
+          pendingBytes = rest.length;
+        }
+      }
+      if (!upload) {
+        await this.client.send(new PutObjectCommand({ Bucket: this.bucket, Key: key, Body: Buffer.concat(pending), ...contentType }));
+        return;
+      }
+      await sendPart(Buffer.concat(pending), upload.id, upload.parts);
+      await this.client.send(
+        new CompleteMultipartUploadCommand({ Bucket: this.bucket, Key: key, UploadId: upload.id, MultipartUpload: { Parts: upload.parts } }),
+      );
+    } catch (error) {
+      // The parts stored so far are billed until aborted; the bucket's abort-incomplete rule
+      // catches an abort that fails too.
+      if (upload) {
+        const id = upload.id;
+        await this.client.send(new AbortMultipartUploadCommand({ Bucket: this.bucket, Key: key, UploadId: id })).catch(() => undefined);
+      }
+      throw error;
     }
   }
 

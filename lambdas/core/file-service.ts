@@ -21,7 +21,7 @@ import { entityTag, entityVersionLimit, guardOf, publicFileUrl, toFileEntity } f
 import { findFile } from './file-lookup';
 import { maxDirectUploadBytes } from './direct-upload';
 import { assertMetadataFits } from './metadata-limits';
-import type { FileRepository, ObjectStore, PendingUpload, SaveIntent, StoredObject, UploadClaim } from './ports';
+import type { FileRepository, ObjectStore, PendingUpload, SaveIntent, SourceFetcher, StoredObject, UploadClaim } from './ports';
 import { IntentConflictError, InvalidItemError, PartsChangedError, SourceChangedError, StaleWriteError, TooManyItemsError } from './ports';
 import { maxMultipartBytes, maxSinglePutBytes, partSizeFor, partsToComplete } from './multipart';
 import { signUploadRequest } from './upload-signing';
@@ -31,6 +31,7 @@ import { UploadWindow } from './upload-window';
 import { presignVersionDownload } from './version-download';
 import { versionPage } from './versions';
 import type { VersionPage, VersionPageRequest } from './versions';
+import { sourceFilename, sourceMimeType } from './source-url';
 
 export interface UploadRequest {
   filename: string;
@@ -156,6 +157,8 @@ export interface FileServiceDeps {
   limits: FileServiceLimits;
   now?: () => Date;
   newId?: () => string;
+  /** Fetches a save's `source_url`; without it such saves are refused. */
+  sources?: SourceFetcher;
 }
 
 /** How long a save keeps retrying while other saves to the same file keep winning the race. */
@@ -171,6 +174,7 @@ export class FileService {
   private readonly window: UploadWindow;
   private readonly now: () => Date;
   private readonly newId: () => string;
+  private readonly sources: SourceFetcher | undefined;
 
   constructor(deps: FileServiceDeps) {
     this.repository = deps.repository;
@@ -179,6 +183,7 @@ export class FileService {
     this.window = new UploadWindow(deps.limits.tempExpiryDays ?? 1);
     this.now = deps.now ?? (() => new Date());
     this.newId = deps.newId ?? randomUUID;
+    this.sources = deps.sources;
   }
 
   async createUpload(caller: Caller, request: UploadRequest): Promise<UploadTicket> {
@@ -586,6 +591,40 @@ export class FileService {
       },
       options,
     );
+  }
+
+  /**
+   * A file the service fetches itself (`source_url`, under lambdas/core/source-url.ts's rules):
+   * streamed into an upload of the caller's as it arrives, then saved exactly as any upload is,
+   * with the same checks. Its name and type default to what the source says. A save that
+   * fails removes that upload again (else the temp/ expiry does); a fetch that fails midway
+   * aborts its multipart upload (else the bucket's abort-incomplete rule does).
+   */
+  async saveFromUrl(
+    caller: Caller,
+    source: { url: string; filename?: string; mime_type?: string },
+    request: Omit<SaveRequest, 's3ref' | 'filename' | 'mime_type'>,
+    options: SaveOptions,
+  ): Promise<{ entity: FileEntity; created: boolean }> {
+    if (!this.sources) throw new BadRequestError('source_url is not supported here: upload the bytes with uploadFile and save the s3ref');
+    const maxBytes = this.limits.maxUploadBytes;
+    const fetched = await this.sources.fetch(source.url, { maxBytes });
+    const filename = source.filename ?? sourceFilename(fetched.url, fetched.contentDisposition);
+    const mimeType = source.mime_type ?? sourceMimeType(fetched.contentType);
+    const key = tempKey(caller.org, this.newId(), filename);
+    await retryable(() => this.store.putStream(key, fetched.body, { ...(mimeType !== undefined ? { contentType: mimeType } : {}), maxBytes }));
+    try {
+      return await this.save(
+        caller,
+        { ...request, s3ref: { bucket: this.store.bucket, key }, filename, ...(mimeType !== undefined ? { mime_type: mimeType } : {}) },
+        options,
+      );
+    } catch (error) {
+      // The client never learned this upload's key, and a retry fetches again under a new one:
+      // an upload whose save failed (a refused type, say) serves no one.
+      await this.removeTemp(key);
+      throw error;
+    }
   }
 
   /** A save's clean-up, which its answer need not wait for in turn: intent and temp object. */

@@ -68,6 +68,12 @@ export interface ObjectStore {
   delete(keys: string[]): Promise<void>;
   /** Writes the bytes at the key (a direct upload), typed when a type is given. */
   putObject(key: string, bytes: Uint8Array, contentType?: string): Promise<void>;
+  /**
+   * Writes the bytes as they arrive, holding at most one part in memory: one PUT when they fit
+   * one part, else a multipart upload, aborted when anything fails. More than `maxBytes` is a
+   * 413 (PayloadTooLargeError) that stores nothing; the body's own errors pass through.
+   */
+  putStream(key: string, body: AsyncIterable<Uint8Array>, options: { contentType?: string; maxBytes: number }): Promise<void>;
   /** Starts a multipart upload at the key; the object it completes has `contentType` when given. */
   createMultipartUpload(key: string, options: { contentType?: string }): Promise<string>;
   /** A URL that PUTs one part of the multipart upload, and nothing else. */
@@ -333,4 +339,23 @@ export interface FileRepository {
   markDeleting(org: string, id: string, actor?: DeleteActor): Promise<FileRecord | undefined>;
   /** Removes the entity and everything stored with it: versions, relations, links. */
   remove(record: FileRecord): Promise<void>;
+}
+
+/** A file another server sends (a save's `source_url`), streamed as it arrives. */
+export interface FetchedSource {
+  /** Where the file came from, after any redirects. */
+  url: URL;
+  contentType?: string;
+  contentDisposition?: string;
+  /**
+   * The bytes as they arrive. The iteration throws (an HttpError) beyond `maxBytes`, past the
+   * time bound, or when the source breaks off; ending it early closes the connection.
+   */
+  body: AsyncIterable<Uint8Array>;
+}
+
+/** Fetches a source URL under the rules of lambdas/core/source-url.ts. */
+export interface SourceFetcher {
+  /** Follows redirects; refuses (400) targets the rules forbid, and sources that fail (4xx). */
+  fetch(url: string, options: { maxBytes: number }): Promise<FetchedSource>;
 }

@@ -7,7 +7,8 @@ import { metadataPatchOf } from '../http/metadata-patch';
 
 /**
  * saveFile / saveFileV2: a temp upload becomes a file, or a new version of one; or a file
- * sent inline (`content_base64`, at most 4 MiB) is stored and saved the same way.
+ * sent inline (`content_base64`, at most 4 MiB), or fetched by the service (`source_url`), is
+ * stored and saved the same way.
  */
 export const handler = httpHandler('saveFile', async (request) => {
   const body = request.body(saveBody);
@@ -20,13 +21,12 @@ export const handler = httpHandler('saveFile', async (request) => {
   }
   if (body.content_base64 !== undefined) {
     if (body.s3ref) throw new BadRequestError('Give either s3ref or content_base64, not both');
+    if (body.source_url !== undefined) throw new BadRequestError('Give either source_url or content_base64, not both');
     if (body.filename === undefined) throw new BadRequestError('filename is required with content_base64');
+  } else if (body.source_url !== undefined) {
+    if (body.s3ref) throw new BadRequestError('Give either s3ref or source_url, not both');
   } else if (!body.s3ref) {
-    throw new BadRequestError(
-      body.source_url
-        ? 'source_url is not supported: upload the bytes with uploadFile and save the s3ref'
-        : 's3ref is required: pass the s3ref returned by uploadFile',
-    );
+    throw new BadRequestError('s3ref is required: pass the s3ref returned by uploadFile');
   }
   const metadata = {
     ...(id ? { id } : {}),
@@ -48,6 +48,17 @@ export const handler = httpHandler('saveFile', async (request) => {
           {
             bytes: Buffer.from(body.content_base64, 'base64'),
             filename: body.filename,
+            ...(body.mime_type !== undefined ? { mime_type: body.mime_type } : {}),
+          },
+          metadata,
+          options,
+        )
+      : body.source_url !== undefined
+      ? await fileService('write').saveFromUrl(
+          request.caller,
+          {
+            url: body.source_url,
+            ...(body.filename !== undefined ? { filename: body.filename } : {}),
             ...(body.mime_type !== undefined ? { mime_type: body.mime_type } : {}),
           },
           metadata,

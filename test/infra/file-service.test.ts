@@ -269,8 +269,9 @@ describe('FileService functions', () => {
 });
 
 describe('FileService permissions', () => {
-  it('lets the save function write, read and delete temp objects (direct uploads), put, complete and inspect permanent ones and remove a copy its file no longer needs', () => {
+  it('lets the save function write, read and delete temp objects (direct uploads), abort a temp multipart upload (source_url), put, complete and inspect permanent ones and remove a copy its file no longer needs', () => {
     expect(s3Permissions('saveFile')).toEqual([
+      's3:AbortMultipartUpload <bucket>/temp/*',
       's3:DeleteObject <bucket>/files/*',
       's3:DeleteObject <bucket>/temp/*',
       's3:GetObject <bucket>/files/*',

@@ -1,13 +1,14 @@
 import { randomUUID } from 'node:crypto';
 import { DynamoDBClient, PutItemCommand } from '@aws-sdk/client-dynamodb';
 import { CopyObjectCommand, DeleteObjectsCommand, HeadObjectCommand, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
-import { describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Policy } from '../../local/iam/policy';
 import type { LocalStack } from '../../local/stack';
 import { operations, publishEvents } from '../../lambdas/operations';
 import { permissionGrants } from '../../lib/permissions';
 import { putBytes, uploadFile, type Entity, type Ticket } from './support/api';
 import { stageUpload } from './support/requests';
+import { startSourceServer, type SourceServer } from './support/source-server';
 import { useLocalStack } from './support/stack';
 
 const text = (content: string) => ({ filename: 'note.txt', mimeType: 'text/plain', bytes: Buffer.from(content) });
@@ -17,7 +18,14 @@ function s3As(stack: LocalStack, credentials: { accessKeyId: string; secretAcces
 }
 
 describe('the local stack enforces each function’s own IAM policy', () => {
-  const context = useLocalStack({ sweepIntervalMs: 0 });
+  const context = useLocalStack({ sweepIntervalMs: 0, sourceUrlHttpHosts: ['127.0.0.1'] });
+  let source: SourceServer;
+  beforeAll(async () => {
+    source = await startSourceServer();
+  });
+  afterAll(async () => {
+    await source?.stop();
+  });
 
   it('uses every action each operation’s policy grants, so no grant is broader than the code', async () => {
     // Prepare: every operation, with the paths that make its rarer calls.
@@ -55,6 +63,9 @@ describe('the local stack enforces each function’s own IAM policy', () => {
     const inBrowser = { key: browserUpload.key, uploadId: browserUploadId };
     expect((await fetch((await signed({ method: 'GET', ...inBrowser })).url)).status).toBe(200);
     expect((await fetch((await signed({ method: 'DELETE', ...inBrowser })).url, { method: 'DELETE' })).status).toBe(204);
+    // A source_url that breaks off after its first part: saveFile aborts the multipart upload.
+    const broken = await api.post('/v2/files', { source_url: `${source.url}/broken?bytes=${10 * 1024 * 1024}&after=${9 * 1024 * 1024}` });
+    expect(broken.status).toBe(422);
 
     expect((await api.get(`/v2/files/${file._id}`)).status).toBe(200);
     expect((await api.get(`/v1/files/${file._id}/versions?limit=1`)).status).toBe(200);

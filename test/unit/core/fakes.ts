@@ -1,4 +1,5 @@
 import { createHash } from 'node:crypto';
+import { PayloadTooLargeError } from '../../../lambdas/core/errors';
 import { FileService } from '../../../lambdas/core/file-service';
 import { listingGrants, parsePrincipal } from '../../../lambdas/core/access';
 import type { Caller, FileRecord, FileVersion } from '../../../lambdas/core/model';
@@ -54,6 +55,17 @@ export class FakeObjectStore implements ObjectStore {
 
   async putObject(key: string, bytes: Uint8Array, contentType?: string): Promise<void> {
     this.put(key, bytes, contentType);
+  }
+
+  async putStream(key: string, body: AsyncIterable<Uint8Array>, options: { contentType?: string; maxBytes: number }): Promise<void> {
+    const chunks: Uint8Array[] = [];
+    let size = 0;
+    for await (const chunk of body) {
+      size += chunk.length;
+      if (size > options.maxBytes) throw new PayloadTooLargeError(`more than ${options.maxBytes} bytes`);
+      chunks.push(chunk);
+    }
+    this.put(key, Buffer.concat(chunks), options.contentType);
   }
 
   /** Puts bytes with the header `x-amz-checksum-sha256` of their real digest, as S3 keeps it. */

@@ -243,15 +243,29 @@ describe('save-file handler', () => {
     expect(ddb.calls()).toHaveLength(0);
   });
 
-  it('answers 400 for a save without s3ref', async () => {
+  it('answers 400 for a save without s3ref, content_base64 or source_url', async () => {
     // Prepare
-    const event = apiEvent({ routeKey: route, body: { source_url: 'https://example.com/a.pdf' } });
+    const event = apiEvent({ routeKey: route, body: { filename: 'a.pdf' } });
 
     // Act
     const result = await handler(event);
 
     // Assess
     expect(result.statusCode).toBe(400);
-    expect(bodyOf<{ error: string }>(result).error).toContain('source_url');
+    expect(bodyOf<{ error: string }>(result).error).toContain('s3ref is required');
+  });
+
+  it('answers 400 for a save with both an s3ref and a source_url, fetching and storing nothing', async () => {
+    // Prepare
+    const event = apiEvent({ routeKey: route, body: { s3ref: { bucket, key: tempKey }, source_url: 'https://example.com/a.pdf' } });
+
+    // Act
+    const result = await handler(event);
+
+    // Assess
+    expect(result.statusCode).toBe(400);
+    expect(bodyOf<{ error: string }>(result).error).toBe('Give either s3ref or source_url, not both');
+    expect(s3.calls()).toHaveLength(0);
+    expect(ddb.calls()).toHaveLength(0);
   });
 });
