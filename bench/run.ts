@@ -13,12 +13,14 @@ import { loadavg } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { startLocalStack, type LocalStack } from '../local/stack';
+import { defaultCopyPartThresholdBytes } from '../lambdas/adapters/part-copy';
 import { createContext, destroyContext, type BenchContext } from './lib/context';
 import { bundleHandlers, constructBundleOptions, measureInit } from './lib/handlers';
 import { measureListing } from './lib/listing';
 import { measureMultipart } from './lib/multipart';
 import { measureOps, measureSaveOverhead, pdf, pdfBytes } from './lib/ops';
 import { buildResults, handlerResults, renderHandlers, renderReport, type SizeRun } from './lib/report';
+import { measureSaveBySize } from './lib/save-by-size';
 import { measureThroughput } from './lib/throughput';
 import { startTusServer, type TusServer } from './lib/tus';
 
@@ -32,6 +34,7 @@ const settings = quick
   ? {
       ops: { iterations: 20, warmup: 15 },
       save: { iterations: 16, warmup: 2 },
+      saveBySize: { '8m': 1, '256m': 1, '1g': 1 },
       sizes: [
         { label: '64k' as const, size: 64 * KiB, files: 32, rounds: 1, warmup: 4 },
         { label: '8m' as const, size: 8 * MiB, files: 16, rounds: 1, warmup: 1 },
@@ -45,6 +48,7 @@ const settings = quick
   : {
       ops: { iterations: 200, warmup: 20 },
       save: { iterations: 150, warmup: 10 },
+      saveBySize: { '8m': 10, '256m': 3, '1g': 3 },
       sizes: [
         // Two rounds (flow, raw, tus / tus, raw, flow) of several waves each at concurrency 16.
         { label: '64k' as const, size: 64 * KiB, files: 256, rounds: 2, warmup: 16 },
@@ -122,6 +126,9 @@ async function main(): Promise<void> {
   phase('save overhead');
   const save = await measureSaveOverhead(context, { ...settings.save, size: saveObjectSize });
 
+  phase('save time by size (8 MiB, 256 MiB, 1 GiB)');
+  const saveBySize = await measureSaveBySize(context, { samples: settings.saveBySize });
+
   const throughput: SizeRun[] = [];
   for (const size of settings.sizes) {
     phase(`throughput ${size.label}`);
@@ -160,6 +167,8 @@ async function main(): Promise<void> {
     opsObject: `${opsObjectSize / KiB} KiB PDF`,
     save,
     saveSize: saveObjectSize,
+    saveBySize,
+    copyPartThresholdBytes: defaultCopyPartThresholdBytes,
     throughput,
     multipart,
     listing,

@@ -1,6 +1,7 @@
 import { allowedTypePattern } from './core/file-types';
 import { parseHttpHosts } from './core/source-url';
 import type { HttpHost } from './core/source-url';
+import { defaultCopyPartThresholdBytes, minCopyPartThresholdBytes } from './adapters/part-copy';
 
 /**
  * Handler configuration from the environment, read when first needed (not at import) so
@@ -17,6 +18,8 @@ export interface Config {
   tempExpiryDays: number;
   /** Types and wildcards (`image/*`) a file may have, checked at upload and at save; undefined allows all. */
   allowedMimeTypes?: string[];
+  /** Objects of at least this many bytes are copied in parallel parts rather than with one CopyObject. */
+  copyPartThresholdBytes: number;
   /** A declared size above this is uploaded in parts unless the client asks otherwise. */
   multipartThresholdBytes: number;
   /** Hosts a save's source_url may fetch over plain http (SOURCE_URL_HTTP_HOSTS); https needs none. */
@@ -50,6 +53,7 @@ export function readConfig(env: NodeJS.ProcessEnv = process.env): Config {
     ...allowedMimeTypes(env),
     sourceUrlHttpHosts: sourceUrlHttpHosts(env),
     sourceUrlTimeoutMs: sourceUrlTimeoutMs(env),
+    copyPartThresholdBytes: copyPartThreshold(env),
     ...(env.S3_ENDPOINT ? { s3Endpoint: env.S3_ENDPOINT } : {}),
     ...(env.DYNAMODB_ENDPOINT ? { dynamoDbEndpoint: env.DYNAMODB_ENDPOINT } : {}),
   };
@@ -135,6 +139,21 @@ function allowedMimeTypes(env: NodeJS.ProcessEnv): { allowedMimeTypes?: string[]
     );
   }
   return { allowedMimeTypes: entries };
+}
+
+/**
+ * COPY_PART_THRESHOLD_BYTES (default 256 MiB): from 5 MiB, S3's smallest part, to 5 GiB, the
+ * largest object one CopyObject copies.
+ */
+function copyPartThreshold(env: NodeJS.ProcessEnv): number {
+  const value = positiveInt(env, 'COPY_PART_THRESHOLD_BYTES', defaultCopyPartThresholdBytes);
+  if (value < minCopyPartThresholdBytes || value > fiveGiB) {
+    throw new Error(
+      `Environment variable COPY_PART_THRESHOLD_BYTES must be from ${minCopyPartThresholdBytes} (5 MiB, the smallest part S3 copies) ` +
+        `to ${fiveGiB} (5 GiB, the largest CopyObject), got ${value}`,
+    );
+  }
+  return value;
 }
 
 function urlTtl(env: NodeJS.ProcessEnv, name: string): number {

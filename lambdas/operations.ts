@@ -69,6 +69,7 @@ export const operations: readonly Operation[] = [
     // files:delete: a save whose file was deleted meanwhile removes the copy it just made.
     // files:list-parts + files:read: a multipart upload is completed from its parts and then inspected.
     // temp:abort: a source_url written in parts is aborted when the fetch fails midway.
+    // files:abort: a big object is copied in parts, whose multipart upload a failure aborts.
     permissions: [
       'table:get',
       'table:query',
@@ -82,6 +83,7 @@ export const operations: readonly Operation[] = [
       'files:delete',
       'files:list-parts',
       'temp:abort',
+      'files:abort',
     ],
   },
   {
@@ -206,6 +208,15 @@ export const operations: readonly Operation[] = [
     routes: [{ method: 'DELETE', path: '/v1/files/upload/{upload_id}' }],
     permissions: ['table:get', 'table:delete', 'files:abort'],
   },
+  {
+    name: 'copyFile',
+    entry: 'copy-file',
+    // Serves POST /v2/files/{id}:copy. API Gateway takes a path variable only as a whole path
+    // segment, so the route catches the segment `<id>:copy` and the handler reads the suffix.
+    routes: [{ method: 'POST', path: '/v2/files/{id}' }],
+    // files:read: the source's ETag, and the copy's source; put/delete: the intent, the file.
+    permissions: ['table:get', 'table:query', 'table:put', 'table:delete', 'files:read', 'files:put', 'files:abort'],
+  },
 ];
 
 /**
@@ -274,6 +285,7 @@ export const handlerEnvironment = [
   'SERVICE_SCOPE',
   'TEMP_EXPIRY_DAYS',
   'ALLOWED_MIME_TYPES',
+  'COPY_PART_THRESHOLD_BYTES',
   'MULTIPART_THRESHOLD_BYTES',
   'SOURCE_URL_HTTP_HOSTS',
   'SOURCE_URL_TIMEOUT_MS',

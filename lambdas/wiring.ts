@@ -32,6 +32,7 @@ export function createAdapters(
       client: createS3Client({ region: config.region, endpoint: config.s3Endpoint, budget: limits }),
       uploadUrlTtlSeconds: config.uploadUrlTtlSeconds,
       downloadUrlTtlSeconds: config.downloadUrlTtlSeconds,
+      copyPartThresholdBytes: config.copyPartThresholdBytes,
     }),
   };
 }

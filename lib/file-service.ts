@@ -40,6 +40,7 @@ import { Construct } from 'constructs';
 import { allowedTypePattern } from '../lambdas/core/file-types';
 import { parseHttpHosts } from '../lambdas/core/source-url';
 import { maxSourceUrlTimeoutMs } from '../lambdas/config';
+import { defaultCopyPartThresholdBytes, minCopyPartThresholdBytes } from '../lambdas/adapters/part-copy';
 import { filesPrefix, tempPrefix } from '../lambdas/core/keys';
 import {
   defaultPublicThrottle,
@@ -85,7 +86,7 @@ const DEFAULT_HANDLERS_DIR = resolve(dirname(fileURLToPath(import.meta.url)), '.
  * most time HTTP API allows (its integration timeout is 30 s); the others only read the
  * table or sign URLs.
  */
-const LONG_RUNNING_OPERATIONS = new Set(['saveFile', 'deleteFile', 'updateFile']);
+const LONG_RUNNING_OPERATIONS = new Set(['saveFile', 'deleteFile', 'updateFile', 'copyFile']);
 const LONG_TIMEOUT = Duration.seconds(29);
 const SHORT_TIMEOUT = Duration.seconds(10);
 
@@ -208,6 +209,15 @@ export interface FileServiceProps {
    * @default Duration.seconds(20)
    */
   readonly sourceUrlTimeout?: Duration;
+
+  /**
+   * Saves and copies copy an object of at least this many bytes in parts, in parallel
+   * (UploadPartCopy), and smaller ones with one CopyObject: CopyObject stops at 5 GB and copies
+   * a multi-GB object slower than API Gateway waits (29 s). From 5 MiB to 5 GiB.
+   *
+   * @default 256 MiB
+   */
+  readonly copyPartThresholdBytes?: number;
 
   /**
    * Lifetime of presigned upload URLs, at most 1 hour. The Lambdas sign URLs with their role's
@@ -334,6 +344,7 @@ interface ResolvedSettings {
   /** Comma-separated, as SOURCE_URL_HTTP_HOSTS; empty allows none. */
   readonly sourceUrlHttpHosts: string;
   readonly sourceUrlTimeoutMs: number;
+  readonly copyPartThresholdBytes: number;
   readonly uploadUrlTtlSeconds: number;
   readonly downloadUrlTtlSeconds: number;
   readonly removalPolicy: RemovalPolicy;
@@ -474,6 +485,12 @@ function resolveSettings(props: FileServiceProps): ResolvedSettings {
       `FileService: sourceUrlTimeout must be between 1 ms and ${maxSourceUrlTimeoutMs / 1000} s, so that the fetched file is still saved within the save function's 29 s (got ${sourceUrlTimeoutMs} ms).`,
     );
   }
+  const copyPartThresholdBytes = props.copyPartThresholdBytes ?? defaultCopyPartThresholdBytes;
+  if (!Number.isSafeInteger(copyPartThresholdBytes) || copyPartThresholdBytes < minCopyPartThresholdBytes || copyPartThresholdBytes > MAX_SINGLE_PUT_BYTES) {
+    throw new Error(
+      `FileService: copyPartThresholdBytes must be a whole number of bytes from 5 MiB (the smallest part S3 copies) to 5 GiB (the largest CopyObject) (got ${copyPartThresholdBytes}).`,
+    );
+  }
 
   const removalPolicy = props.removalPolicy ?? RemovalPolicy.RETAIN;
   if (removalPolicy === RemovalPolicy.SNAPSHOT) {
@@ -498,6 +515,7 @@ function resolveSettings(props: FileServiceProps): ResolvedSettings {
     allowedMimeTypes: allowedMimeTypes?.join(',') ?? '',
     sourceUrlHttpHosts: sourceUrlHttpHosts.join(','),
     sourceUrlTimeoutMs,
+    copyPartThresholdBytes,
     uploadUrlTtlSeconds: presignTtlSeconds('uploadUrlTtl', props.uploadUrlTtl ?? Duration.minutes(15)),
     downloadUrlTtlSeconds: presignTtlSeconds('downloadUrlTtl', props.downloadUrlTtl ?? Duration.minutes(15)),
     removalPolicy,
@@ -706,6 +724,7 @@ export class FileService extends Construct {
       SERVICE_SCOPE: settings.serviceScope,
       TEMP_EXPIRY_DAYS: String(settings.tempExpirationDays),
       ALLOWED_MIME_TYPES: settings.allowedMimeTypes,
+      COPY_PART_THRESHOLD_BYTES: String(settings.copyPartThresholdBytes),
       MULTIPART_THRESHOLD_BYTES: String(settings.multipartThresholdBytes),
       SOURCE_URL_HTTP_HOSTS: settings.sourceUrlHttpHosts,
       SOURCE_URL_TIMEOUT_MS: String(settings.sourceUrlTimeoutMs),

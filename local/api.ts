@@ -75,7 +75,9 @@ export interface LocalApi {
  * shapes on `npm start` before they meet them on AWS.
  */
 export async function startLocalApi(options: LocalApiOptions): Promise<LocalApi> {
-  const routes = options.routes.map(compile);
+  // As API Gateway, a path of literal segments wins over one with variables that also matches
+  // (POST /v2/files/upload over POST /v2/files/{id}), whatever order the routes come in.
+  const routes = options.routes.map(compile).sort((a, b) => a.params.length - b.params.length);
   const cors = corsPolicy(options.corsOrigins ?? ['*']);
   const timeoutMs = options.integrationTimeoutMs ?? integrationTimeoutMs;
   const throttles = new RouteThrottles(options.publicThrottle ?? defaultPublicThrottle);

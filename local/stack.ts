@@ -41,6 +41,11 @@ export interface LocalStackOptions {
   sourceUrlHttpHosts?: string[];
   /** How long fetching a source_url may take (SOURCE_URL_TIMEOUT_MS, the CDK prop `sourceUrlTimeout`; default 20 s). */
   sourceUrlTimeoutMs?: number;
+  /**
+   * Objects of at least this many bytes are copied in parallel parts (COPY_PART_THRESHOLD_BYTES,
+   * like the CDK prop `copyPartThresholdBytes`); default 256 MiB.
+   */
+  copyPartThresholdBytes?: number;
   /** How often DynamoDB TTL is emulated (default 60 s; 0 = only through `expireItems`). */
   ttlIntervalMs?: number;
   /** Receives TTL deletions as the DynamoDB Streams events a stream consumer Lambda gets. */
@@ -189,6 +194,7 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
       ...(options.allowedMimeTypes ? { ALLOWED_MIME_TYPES: options.allowedMimeTypes.join(',') } : {}),
       ...(options.sourceUrlHttpHosts ? { SOURCE_URL_HTTP_HOSTS: options.sourceUrlHttpHosts.join(',') } : {}),
       ...(options.sourceUrlTimeoutMs ? { SOURCE_URL_TIMEOUT_MS: String(options.sourceUrlTimeoutMs) } : {}),
+      ...(options.copyPartThresholdBytes ? { COPY_PART_THRESHOLD_BYTES: String(options.copyPartThresholdBytes) } : {}),
     });
     delete process.env.AWS_SESSION_TOKEN;
     delete process.env.AWS_PROFILE;

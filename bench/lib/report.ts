@@ -5,6 +5,7 @@ import { unavoidableCalls } from './ops';
 import { percentile, ratio, round, summarize, sum, type LatencySummary } from './stats';
 import type { Contender, FlowSteps, ThroughputResult } from './throughput';
 import type { ListingSamples } from './listing';
+import { saveSizes, type SaveBySizeSamples, type SaveSizeLabel } from './save-by-size';
 import type { MultipartContender } from './multipart';
 import { listingResults } from './listing';
 
@@ -41,6 +42,8 @@ export interface Results {
   /** A save that carries the bytes itself (content_base64), the operations' object size. */
   direct_p50_ms: number;
   save_overhead_ratio: number | null;
+  /** p50 ms of the save handler by object size (null when a size could not be saved). */
+  save_ms_by_size: Record<SaveSizeLabel, number | null>;
   flow_vs_raw_put_64k: number | null;
   flow_vs_raw_put_8m: number | null;
   vs_tus_64k: number | null;
@@ -77,6 +80,9 @@ export interface Measurements {
   opsObject: string;
   save: SaveOverheadSamples;
   saveSize: number;
+  saveBySize: SaveBySizeSamples;
+  /** Objects from this size on are copied in parts. */
+  copyPartThresholdBytes: number;
   throughput: SizeRun[];
   multipart: Record<MultipartContender, ThroughputResult>;
   listing: ListingSamples;
@@ -146,6 +152,9 @@ export function buildResults(m: Measurements): Results {
     ops,
     direct_p50_ms: ops.direct.p50_ms,
     save_overhead_ratio: ratio(p50(m.save.save_pdf), unavoidableP50(m.save.raw)),
+    save_ms_by_size: Object.fromEntries(
+      saveSizes.map(({ label }) => [label, m.saveBySize.samples[label].length > 0 ? round(p50(m.saveBySize.samples[label]), 1) : null]),
+    ) as Record<SaveSizeLabel, number | null>,
     flow_vs_raw_put_64k: ratio(mbps('64k', 'flow'), mbps('64k', 'raw_put')),
     flow_vs_raw_put_8m: ratio(mbps('8m', 'flow'), mbps('8m', 'raw_put')),
     vs_tus_64k: ratio(mbps('64k', 'flow'), mbps('64k', 'tus')),
@@ -222,6 +231,22 @@ export function renderReport(results: Results, m: Measurements): string {
     `  save_overhead_ratio = ${format(p50(m.save.save_pdf))} / ${format(unavoidable)} = ${format(results.save_overhead_ratio)} ` +
       `${verdict(results.save_overhead_ratio, 1.3, true)}; text/plain (no first-bytes GET): ${format(textRatio)}`,
   );
+
+  out.push(
+    '',
+    `Save time by size: PDF uploads saved by the save handler, in-process; from ${kb(m.copyPartThresholdBytes) / 1024} MiB on, ` +
+      'the copy is parallel UploadPartCopy, below it one CopyObject',
+  );
+  out.push(
+    table(
+      ['size', 'copy', 'p50 ms', 'max ms', 'n'],
+      saveSizes.map(({ label, size }) => {
+        const samples = m.saveBySize.samples[label];
+        return [label, size >= m.copyPartThresholdBytes ? 'parts' : 'CopyObject', results.save_ms_by_size[label] ?? Number.NaN, samples.length > 0 ? Math.max(...samples) : Number.NaN, String(samples.length)];
+      }),
+    ),
+  );
+  for (const [label, error] of Object.entries(m.saveBySize.errors)) out.push(`  ${label}: ${error}`);
 
   out.push('', `Throughput: ${m.concurrency} concurrent uploads, same bytes, same local S3; MB/s = 10^6 bytes/s`);
   out.push(

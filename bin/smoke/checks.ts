@@ -180,6 +180,18 @@ export const checks: Check[] = [
     run: async (context) => expectSameBytes(await downloaded(context, context.need('fileId'), 1), context.first, 'version 1'),
   },
   {
+    // Also proves that API Gateway routes the segment `<id>:copy` to the copy function.
+    name: 'copy: POST /v2/files/{id}:copy makes a new file of the latest bytes, deleted again',
+    run: async (context) => {
+      const reply = await context.api('POST', `/v2/files/${context.need('fileId')}:copy`);
+      expectStatus(reply, 201, 'copy');
+      const id = entityOf(reply)._id;
+      if (typeof id !== 'string' || id === context.need('fileId')) throw new Error(`copy: expected a new file, got ${reply.text.slice(0, 300)}`);
+      expectSameBytes(await downloaded(context, id, 0), context.second, 'copy');
+      expectStatus(await context.api('DELETE', `/v2/files/${id}`), 200, 'delete of the copy');
+    },
+  },
+  {
     name: 'repeated save: saving the first upload again answers the same file',
     run: async (context) => {
       const reply = await context.api('POST', '/v2/files', { json: { s3ref: context.need('ticket').s3ref, filename: context.filename } });

@@ -15,12 +15,14 @@ import {
   S3Client,
   S3ServiceException,
   UploadPartCommand,
+  UploadPartCopyCommand,
 } from '@aws-sdk/client-s3';
 import { createHmac } from 'node:crypto';
 import { getSignedUrl } from '@aws-sdk/s3-request-presigner';
-import type { MultipartCall, ObjectStore, PresignedPost, StoredObject, UploadedPart } from '../core/ports';
+import type { CopiedObject, MultipartCall, ObjectStore, PresignedPost, StoredObject, UploadedPart } from '../core/ports';
 import { PartsChangedError, SourceChangedError } from '../core/ports';
 import { PayloadTooLargeError } from '../core/errors';
+import { copyParts, defaultCopyPartThresholdBytes, partCopyConcurrency } from './part-copy';
 
 export interface S3ObjectStoreOptions {
   bucket: string;
@@ -28,6 +30,12 @@ export interface S3ObjectStoreOptions {
   client: S3Client;
   uploadUrlTtlSeconds: number;
   downloadUrlTtlSeconds: number;
+  /**
+   * Objects of at least this many bytes are copied in parts (UploadPartCopy, in parallel):
+   * CopyObject stops at 5 GB and copies one big object slower than API Gateway waits.
+   * Default 256 MiB.
+   */
+  copyPartThresholdBytes?: number;
 }
 
 /** Per-key DeleteObjects failures that a later attempt can overcome. */
@@ -330,13 +338,15 @@ export class S3ObjectStore implements ObjectStore {
     }
   }
 
-  async copy(fromKey: string, toKey: string, ifMatch: string): Promise<void> {
+  async copy(fromKey: string, toKey: string, ifMatch: string, source?: CopiedObject): Promise<void> {
+    const threshold = this.options.copyPartThresholdBytes ?? defaultCopyPartThresholdBytes;
+    if (source && source.size >= threshold) return this.copyInParts(fromKey, toKey, ifMatch, source);
     try {
       await this.client.send(
         new CopyObjectCommand({
           Bucket: this.bucket,
           Key: toKey,
-          CopySource: `${this.bucket}/${encodeURIComponent(fromKey).replace(/%2F/g, '/')}`,
+          CopySource: this.copySource(fromKey),
           // What lands on the permanent key is exactly what was inspected, or nothing (412).
           CopySourceIfMatch: ifMatch,
           MetadataDirective: 'COPY',
@@ -346,6 +356,59 @@ export class S3ObjectStore implements ObjectStore {
       if (isPreconditionFailed(error) || isNoSuchKey(error)) throw new SourceChangedError(`${fromKey} is no longer ${ifMatch}`);
       throw error;
     }
+  }
+
+  /**
+   * A multipart upload at the destination whose parts S3 copies from ranges of the source, many
+   * at once, each on condition of the same ETag: the object completed is the one inspected.
+   * On any failure the upload is aborted once no part is in flight (a part still running could
+   * outlive an earlier abort); an upload whose abort fails too is removed by the bucket's
+   * abort-incomplete-multipart rule.
+   */
+  private async copyInParts(fromKey: string, toKey: string, ifMatch: string, source: CopiedObject): Promise<void> {
+    const { UploadId: uploadId } = await this.client.send(
+      new CreateMultipartUploadCommand({
+        Bucket: this.bucket,
+        Key: toKey,
+        // What CopyObject with MetadataDirective COPY would give the destination: the source's type.
+        ...(source.contentType ? { ContentType: source.contentType } : {}),
+      }),
+    );
+    if (!uploadId) throw new Error(`S3 created a multipart upload of ${toKey} without an upload id`);
+    try {
+      const parts = await inParallel(copyParts(source.size), partCopyConcurrency, async (part) => {
+        const result = await this.client.send(
+          new UploadPartCopyCommand({
+            Bucket: this.bucket,
+            Key: toKey,
+            UploadId: uploadId,
+            PartNumber: part.number,
+            CopySource: this.copySource(fromKey),
+            CopySourceIfMatch: ifMatch,
+            CopySourceRange: `bytes=${part.first}-${part.last}`,
+          }),
+        );
+        const etag = result.CopyPartResult?.ETag;
+        if (!etag) throw new Error(`S3 copied part ${part.number} of ${toKey} without an ETag`);
+        return { PartNumber: part.number, ETag: etag };
+      });
+      await this.client.send(
+        new CompleteMultipartUploadCommand({ Bucket: this.bucket, Key: toKey, UploadId: uploadId, MultipartUpload: { Parts: parts } }),
+      );
+    } catch (error) {
+      // An upload whose abort fails too is removed by the abort-incomplete-multipart rule; the
+      // copy's own failure is what the caller needs to hear.
+      await this.abortMultipartUpload(toKey, uploadId).catch(() => undefined);
+      if (isPreconditionFailed(error) || (isNoSuchKey(error) && !isNoSuchUpload(error))) {
+        throw new SourceChangedError(`${fromKey} is no longer ${ifMatch}`);
+      }
+      throw error;
+    }
+  }
+
+  /** `x-amz-copy-source`: the bucket and the URL-encoded key, its slashes kept. */
+  private copySource(key: string): string {
+    return `${this.bucket}/${encodeURIComponent(key).replace(/%2F/g, '/')}`;
   }
 
   async delete(keys: string[]): Promise<void> {
@@ -403,6 +466,31 @@ function isNoSuchKey(error: unknown): boolean {
     error instanceof NoSuchKey ||
     (error instanceof S3ServiceException && error.$metadata.httpStatusCode === 404)
   );
+}
+
+/**
+ * Runs `work` on every item, at most `limit` at once, and answers the results in the items'
+ * order. After a failure no further item starts, and the failure is thrown only once every
+ * item already started has settled, so nothing is still running when the caller cleans up.
+ */
+async function inParallel<T, R>(items: readonly T[], limit: number, work: (item: T) => Promise<R>): Promise<R[]> {
+  const results: R[] = new Array<R>(items.length);
+  let next = 0;
+  let failure: { error: unknown } | undefined;
+  const worker = async (): Promise<void> => {
+    while (!failure && next < items.length) {
+      const index = next;
+      next += 1;
+      try {
+        results[index] = await work(items[index] as T);
+      } catch (error) {
+        failure ??= { error };
+      }
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker));
+  if (failure) throw failure.error;
+  return results;
 }
 
 function isPreconditionFailed(error: unknown): boolean {

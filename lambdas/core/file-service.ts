@@ -130,6 +130,14 @@ export interface SaveOptions {
   versionOnly: boolean;
 }
 
+/** What a copy makes of a version's bytes; absent metadata comes from the version, as a save's does. */
+export interface CopyRequest extends Omit<SaveRequest, 's3ref' | 'id' | 'mime_type' | 'type' | 'custom_download_url'> {
+  /** Which version of the source: 0 = the latest, 1 = the one before, ... (as download). */
+  version: number;
+  /** Makes the copy a new version of this file of the caller's org instead of a new file. */
+  file_entity_id?: string;
+}
+
 export interface DownloadRequest {
   id: string;
   /** 0 = latest, 1 = the one before, ... */
@@ -419,7 +427,7 @@ export class FileService {
       let saved: { entity: FileEntity; created: boolean };
       try {
         await this.repository.recordIntent(intent);
-        await this.store.copy(request.s3ref.key, key, object.etag);
+        await this.store.copy(request.s3ref.key, key, object.etag, object);
         saved = await this.writeVersion(caller, saving, options, { uploadId: upload.uploadId, name: upload.name, key, existing, object, mimeType, createdAt });
       } catch (error) {
         return this.finish(await this.recoverSave(caller, upload.uploadId, key, error), request, options);
@@ -772,6 +780,77 @@ export class FileService {
         }
       }),
     );
+  }
+
+  /**
+   * A new file, or with `file_entity_id` a new version of another file of the caller's org,
+   * from the bytes of one version of a file the caller may view, copied inside the bucket (a big
+   * one in parallel parts); its type and checksum carry over. A file another org shares with the
+   * caller may be copied too: viewing it already hands out its bytes, and the copy is a file of
+   * the caller's org, stored and answered for by it, with none of the source's grants.
+   *
+   * As a save does, the copy records its intent before copying and forgets it once the version
+   * is written: a copy whose version never gets written is deleted by the orphan reaper when
+   * the intent expires. Each copy is a new upload of its own, so repeating a request copies again.
+   */
+  async copy(caller: Caller, id: string, request: CopyRequest): Promise<{ entity: FileEntity; created: boolean }> {
+    assertFileId(id);
+    if (request.owners) assertMaySaveFor(caller);
+    const acl = grantsOf(caller.org, request);
+    const owners = request.owners ? ownersOf(caller.org, request.owners) : undefined;
+    const { acl: _requested, owners: _requestedOwners, ...metadata } = request;
+    assertMetadataFits({ ...metadata, ...(acl ? { acl } : {}), ...(owners ? { owners } : {}) });
+    return retryable(async () => {
+      const source = await this.activeRecord(caller, id);
+      const target = request.file_entity_id ? await this.activeRecord(caller, request.file_entity_id, 'edit') : undefined;
+      if (target && (acl || owners) && !may(caller, guardOf(target), 'share')) {
+        throw acl ? cannot(target.id, 'share') : cannotChangeOwners(target.id);
+      }
+      const number = source.latest_version - request.version;
+      const from = number >= 1 ? await this.repository.getVersion(source.org, source.id, number) : undefined;
+      if (!from) {
+        throw new NotFoundError(`Version ${request.version} not found: file ${source.id} has ${source.latest_version} version(s), 0 is the latest`);
+      }
+      // The ETag names the bytes the copy is conditional on; the size and type choose how S3 copies.
+      const object = await this.store.inspect(from.s3ref.key, 1);
+      if (!object) throw new NotFoundError(`The bytes of file ${source.id} are gone: it is being deleted`);
+
+      const uploadId = this.newId();
+      const fileId = target?.id ?? uploadId;
+      const filename = request.filename ?? from.filename;
+      const key = permanentKey(caller.org, fileId, uploadId, filename);
+      const createdAt = this.now();
+      const version: Omit<FileVersion, 'version'> = {
+        s3ref: { bucket: this.store.bucket, key },
+        filename,
+        mime_type: from.mime_type,
+        size_bytes: object.size,
+        ...(from.checksum_sha256 ? { checksum_sha256: from.checksum_sha256 } : {}),
+        created_at: createdAt.toISOString(),
+        created_by: caller.userId,
+      };
+      const claim = { org: caller.org, upload_id: uploadId, file_id: fileId, created: !target, expires_at: this.window.claimExpiry(createdAt) };
+      const intent: SaveIntent = { org: caller.org, upload_id: uploadId, key, etag: object.etag, expires_at: this.window.intentExpiry(createdAt) };
+      const saving: SaveRequest = { ...metadata, ...(owners ? { owners } : {}), s3ref: version.s3ref };
+      try {
+        await this.repository.recordIntent(intent);
+        await this.store.copy(from.s3ref.key, key, object.etag, object);
+        const entity = target
+          ? await this.appendVersion(caller, target, version, saving, false, claim)
+          : await this.createFile(caller, fileId, version, saving, claim);
+        await this.repository.forgetIntent(intent).catch(() => undefined);
+        return { entity, created: !target };
+      } catch (error) {
+        // A copy already made stays until its intent expires; then the reaper deletes it.
+        if (error instanceof SourceChangedError) {
+          throw new ConflictError(`The bytes of file ${source.id} changed or were deleted while they were being copied; copy it again`);
+        }
+        if (error instanceof InvalidItemError) {
+          throw new BadRequestError(`The file's metadata cannot be stored: ${error instanceof TooManyItemsError ? error.message : truncate(error.message)}`);
+        }
+        throw error;
+      }
+    });
   }
 
   private async createFile(

@@ -13,6 +13,9 @@ export interface StoredObject {
   checksumSha256?: string;
 }
 
+/** What a copy needs to know of its source: how big it is, and the type it is stored with. */
+export type CopiedObject = Pick<StoredObject, 'size' | 'contentType'>;
+
 /** Where to POST the form, and the fields to send before the file. */
 export interface PresignedPost {
   url: string;
@@ -61,9 +64,10 @@ export interface ObjectStore {
   inspect(key: string, length: number): Promise<StoredObject | undefined>;
   /**
    * Copies the object if its ETag is still `ifMatch`; SourceChangedError when it changed or is
-   * gone, so the bytes copied are always the bytes that were inspected.
+   * gone, so the bytes copied are always the bytes that were inspected. Given what inspect
+   * found (`source`), a big object is copied in parts, in parallel, the type kept.
    */
-  copy(fromKey: string, toKey: string, ifMatch: string): Promise<void>;
+  copy(fromKey: string, toKey: string, ifMatch: string, source?: CopiedObject): Promise<void>;
   /** Deletes the keys; keys that do not exist are not an error. */
   delete(keys: string[]): Promise<void>;
   /** Writes the bytes at the key (a direct upload), typed when a type is given. */

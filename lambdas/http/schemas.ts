@@ -281,3 +281,21 @@ export const listQuery = z
       path: ['size_min'],
     }),
   );
+
+/**
+ * copyFile: which version to copy (0 = the latest, as download) and what the copy becomes: a
+ * new file, or with `file_entity_id` a new version of that file. Unknown fields are refused,
+ * so a misspelt one is never silently ignored.
+ */
+export const copyBody = z.strictObject({
+  version: z.optional(nonnegativeInt().check(z.lte(999_999_999))),
+  file_entity_id: z.optional(uuid),
+  filename: z.optional(filename),
+  _title: z.optional(title),
+  access_control: z.optional(accessControl),
+  _acl: z.optional(acl),
+  access: z.optional(z.enum(['owner'])),
+  _owners: z.optional(owners),
+  _tags: z.optional(tags(limits.tags)),
+  relations: z.optional(relations),
+});

@@ -251,6 +251,7 @@ describe('FileService functions', () => {
 
     expect(timeoutOf('saveFile')).toBe(29);
     expect(timeoutOf('deleteFile')).toBe(29);
+    expect(timeoutOf('copyFile')).toBe(29);
     expect(timeoutOf('getFile')).toBe(10);
     expect(timeoutOf('uploadFile')).toBe(10);
   });
@@ -271,6 +272,7 @@ describe('FileService functions', () => {
 describe('FileService permissions', () => {
   it('lets the save function write, read and delete temp objects (direct uploads), abort a temp multipart upload (source_url), put, complete and inspect permanent ones and remove a copy its file no longer needs', () => {
     expect(s3Permissions('saveFile')).toEqual([
+      's3:AbortMultipartUpload <bucket>/files/*',
       's3:AbortMultipartUpload <bucket>/temp/*',
       's3:DeleteObject <bucket>/files/*',
       's3:DeleteObject <bucket>/temp/*',
@@ -280,6 +282,10 @@ describe('FileService permissions', () => {
       's3:PutObject <bucket>/files/*',
       's3:PutObject <bucket>/temp/*',
     ]);
+  });
+
+  it('lets the copy function read permanent objects (its sources), put permanent ones and abort their multipart copies, never touching temp/', () => {
+    expect(s3Permissions('copyFile')).toEqual(['s3:AbortMultipartUpload <bucket>/files/*', 's3:GetObject <bucket>/files/*', 's3:PutObject <bucket>/files/*']);
   });
 
   it('lets the multipart routes sign parts, list parts and abort uploads at permanent keys, and nothing else', () => {
@@ -358,7 +364,7 @@ describe('FileService permissions', () => {
 
     // The link routes write link items only: making, opening (the last access) and revoking one.
     // uploadFile and abortUpload write a multipart upload's pending record only.
-    expect(writers).toEqual(['abortUpload', 'accessPublicLink', 'deleteFile', 'generatePublicLink', 'revokePublicLink', 'saveFile', 'updateFile', 'uploadFile']);
+    expect(writers).toEqual(['abortUpload', 'accessPublicLink', 'copyFile', 'deleteFile', 'generatePublicLink', 'revokePublicLink', 'saveFile', 'updateFile', 'uploadFile']);
     expect(permissionsOf('getFile').filter((p) => p.action.startsWith('dynamodb:')).map((p) => p.action).sort()).toEqual([
       'dynamodb:GetItem',
       'dynamodb:Query',
@@ -420,6 +426,10 @@ describe('FileService API', () => {
 
   it('accepts the colon in POST /v1/files:downloadFiles', () => {
     template.hasResourceProperties('AWS::ApiGatewayV2::Route', { RouteKey: 'POST /v1/files:downloadFiles' });
+  });
+
+  it('routes POST /v2/files/{id}:copy with a path variable that is a whole segment, as API Gateway requires', () => {
+    template.hasResourceProperties('AWS::ApiGatewayV2::Route', { RouteKey: 'POST /v2/files/{id}' });
   });
 
   it('verifies JWTs from the configured issuer and audiences', () => {

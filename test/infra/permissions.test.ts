@@ -37,8 +37,8 @@ describe('permissionGrants', () => {
   });
 
   it('scopes files permissions to objects under files/', () => {
-    expect(permissionGrants(['files:put', 'files:read', 'files:delete'], arns)).toEqual([
-      { actions: ['s3:DeleteObject', 's3:GetObject', 's3:PutObject'], resources: ['arn:bucket/files/*'] },
+    expect(permissionGrants(['files:put', 'files:read', 'files:delete', 'files:abort'], arns)).toEqual([
+      { actions: ['s3:AbortMultipartUpload', 's3:DeleteObject', 's3:GetObject', 's3:PutObject'], resources: ['arn:bucket/files/*'] },
     ]);
   });
 

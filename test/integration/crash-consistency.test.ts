@@ -64,6 +64,11 @@ interface Operation {
   retryStatuses: number[];
   /** What must hold after the failed attempt and its retry. */
   expectAfter(state: { files: Array<Record<string, unknown>>; versions: Array<Record<string, unknown>> }): void;
+  /**
+   * A retry does not adopt what a failed attempt copied (each copy is a new upload): its copy
+   * is the orphan reaper's, run before the check as the expiry of the attempt's intent runs it.
+   */
+  reaped?: boolean;
 }
 
 const operations: Operation[] = [
@@ -130,6 +135,36 @@ const operations: Operation[] = [
       expect(versions).toEqual([]);
     },
   },
+  {
+    name: 'copying a file into a new file',
+    function: 'copyFile',
+    async prepare(api) {
+      const file = await uploadFile(api, { filename: 'source.txt', mimeType: 'text/plain', bytes: Buffer.from('source') });
+      return () => api.post(`/v2/files/${file._id}:copy`);
+    },
+    retryStatuses: [201],
+    reaped: true,
+    expectAfter({ files, versions }) {
+      // The source, the retry's copy, and the failed attempt's copy if it was written before its answer was lost.
+      expect([2, 3]).toContain(files.length);
+      expect(versions).toHaveLength(files.length);
+    },
+  },
+  {
+    name: 'copying a file into a new version of another',
+    function: 'copyFile',
+    async prepare(api) {
+      const source = await uploadFile(api, { filename: 'source.txt', mimeType: 'text/plain', bytes: Buffer.from('source') });
+      const target = await uploadFile(api, { filename: 'target.txt', mimeType: 'text/plain', bytes: Buffer.from('target') });
+      return () => api.post(`/v2/files/${source._id}:copy`, { file_entity_id: target._id });
+    },
+    retryStatuses: [200],
+    reaped: true,
+    expectAfter({ files, versions }) {
+      expect(files).toHaveLength(2);
+      expect([3, 4]).toContain(versions.length);
+    },
+  },
 ];
 
 /** Each call with its occurrence among calls of the same action by the same function. */
@@ -165,6 +200,9 @@ async function breakAndRetry(operation: Operation, faults: FaultSpec[]): Promise
   const label = describeFault(faults);
   expect([200, 201, 503], `${label}: first attempt succeeds or asks for a retry (${JSON.stringify(first.body)})`).toContain(first.status);
   expect(operation.retryStatuses, `${label}: retry (${JSON.stringify(retry.body)})`).toContain(retry.status);
+  // Past every intent's expiry (a day and an hour), before the claims' (two days): the
+  // table's TTL hands the intents to the orphan reaper.
+  if (operation.reaped) await stack.expireItems(new Date(Date.now() + 26 * 3600 * 1000));
   operation.expectAfter(await assertConsistent(org));
   return calls;
 }

@@ -51,6 +51,8 @@ interface Target {
   upload?: Ticket;
   /** A public link to `file`, for the link routes. */
   link?: string;
+  /** The file whose bytes a copy into `file` takes. */
+  source?: Entity;
   /** An unsaved multipart upload of org-a, with one part uploaded. */
   multipart?: { upload_id: string; s3ref: { bucket: string; key: string } };
 }
@@ -172,6 +174,31 @@ const saveVersion: Route = {
   succeeded: async (response, { file }) => {
     expect(entityOf(response)).toMatchObject({ _id: file._id, _org: 'org-a' });
     expect(entityOf(response).versions).toHaveLength(2);
+  },
+};
+
+const copy: Route = {
+  mutates: true,
+  prepare: async () => shared,
+  call: (api, { file }) => api.post(`/v2/files/${file._id}:copy`, { filename: 'copied.txt' }),
+  succeeded: async (response, { bytes }) => {
+    const copied = entityOf(response);
+    expect(copied).toMatchObject({ _org: 'org-a', filename: 'copied.txt' });
+    expect((await downloadBytes(owner, copied._id)).toString()).toBe(bytes);
+  },
+};
+
+/** A copy into org-a's file, from a file of the caller's own org. */
+const copyAsVersion: Route = {
+  mutates: true,
+  prepare: async (principal) => ({
+    ...(await freshFile('target.txt', 'the target')),
+    source: principal === 'another org' ? await uploadFile(stranger, { filename: 'b.txt', mimeType: 'text/plain', bytes: Buffer.from('org-b bytes') }) : shared.file,
+  }),
+  call: (api, { file, source }) => api.post(`/v2/files/${source?._id ?? file._id}:copy`, { file_entity_id: file._id }),
+  succeeded: async (response, { file }) => {
+    expect(entityOf(response)).toMatchObject({ _id: file._id, _org: 'org-a' });
+    expect((await downloadBytes(owner, file._id)).toString()).toBe(shared.bytes);
   },
 };
 
@@ -370,6 +397,8 @@ const routes = {
   'POST /v2/files with _id and no s3ref (metadata)': saveMetadata,
   'GET /v2/files?q=': listing(() => 'q=shared.txt', async () => shared),
   'GET /v2/files?relation=': listing(() => 'relation=order-isolation', relatedFile),
+  'POST /v2/files/{id}:copy': copy,
+  'POST /v2/files/{id}:copy with file_entity_id (new version)': copyAsVersion,
 } satisfies Record<string, Route>;
 
 /** One status per principal, in the order of `principals`. */
@@ -408,6 +437,8 @@ const outcomes: Record<keyof typeof routes, Outcomes> = {
   'POST /v2/files with _id and no s3ref (metadata)': [200, 404, 401, 401, 401, 401, 401, 401, 403, 403],
   'GET /v2/files?q=':                      [200, 200, 401, 401, 401, 401, 401, 401, 403, 403],
   'GET /v2/files?relation=':               [200, 200, 401, 401, 401, 401, 401, 401, 403, 403],
+  'POST /v2/files/{id}:copy':              [201, 404, 401, 401, 401, 401, 401, 401, 403, 403],
+  'POST /v2/files/{id}:copy with file_entity_id (new version)': [200, 404, 401, 401, 401, 401, 401, 401, 403, 403],
 };
 
 for (const [name, route] of Object.entries(routes) as Array<[keyof typeof routes, Route]>) {

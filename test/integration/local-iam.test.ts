@@ -18,7 +18,8 @@ function s3As(stack: LocalStack, credentials: { accessKeyId: string; secretAcces
 }
 
 describe('the local stack enforces each function’s own IAM policy', () => {
-  const context = useLocalStack({ sweepIntervalMs: 0, sourceUrlHttpHosts: ['127.0.0.1'] });
+  // Objects from 6 MiB are copied in parts, so a failing part shows the abort's grant in use.
+  const context = useLocalStack({ sweepIntervalMs: 0, sourceUrlHttpHosts: ['127.0.0.1'], copyPartThresholdBytes: 6 * 1024 * 1024 });
   let source: SourceServer;
   beforeAll(async () => {
     source = await startSourceServer();
@@ -80,6 +81,19 @@ describe('the local stack enforces each function’s own IAM policy', () => {
     expect((await fetch(link.body.download_url)).status).toBe(200);
     const links = await api.post<Array<{ download_url: string }>>('/v1/files:downloadFiles', [{ id: file._id, version: 0 }]);
     expect((await fetch(links.body[0]?.download_url ?? '')).status).toBe(200);
+    // copyFile: a new file, and a new version of another file (rendered with its versions).
+    expect((await api.post(`/v2/files/${file._id}:copy`)).status).toBe(201);
+    expect((await api.post(`/v2/files/${file._id}:copy`, { file_entity_id: direct.body._id })).status).toBe(200);
+    // A big object is copied in parts: a part that fails aborts the multipart upload, in a save and in a copy.
+    const big = await stageUpload(api, { filename: 'big.bin', mimeType: 'application/octet-stream', bytes: Buffer.alloc(6 * 1024 * 1024, 7) });
+    stack.faults.inject({ service: 's3', action: 'UploadPartCopy', function: 'saveFile', mode: 'before' });
+    expect((await api.post('/v2/files', { s3ref: big.s3ref })).status).toBe(503);
+    stack.faults.clear();
+    const bigFile = await api.post<Entity>('/v2/files', { s3ref: big.s3ref });
+    expect(bigFile.status).toBe(201);
+    stack.faults.inject({ service: 's3', action: 'UploadPartCopy', function: 'copyFile', mode: 'before' });
+    expect((await api.post(`/v2/files/${bigFile.body._id}:copy`)).status).toBe(503);
+    stack.faults.clear();
     const shared = await uploadFile(api, { ...text('shared'), extra: { access_control: 'public-read' } });
     const open = await fetch(`${stack.url}/v1/files/public/${shared._id}?org_id=org-a`, { redirect: 'manual' });
     expect((await fetch(open.headers.get('location') ?? '')).status).toBe(200);

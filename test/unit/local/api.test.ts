@@ -48,6 +48,8 @@ const routes: LocalRoute[] = [
   { method: 'GET', path: '/malformed', handler: async () => ({ statusCode: 'teapot' }) as unknown as ApiResult },
   { method: 'GET', path: '/huge', handler: async () => json(200, { padding: 'x'.repeat(6 * 1024 * 1024) }) },
   { method: 'GET', path: '/plain-object', handler: async () => ({ hello: 'world' }) as unknown as ApiResult },
+  // Listed after GET /things/{id}, which matches its path too.
+  { method: 'GET', path: '/things/special', handler: async () => json(200, { special: true }) },
 ];
 
 beforeAll(async () => {
@@ -67,6 +69,16 @@ async function call(method: string, path: string, init: { token?: string; body?:
   const text = await response.text();
   return { status: response.status, headers: response.headers, text, body: text ? (JSON.parse(text) as unknown) : undefined };
 }
+
+describe('routing', () => {
+  it('routes a path of literal segments before a path with a variable that matches it too, whatever their order', async () => {
+    // Act
+    const [literal, variable] = await Promise.all([call('GET', '/things/special', { token }), call('GET', '/things/other', { token })]);
+
+    // Assess
+    expect([literal.body, variable.body]).toEqual([{ special: true }, { id: 'other' }]);
+  });
+});
 
 describe('answers API Gateway gives by itself', () => {
   it.each([
