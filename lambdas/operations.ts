@@ -254,7 +254,8 @@ export interface StreamConsumer {
 export const orphanReaper: StreamConsumer = {
   name: 'reapOrphans',
   entry: 'reap-orphans',
-  permissions: ['table:get', 'files:delete'],
+  // query: without the upload's claim, the versions of the file the key names.
+  permissions: ['table:get', 'table:query', 'files:delete'],
 };
 
 /**

@@ -1,4 +1,4 @@
-import { filesPrefixOf } from './keys';
+import { filesPrefixOf, parsePermanentKey } from './keys';
 import type { FileRepository, ObjectStore, SaveIntent } from './ports';
 
 export type ReapOutcome = 'deleted' | 'referenced' | 'in-progress';
@@ -10,12 +10,14 @@ export type ReapOutcome = 'deleted' | 'referenced' | 'in-progress';
  * version references it after all (that delete can fail): the upload's claim names the
  * version, and the version names its key. The intent expires only after its upload's save window has closed (see
  * upload-window.ts), so no retry can still adopt the copy; a newer intent for the same upload
- * means a save is running again, and that intent's own expiry comes back here.
+ * means a save is running again, and that intent's own expiry comes back here. Without a
+ * claim (its TTL may remove it before a late intent's), the versions of the file the key names
+ * decide: the claim only ever saves a look at them.
  */
 export class OrphanReaper {
   constructor(
     private readonly deps: {
-      repository: Pick<FileRepository, 'getClaim' | 'getVersion' | 'getIntent'>;
+      repository: Pick<FileRepository, 'getClaim' | 'getVersion' | 'getIntent' | 'listVersions'>;
       store: Pick<ObjectStore, 'delete'>;
     },
   ) {}
@@ -34,6 +36,9 @@ export class OrphanReaper {
     } else {
       const current = await repository.getIntent(intent.org, intent.upload_id);
       if (current?.key === intent.key) return 'in-progress';
+      const file = parsePermanentKey(intent.org, intent.key);
+      const versions = file ? await repository.listVersions(intent.org, file.fileId) : [];
+      if (versions.some((version) => version.s3ref.key === intent.key)) return 'referenced';
     }
     await store.delete([intent.key]);
     return 'deleted';

@@ -124,6 +124,7 @@ describe('the orphan reaper in the stack', () => {
       'dynamodb:GetRecords <stream>',
       'dynamodb:GetShardIterator <stream>',
       'dynamodb:ListStreams <stream>',
+      'dynamodb:Query <table>',
       's3:DeleteObject <bucket>/files/*',
     ]);
     expect(permissions.filter((pair) => pair.startsWith('sqs:') || pair.startsWith('logs:')).every((pair) => / <(queue|logs)>$/.test(pair))).toBe(true);

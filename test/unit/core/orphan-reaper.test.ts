@@ -74,6 +74,22 @@ describe('OrphanReaper', () => {
     expect(store.keys('files/')).not.toContain(abandoned);
   });
 
+  it('keeps an object a version references when the upload’s claim expired before the intent', async () => {
+    // Prepare
+    const { service, store, repository, upload } = setup();
+    const s3ref = await upload(orgA, 'a.txt', 'saved');
+    const { entity } = await service.save(orgA, { s3ref }, { deleteTempFile: true, versionOnly: false });
+    const savedUpload = s3ref.key.split('/')[2] ?? '';
+    repository.claims.clear();
+
+    // Act
+    const outcome = await new OrphanReaper({ repository, store }).reap(intentFor(entity.s3ref.key, savedUpload));
+
+    // Assess
+    expect(outcome).toBe('referenced');
+    expect(store.keys('files/')).toEqual([entity.s3ref.key]);
+  });
+
   it('keeps the copy while a new save of the same upload holds an intent for it', async () => {
     // Prepare
     const store = new FakeObjectStore();
