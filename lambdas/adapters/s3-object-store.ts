@@ -177,7 +177,8 @@ export class S3ObjectStore implements ObjectStore {
         ...(result.ContentType ? { contentType: result.ContentType } : {}),
         start: new Uint8Array(),
         ...identity(key, result),
-        ...(result.ChecksumSHA256 ? { checksumSha256: result.ChecksumSHA256 } : {}),
+        // Only the file's own SHA-256: a multipart upload's is composite (`<digest of digests>-N`).
+        ...(result.ChecksumSHA256 && result.ChecksumType !== 'COMPOSITE' && !result.ChecksumSHA256.includes('-') ? { checksumSha256: result.ChecksumSHA256 } : {}),
       };
     } catch (error) {
       if (isMissing(error)) return undefined;
@@ -191,21 +192,29 @@ export class S3ObjectStore implements ObjectStore {
     );
   }
 
-  async createMultipartUpload(key: string, options: { contentType?: string }): Promise<string> {
+  async createMultipartUpload(key: string, options: { contentType?: string; partChecksums?: boolean }): Promise<string> {
     const result = await this.client.send(
       new CreateMultipartUploadCommand({
         Bucket: this.bucket,
         Key: key,
         ...(options.contentType !== undefined ? { ContentType: options.contentType } : {}),
+        // SHA-256 is checked per part (a composite checksum): S3 has no full-object SHA-256 for parts.
+        ...(options.partChecksums ? { ChecksumAlgorithm: 'SHA256' as const } : {}),
       }),
     );
     if (!result.UploadId) throw new Error(`S3 started a multipart upload at ${key} without naming it`);
     return result.UploadId;
   }
 
-  presignPart(key: string, uploadId: string, partNumber: number): Promise<string> {
-    return getSignedUrl(this.client, new UploadPartCommand({ Bucket: this.bucket, Key: key, UploadId: uploadId, PartNumber: partNumber }), {
+  presignPart(key: string, uploadId: string, partNumber: number, checksumSha256?: string): Promise<string> {
+    const part = { Bucket: this.bucket, Key: key, UploadId: uploadId, PartNumber: partNumber };
+    if (checksumSha256 === undefined) {
+      return getSignedUrl(this.client, new UploadPartCommand(part), { expiresIn: this.options.uploadUrlTtlSeconds });
+    }
+    // Kept a signed header (S3 ignores a checksum in the query): the PUT must send it.
+    return getSignedUrl(this.client, new UploadPartCommand({ ...part, ChecksumSHA256: checksumSha256 }), {
       expiresIn: this.options.uploadUrlTtlSeconds,
+      unhoistableHeaders: new Set(['x-amz-checksum-sha256']),
     });
   }
 
@@ -244,6 +253,7 @@ export class S3ObjectStore implements ObjectStore {
             etag: part.ETag,
             size: part.Size ?? 0,
             ...(part.LastModified ? { lastModified: part.LastModified } : {}),
+            ...(part.ChecksumSHA256 ? { checksumSha256: part.ChecksumSHA256 } : {}),
           });
         }
         marker = page.IsTruncated ? page.NextPartNumberMarker : undefined;
@@ -258,7 +268,7 @@ export class S3ObjectStore implements ObjectStore {
   async completeMultipartUpload(
     key: string,
     uploadId: string,
-    parts: ReadonlyArray<Pick<UploadedPart, 'partNumber' | 'etag'>>,
+    parts: ReadonlyArray<Pick<UploadedPart, 'partNumber' | 'etag' | 'checksumSha256'>>,
   ): Promise<string | undefined> {
     try {
       const result = await this.client.send(
@@ -266,7 +276,13 @@ export class S3ObjectStore implements ObjectStore {
           Bucket: this.bucket,
           Key: key,
           UploadId: uploadId,
-          MultipartUpload: { Parts: parts.map((part) => ({ PartNumber: part.partNumber, ETag: part.etag })) },
+          MultipartUpload: {
+            Parts: parts.map((part) => ({
+              PartNumber: part.partNumber,
+              ETag: part.etag,
+              ...(part.checksumSha256 ? { ChecksumSHA256: part.checksumSha256 } : {}),
+            })),
+          },
         }),
       );
       return result.ETag;

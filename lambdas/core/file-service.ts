@@ -47,6 +47,8 @@ export interface UploadRequest {
    * resumable upload in parts. Unset: `put`, or `multipart` above the multipart threshold.
    */
   upload_method?: 'put' | 'post' | 'multipart';
+  /** A multipart upload's: `SHA256` makes every part carry its SHA-256, which S3 verifies. */
+  checksum_algorithm?: 'SHA256';
 }
 
 export type UploadTicket = SingleUploadTicket | MultipartUploadTicket;
@@ -59,6 +61,8 @@ export interface MultipartUploadTicket {
   /** The size of every part but the last. */
   part_size: number;
   max_size_bytes: number;
+  /** Every part's URL signs the part's SHA-256, given when the part URLs are asked for. */
+  checksum_algorithm?: 'SHA256';
   public_url?: string;
 }
 
@@ -200,6 +204,9 @@ export class FileService {
     const threshold = this.limits.multipartThresholdBytes ?? maxSinglePutBytes;
     const method = request.upload_method ?? ((request.size_bytes ?? 0) > threshold ? 'multipart' : 'put');
     if (method === 'multipart') return this.createMultipartUpload(caller, request);
+    if (request.checksum_algorithm !== undefined) {
+      throw new BadRequestError('checksum_algorithm goes with upload_method multipart; a single PUT takes checksum_sha256, the whole file\'s');
+    }
     if ((request.size_bytes ?? 0) > maxSinglePutBytes) {
       throw new BadRequestError(`One ${method.toUpperCase()} takes at most ${maxSinglePutBytes} bytes: upload this file with upload_method multipart`);
     }
@@ -279,13 +286,18 @@ export class FileService {
     const key = permanentKey(caller.org, existing?.id ?? uploadId, uploadId, request.filename);
     const max_size_bytes = Math.min(request.size_bytes ?? this.limits.maxUploadBytes, maxMultipartBytes);
     const part_size = partSizeFor(max_size_bytes);
-    const multipartUploadId = await this.store.createMultipartUpload(key, request.mime_type !== undefined ? { contentType: request.mime_type } : {});
+    const partChecksums = request.checksum_algorithm === 'SHA256';
+    const multipartUploadId = await this.store.createMultipartUpload(key, {
+      ...(request.mime_type !== undefined ? { contentType: request.mime_type } : {}),
+      ...(partChecksums ? { partChecksums } : {}),
+    });
     const now = this.now();
     await this.repository.putPendingUpload({
       org: caller.org,
       upload_id: uploadId,
       method: 'multipart',
       key,
+      ...(partChecksums ? { part_checksums: true } : {}),
       multipart_upload_id: multipartUploadId,
       part_size,
       filename: request.filename,
@@ -301,6 +313,7 @@ export class FileService {
       upload_id: uploadId,
       part_size,
       max_size_bytes,
+      ...(partChecksums ? { checksum_algorithm: 'SHA256' as const } : {}),
       ...(existing ? { public_url: publicFileUrl(caller.apiUrl, caller.org, existing.id) } : {}),
     };
   }
@@ -311,12 +324,28 @@ export class FileService {
   }
 
   /** URLs that PUT these parts of the caller's org's multipart upload. */
-  async presignParts(caller: Caller, uploadId: string, partNumbers: readonly number[]): Promise<PartUrls> {
+  async presignParts(
+    caller: Caller,
+    uploadId: string,
+    partNumbers: readonly number[],
+    checksums: Readonly<Record<string, string>> = {},
+  ): Promise<PartUrls> {
     const pending = await this.pendingUpload(caller, uploadId);
+    const numbers = [...new Set(partNumbers)];
+    if (pending.part_checksums) {
+      const missing = numbers.find((number) => checksums[String(number)] === undefined);
+      if (missing !== undefined) {
+        throw new BadRequestError(`This upload checks every part: checksums_sha256 must give the SHA-256 of part ${missing}`);
+      }
+    } else if (Object.keys(checksums).length > 0) {
+      throw new BadRequestError('This upload was made without part checksums: ask uploadFile for checksum_algorithm SHA256 to use them');
+    }
+    const stray = Object.keys(checksums).find((number) => !numbers.includes(Number(number)));
+    if (stray !== undefined) throw new BadRequestError(`checksums_sha256 names part ${truncate(stray)}, which part_numbers does not list`);
     const parts = await Promise.all(
-      [...new Set(partNumbers)].map(async (part_number) => ({
+      numbers.map(async (part_number) => ({
         part_number,
-        url: await this.store.presignPart(pending.key, pending.multipart_upload_id, part_number),
+        url: await this.store.presignPart(pending.key, pending.multipart_upload_id, part_number, checksums[String(part_number)]),
       })),
     );
     return { upload_id: uploadId, parts };

@@ -28,6 +28,8 @@ export interface UploadedPart {
   etag: string;
   size: number;
   lastModified?: Date;
+  /** The part's SHA-256 as S3 verified it, for an upload made with part checksums. */
+  checksumSha256?: string;
 }
 
 /** A multipart upload call a browser makes itself, with a URL the service signed. */
@@ -78,10 +80,16 @@ export interface ObjectStore {
    * 413 (PayloadTooLargeError) that stores nothing; the body's own errors pass through.
    */
   putStream(key: string, body: AsyncIterable<Uint8Array>, options: { contentType?: string; maxBytes: number }): Promise<void>;
-  /** Starts a multipart upload at the key; the object it completes has `contentType` when given. */
-  createMultipartUpload(key: string, options: { contentType?: string }): Promise<string>;
-  /** A URL that PUTs one part of the multipart upload, and nothing else. */
-  presignPart(key: string, uploadId: string, partNumber: number): Promise<string>;
+  /**
+   * Starts a multipart upload at the key; the object it completes has `contentType` when given.
+   * With `partChecksums`, every part must carry its SHA-256, which S3 verifies (BadDigest).
+   */
+  createMultipartUpload(key: string, options: { contentType?: string; partChecksums?: boolean }): Promise<string>;
+  /**
+   * A URL that PUTs one part of the multipart upload, and nothing else; with a checksum, signed
+   * as the header `x-amz-checksum-sha256`, so S3 refuses other bytes.
+   */
+  presignPart(key: string, uploadId: string, partNumber: number, checksumSha256?: string): Promise<string>;
   /** A URL for one multipart call on exactly this key (and upload), and nothing else. */
   presignMultipartCall(call: MultipartCall): Promise<string>;
   /** Every part S3 holds of the upload, by number; undefined when there is no such upload. */
@@ -91,7 +99,11 @@ export interface ObjectStore {
    * there is no such upload (completed or aborted already). PartsChangedError when a part is
    * not stored with the ETag given, or S3 refuses the parts (a part too small).
    */
-  completeMultipartUpload(key: string, uploadId: string, parts: ReadonlyArray<Pick<UploadedPart, 'partNumber' | 'etag'>>): Promise<string | undefined>;
+  completeMultipartUpload(
+    key: string,
+    uploadId: string,
+    parts: ReadonlyArray<Pick<UploadedPart, 'partNumber' | 'etag' | 'checksumSha256'>>,
+  ): Promise<string | undefined>;
   /** Aborts the upload and frees its parts; an upload that is gone already is not an error. */
   abortMultipartUpload(key: string, uploadId: string): Promise<void>;
 }
@@ -119,6 +131,8 @@ export interface PendingUpload {
   multipart_upload_id?: string;
   /** A multipart upload's: the part size the client was told to use. */
   part_size?: number;
+  /** A multipart upload's: every part carries its SHA-256, which S3 verifies. */
+  part_checksums?: boolean;
   /** A form upload's largest accepted file. */
   max_size_bytes?: number;
   filename: string;

@@ -15,6 +15,7 @@ export const handler = httpHandler('uploadFile', async (request) => {
     ...(body.size_bytes !== undefined ? { size_bytes: body.size_bytes } : {}),
     ...(body.upload_method ? { upload_method: body.upload_method } : {}),
     ...(body.checksum_sha256 ? { checksum_sha256: body.checksum_sha256 } : {}),
+    ...(body.checksum_algorithm ? { checksum_algorithm: body.checksum_algorithm } : {}),
     ...(file_entity_id ? { file_entity_id } : {}),
   });
   request.metric('uploads', 'Count', 1);

@@ -64,6 +64,8 @@ export const uploadBody = z.object({
   upload_method: z.optional(z.enum(['put', 'post', 'multipart'])),
   /** Signed into the upload URL: S3 refuses bytes with another SHA-256, and the version keeps it. */
   checksum_sha256: z.optional(sha256Base64),
+  /** A multipart upload's: every part URL signs its part's SHA-256. */
+  checksum_algorithm: z.optional(z.enum(['SHA256'])),
   index_tag: z.optional(z.string().check(z.maxLength(64))),
   metadata: z.optional(z.record(z.string(), z.string())),
 });
@@ -91,6 +93,10 @@ export const partNumbersBody = z.object({
   part_numbers: z
     .array(z.number().check(z.int('must be whole numbers'), z.gte(1, 'must be from 1 to 10000'), z.lte(10_000, 'must be from 1 to 10000')))
     .check(z.minLength(1, 'must list at least one part number'), z.maxLength(1000, 'must list at most 1000 part numbers')),
+  /** For an upload made with checksum_algorithm SHA256: each part's SHA-256 (base64), by part number. */
+  checksums_sha256: z.optional(
+    z.record(z.string().check(z.regex(/^[1-9]\d{0,4}$/, 'must be keyed by part number')), sha256Base64),
+  ),
 });
 
 const s3ref = z.object({

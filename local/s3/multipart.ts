@@ -160,6 +160,10 @@ export class MultipartUploads {
     if ('status' in found) return drained(req, found);
     const checksum = declaredChecksum(req.headers);
     if (typeof checksum === 'object') return drained(req, s3Error(checksum.status, checksum.code, checksum.message));
+    // An upload created with a checksum algorithm takes only parts that carry their checksum.
+    if (found.record.checksumAlgorithm === 'SHA256' && checksum === undefined) {
+      return drained(req, s3Error(400, 'InvalidRequest', 'Checksum Type mismatch occurred, expected checksum Type: sha256, actual checksum Type: null'));
+    }
     const declared = Number(req.headers['content-length'] ?? NaN);
     if (declared > maxPartBytes) return drained(req, s3Error(400, 'EntityTooLarge', 'Your proposed upload exceeds the maximum allowed size'));
     const part = await this.storePart(found.directory, found.number, req);
@@ -261,6 +265,7 @@ export class MultipartUploads {
     const named = [...text.matchAll(/<Part>([\s\S]*?)<\/Part>/g)].map((match) => ({
       number: Number(/<PartNumber>\s*(\d+)\s*<\/PartNumber>/.exec(match[1] ?? '')?.[1]),
       etag: unescapeXml(/<ETag>([\s\S]*?)<\/ETag>/.exec(match[1] ?? '')?.[1] ?? '').replace(/"/g, '').trim(),
+      sha256: /<ChecksumSHA256>\s*([^<\s]+)\s*<\/ChecksumSHA256>/.exec(match[1] ?? '')?.[1],
     }));
     if (named.length === 0 || named.some((part) => !Number.isInteger(part.number))) {
       return s3Error(400, 'MalformedXML', 'The XML you provided was not well-formed or did not validate against our published schema.');
@@ -272,7 +277,14 @@ export class MultipartUploads {
     const chosen: PartRecord[] = [];
     for (const part of named) {
       const match = stored.get(part.number);
-      if (!match || match.etag !== part.etag) {
+      if (found.record.checksumAlgorithm === 'SHA256' && part.sha256 === undefined) {
+        return s3Error(
+          400,
+          'InvalidRequest',
+          `The upload was created using a sha256 checksum. The complete request must include the checksum for each part. It was missing for part ${part.number} in the request.`,
+        );
+      }
+      if (!match || match.etag !== part.etag || (part.sha256 !== undefined && part.sha256 !== match.sha256)) {
         return s3Error(
           400,
           'InvalidPart',
@@ -323,13 +335,13 @@ export class MultipartUploads {
   }
 
   /** The upload a part request names, and its part number, or S3's refusal. */
-  private async target(request: MultipartRequest): Promise<{ directory: string; number: number } | Reply> {
+  private async target(request: MultipartRequest): Promise<{ directory: string; number: number; record: UploadRecord } | Reply> {
     const number = Number(request.query.get('partNumber'));
     if (!/^\d+$/.test(request.query.get('partNumber') ?? '') || number < 1 || number > maxPartNumber) {
       return s3Error(400, 'InvalidArgument', `Part number must be an integer between 1 and ${maxPartNumber}, inclusive`);
     }
     const found = await this.upload(request);
-    return found ? { directory: found.directory, number } : noSuchUpload;
+    return found ? { directory: found.directory, number, record: found.record } : noSuchUpload;
   }
 
   /** The upload of this id, if it is one of this bucket and key. */

@@ -180,6 +180,32 @@ describe('the local S3 multipart upload', () => {
     expect((await client.send(new ListPartsCommand({ Bucket, Key, UploadId }))).Parts?.map((part) => part.Size)).toEqual([1000]);
   });
 
+  it('takes only parts that carry their SHA-256 in an upload made with that algorithm, and completes it only with every part’s', async () => {
+    // Prepare
+    const Key = 'files/org/k/checked-parts.bin';
+    const created = await client.send(new CreateMultipartUploadCommand({ Bucket, Key, ChecksumAlgorithm: 'SHA256' }));
+    const UploadId = created.UploadId as string;
+    const bytes = filled(100, 7);
+    const ChecksumSHA256 = createHash('sha256').update(bytes).digest('base64');
+
+    // Act
+    const unchecked = await failure(put(Key, UploadId, 1, bytes));
+    const part = await client.send(new UploadPartCommand({ Bucket, Key, UploadId, PartNumber: 1, Body: bytes, ContentLength: bytes.length, ChecksumSHA256 }));
+    const listed = await client.send(new ListPartsCommand({ Bucket, Key, UploadId }));
+    const complete = (Parts: Array<{ ETag: string; PartNumber: number; ChecksumSHA256?: string }>) =>
+      client.send(new CompleteMultipartUploadCommand({ Bucket, Key, UploadId, MultipartUpload: { Parts } }));
+    const withoutChecksums = await failure(complete([{ ETag: part.ETag as string, PartNumber: 1 }]));
+    const wrongChecksum = await failure(complete([{ ETag: part.ETag as string, PartNumber: 1, ChecksumSHA256: createHash('sha256').update('x').digest('base64') }]));
+    await complete([{ ETag: part.ETag as string, PartNumber: 1, ChecksumSHA256 }]);
+
+    // Assess
+    expect(unchecked).toMatchObject({ name: 'InvalidRequest', status: 400 });
+    expect(listed.Parts?.map((listedPart) => listedPart.ChecksumSHA256)).toEqual([ChecksumSHA256]);
+    expect(withoutChecksums).toMatchObject({ name: 'InvalidRequest', status: 400 });
+    expect(wrongChecksum).toMatchObject({ name: 'InvalidPart', status: 400 });
+    expect((await read(Key)).equals(bytes)).toBe(true);
+  });
+
   it('copies ranges of an object into parts only while the object still has the ETag asked for', async () => {
     const source = filled(6 * MiB + 100, 5);
     await client.send(new PutObjectCommand({ Bucket, Key: 'temp/org/source.bin', Body: source }));

@@ -15,6 +15,7 @@ interface MultipartTicket {
   upload_id: string;
   part_size: number;
   max_size_bytes: number;
+  checksum_algorithm?: 'SHA256';
 }
 
 interface Parts {
@@ -99,6 +100,55 @@ describe('a multipart upload', () => {
     expectRefusal(await api.get(`/v1/files/upload/${ticket.upload_id}/parts`), 404);
     const repeated = await api.post<Entity>('/v2/files', { s3ref: ticket.s3ref });
     expect([repeated.status, repeated.body._id]).toEqual([201, ticket.upload_id]);
+  });
+
+  it('checks every part’s SHA-256 when made with checksum_algorithm SHA256: other bytes are refused, and it saves', async () => {
+    // Prepare
+    const { api } = context;
+    const parts = [filled(5 * MiB, 4), filled(1000, 5)];
+    const digest = (bytes: Buffer) => createHash('sha256').update(bytes).digest('base64');
+    const ticket = await startUpload(api, { filename: 'checked.bin', checksum_algorithm: 'SHA256' });
+
+    // Act
+    const unchecked = await api.post(`/v1/files/upload/${ticket.upload_id}/parts`, { part_numbers: [1, 2] });
+    const signed = await api.post<{ parts: Array<{ part_number: number; url: string }> }>(`/v1/files/upload/${ticket.upload_id}/parts`, {
+      part_numbers: [1, 2],
+      checksums_sha256: { 1: digest(parts[0] as Buffer), 2: digest(parts[1] as Buffer) },
+    });
+    const urls = new Map(signed.body.parts.map((part) => [part.part_number, part.url]));
+    const put = (number: number, body: Buffer, checksum?: string) =>
+      fetch(urls.get(number) ?? '', { method: 'PUT', body, headers: checksum ? { 'x-amz-checksum-sha256': checksum } : {} });
+    const otherBytes = await put(1, filled(5 * MiB, 9), digest(parts[0] as Buffer));
+    const noHeader = await put(1, parts[0] as Buffer);
+    const statuses = [(await put(1, parts[0] as Buffer, digest(parts[0] as Buffer))).status, (await put(2, parts[1] as Buffer, digest(parts[1] as Buffer))).status];
+    const saved = await api.post<Entity>('/v2/files', { s3ref: ticket.s3ref });
+
+    // Assess
+    expect(ticket.checksum_algorithm).toBe('SHA256');
+    expectRefusal(unchecked, 400);
+    expect(otherBytes.status).toBe(400);
+    expect(await otherBytes.text()).toContain('BadDigest');
+    expect(noHeader.status).toBe(403);
+    expect(statuses).toEqual([200, 200]);
+    expect(saved.status, JSON.stringify(saved.body)).toBe(201);
+    expect((await downloadBytes(api, saved.body._id)).equals(Buffer.concat(parts))).toBe(true);
+  });
+
+  it('refuses part checksums for an upload made without them, and checksum_algorithm for a single PUT', async () => {
+    // Prepare
+    const { api } = context;
+    const ticket = await startUpload(api, { filename: 'plain.bin' });
+
+    // Act
+    const withChecksums = await api.post(`/v1/files/upload/${ticket.upload_id}/parts`, {
+      part_numbers: [1],
+      checksums_sha256: { 1: createHash('sha256').update('x').digest('base64') },
+    });
+    const singlePut = await api.post('/v2/files/upload', { filename: 'a.bin', checksum_algorithm: 'SHA256' });
+
+    // Assess
+    expectRefusal(withChecksums, 400);
+    expectRefusal(singlePut, 400);
   });
 
   it('adds a version to the file it was made for', async () => {
