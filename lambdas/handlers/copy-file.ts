@@ -1,5 +1,6 @@
 import { httpHandler } from '../http/handler';
 import { copyBody, fileIdPath } from '../http/schemas';
+import { metadataPatchOf } from '../http/metadata-patch';
 import { fileService } from '../wiring';
 
 /** The route's one segment `<id>:copy`: API Gateway routes a path variable as a whole segment. */
@@ -19,14 +20,9 @@ export const handler = httpHandler('copyFile', async (request) => {
   const { entity, created } = await fileService('write').copy(request.caller, segment.slice(0, -copySuffix.length), {
     version: body.version ?? 0,
     ...(body.file_entity_id !== undefined ? { file_entity_id: body.file_entity_id } : {}),
-    ...(body.filename !== undefined ? { filename: body.filename } : {}),
-    ...(body._title !== undefined ? { title: body._title } : {}),
-    ...(body.access_control !== undefined ? { access_control: body.access_control } : {}),
-    ...(body._tags !== undefined ? { tags: body._tags } : {}),
-    ...(body.relations !== undefined ? { relations: body.relations } : {}),
-    ...(body._acl !== undefined ? { acl: body._acl } : {}),
+    // The copy's own metadata, named as a metadata update names it.
+    ...metadataPatchOf(body),
     ...(body.access !== undefined ? { access: body.access } : {}),
-    ...(body._owners !== undefined ? { owners: body._owners } : {}),
   });
   request.metric('bytesSaved', 'Bytes', entity.versions[0]?.size_bytes ?? entity.size_bytes);
   return { status: created ? 201 : 200, body: entity };
