@@ -203,20 +203,29 @@ export class FileService {
     if (request.mime_type !== undefined) this.assertTypeAllowed(request.mime_type);
     const threshold = this.limits.multipartThresholdBytes ?? maxSinglePutBytes;
     const method = request.upload_method ?? ((request.size_bytes ?? 0) > threshold ? 'multipart' : 'put');
-    if (method === 'multipart') return this.createMultipartUpload(caller, request);
-    if (request.checksum_algorithm !== undefined) {
-      throw new BadRequestError('checksum_algorithm goes with upload_method multipart; a single PUT takes checksum_sha256, the whole file\'s');
+    if (method === 'multipart') {
+      if (request.checksum_sha256 !== undefined) {
+        throw new BadRequestError('checksum_sha256 is signed into single PUT uploads only: leave it out with upload_method multipart');
+      }
+    } else {
+      if (request.checksum_algorithm !== undefined) {
+        throw new BadRequestError('checksum_algorithm goes with upload_method multipart; a single PUT takes checksum_sha256, the whole file\'s');
+      }
+      if ((request.size_bytes ?? 0) > maxSinglePutBytes) {
+        throw new BadRequestError(`One ${method.toUpperCase()} takes at most ${maxSinglePutBytes} bytes: upload this file with upload_method multipart`);
+      }
+      // Only a PUT URL signs the digest, so that S3 refuses other bytes; a form would not.
+      if (method === 'post' && request.checksum_sha256 !== undefined) {
+        throw new BadRequestError('checksum_sha256 is signed into PUT uploads only: leave it out with upload_method post');
+      }
     }
-    if ((request.size_bytes ?? 0) > maxSinglePutBytes) {
-      throw new BadRequestError(`One ${method.toUpperCase()} takes at most ${maxSinglePutBytes} bytes: upload this file with upload_method multipart`);
-    }
-    // Only a PUT URL signs the digest, so that S3 refuses other bytes; a form would not.
-    if (request.upload_method === 'post' && request.checksum_sha256 !== undefined) {
-      throw new BadRequestError('checksum_sha256 is signed into PUT uploads only: leave it out with upload_method post');
-    }
-    const existing = request.file_entity_id
-      ? await this.activeRecord(caller, request.file_entity_id, 'edit')
-      : undefined;
+    const existing = request.file_entity_id ? await this.activeRecord(caller, request.file_entity_id, 'edit') : undefined;
+    const ticket = method === 'multipart' ? await this.createMultipartUpload(caller, request, existing?.id) : await this.createSingleUpload(caller, request);
+    return { ...ticket, ...(existing ? { public_url: publicFileUrl(caller.apiUrl, caller.org, existing.id) } : {}) };
+  }
+
+  /** A PUT URL or a form for one temp object, recorded so that it can be signed again (refresh). */
+  private async createSingleUpload(caller: Caller, request: UploadRequest): Promise<SingleUploadTicket> {
     const uploadId = this.newId();
     const key = tempKey(caller.org, uploadId, request.filename);
     const now = this.now();
@@ -234,9 +243,8 @@ export class FileService {
       created_at: now.toISOString(),
       expires_at: this.window.claimExpiry(now),
     };
-    // Recorded so that the upload's URL can be signed again (refresh) exactly as it was.
     const [ticket] = await Promise.all([this.signUpload(pending), this.repository.putPendingUpload(pending)]);
-    return { ...ticket, ...(existing ? { public_url: publicFileUrl(caller.apiUrl, caller.org, existing.id) } : {}) };
+    return ticket;
   }
 
   /** The URL (or form) of a single-request upload, signed for what the upload declared. */
@@ -277,13 +285,9 @@ export class FileService {
    * it completes it there and moves no bytes. Parts of an upload never saved are freed by the
    * bucket's abort-incomplete-multipart rule; its pending record expires with its window.
    */
-  private async createMultipartUpload(caller: Caller, request: UploadRequest): Promise<MultipartUploadTicket> {
-    if (request.checksum_sha256 !== undefined) {
-      throw new BadRequestError('checksum_sha256 is signed into single PUT uploads only: leave it out with upload_method multipart');
-    }
-    const existing = request.file_entity_id ? await this.activeRecord(caller, request.file_entity_id, 'edit') : undefined;
+  private async createMultipartUpload(caller: Caller, request: UploadRequest, fileId: string | undefined): Promise<MultipartUploadTicket> {
     const uploadId = this.newId();
-    const key = permanentKey(caller.org, existing?.id ?? uploadId, uploadId, request.filename);
+    const key = permanentKey(caller.org, fileId ?? uploadId, uploadId, request.filename);
     const max_size_bytes = Math.min(request.size_bytes ?? this.limits.maxUploadBytes, maxMultipartBytes);
     const part_size = partSizeFor(max_size_bytes);
     const partChecksums = request.checksum_algorithm === 'SHA256';
@@ -314,7 +318,6 @@ export class FileService {
       part_size,
       max_size_bytes,
       ...(partChecksums ? { checksum_algorithm: 'SHA256' as const } : {}),
-      ...(existing ? { public_url: publicFileUrl(caller.apiUrl, caller.org, existing.id) } : {}),
     };
   }
 
