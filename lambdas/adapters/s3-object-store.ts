@@ -88,9 +88,11 @@ export class S3ObjectStore implements ObjectStore {
   /**
    * S3's browser-based upload (POST policy, SigV4): the policy pins the bucket, the exact key,
    * the type (an untyped upload may send any or none), the size range and the expiry, and
-   * carries the signer's session token, without which S3 refuses temporary credentials.
+   * carries the signer's session token, without which S3 refuses temporary credentials. With a
+   * checksum, the form must carry `x-amz-checksum-sha256` with exactly that value, and S3
+   * refuses a file with another digest (400 BadDigest).
    */
-  async presignPost(key: string, options: { contentType?: string; maxBytes: number }): Promise<PresignedPost> {
+  async presignPost(key: string, options: { contentType?: string; maxBytes: number; checksumSha256?: string }): Promise<PresignedPost> {
     const config = this.client.config;
     const [credentials, region, bucketUrl] = await Promise.all([
       config.credentials(),
@@ -104,6 +106,7 @@ export class S3ObjectStore implements ObjectStore {
     const fields: Record<string, string> = {
       key,
       ...(options.contentType !== undefined ? { 'Content-Type': options.contentType } : {}),
+      ...(options.checksumSha256 !== undefined ? { 'x-amz-checksum-sha256': options.checksumSha256 } : {}),
       'x-amz-algorithm': 'AWS4-HMAC-SHA256',
       'x-amz-credential': [credentials.accessKeyId, ...scope].join('/'),
       'x-amz-date': amzDate,

@@ -214,10 +214,6 @@ export class FileService {
       if ((request.size_bytes ?? 0) > maxSinglePutBytes) {
         throw new BadRequestError(`One ${method.toUpperCase()} takes at most ${maxSinglePutBytes} bytes: upload this file with upload_method multipart`);
       }
-      // Only a PUT URL signs the digest, so that S3 refuses other bytes; a form would not.
-      if (method === 'post' && request.checksum_sha256 !== undefined) {
-        throw new BadRequestError('checksum_sha256 is signed into PUT uploads only: leave it out with upload_method post');
-      }
     }
     const existing = request.file_entity_id ? await this.activeRecord(caller, request.file_entity_id, 'edit') : undefined;
     const ticket = method === 'multipart' ? await this.createMultipartUpload(caller, request, existing?.id) : await this.createSingleUpload(caller, request);
@@ -251,15 +247,16 @@ export class FileService {
   private async signUpload(pending: PendingUpload): Promise<SingleUploadTicket> {
     const s3ref = { bucket: this.store.bucket, key: pending.key };
     const contentType = pending.mime_type !== undefined ? { contentType: pending.mime_type } : {};
+    const checksum = pending.checksum_sha256 !== undefined ? { checksumSha256: pending.checksum_sha256 } : {};
     if (pending.method === 'post') {
       const max_size_bytes = pending.max_size_bytes ?? Math.min(this.limits.maxUploadBytes, maxSinglePutBytes);
-      const post = await this.store.presignPost(pending.key, { ...contentType, maxBytes: max_size_bytes });
+      const post = await this.store.presignPost(pending.key, { ...contentType, ...checksum, maxBytes: max_size_bytes });
       return { s3ref, upload_url: post.url, upload_fields: post.fields, max_size_bytes };
     }
     const upload_url = await this.store.presignUpload(pending.key, {
       ...contentType,
       ...(pending.size_bytes !== undefined ? { contentLength: pending.size_bytes } : {}),
-      ...(pending.checksum_sha256 !== undefined ? { checksumSha256: pending.checksum_sha256 } : {}),
+      ...checksum,
     });
     return { s3ref, upload_url };
   }

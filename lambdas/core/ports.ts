@@ -51,9 +51,10 @@ export interface ObjectStore {
   ): Promise<string>;
   /**
    * A presigned POST (browser form upload) of exactly `key`: S3 itself refuses another key,
-   * another content type when one is given, more than `maxBytes`, or a late upload.
+   * another content type when one is given, more than `maxBytes`, other bytes than the
+   * checksum when one is given (BadDigest), or a late upload.
    */
-  presignPost(key: string, options: { contentType?: string; maxBytes: number }): Promise<PresignedPost>;
+  presignPost(key: string, options: { contentType?: string; maxBytes: number; checksumSha256?: string }): Promise<PresignedPost>;
   /** The URL's response always carries `contentType`, whatever the object was stored with. */
   presignDownload(
     key: string,

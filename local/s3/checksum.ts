@@ -12,7 +12,7 @@ import { pipeline, Transform } from 'node:stream';
 
 export const checksumHeader = 'x-amz-checksum-sha256';
 /** Where the verified checksum is kept in s3rver; never accepted from a client, never shown to one. */
-const storedChecksumHeader = 'x-amz-meta-local-s3-checksum-sha256';
+export const storedChecksumHeader = 'x-amz-meta-local-s3-checksum-sha256';
 
 export interface ChecksumFailure {
   status: number;
@@ -24,11 +24,18 @@ export interface ChecksumFailure {
 export function declaredChecksum(headers: http.IncomingHttpHeaders): string | ChecksumFailure | undefined {
   const value = headers[checksumHeader];
   if (value === undefined) return undefined;
-  if (typeof value !== 'string' || !/^[A-Za-z0-9+/]{43}=$/.test(value) || Buffer.from(value, 'base64').toString('base64') !== value) {
-    return { status: 400, code: 'InvalidRequest', message: `Value for ${checksumHeader} header is invalid.` };
+  return validChecksum(typeof value === 'string' ? value : '', 'header');
+}
+
+/** A base64 SHA-256 (44 characters, canonical), or S3's refusal of the header or form field. */
+export function validChecksum(value: string, sentAs: 'header' | 'form field'): string | ChecksumFailure {
+  if (!/^[A-Za-z0-9+/]{43}=$/.test(value) || Buffer.from(value, 'base64').toString('base64') !== value) {
+    return { status: 400, code: 'InvalidRequest', message: `Value for ${checksumHeader} ${sentAs} is invalid.` };
   }
   return value;
 }
+
+export const badDigest: ChecksumFailure = { status: 400, code: 'BadDigest', message: 'The SHA256 you specified did not match the calculated checksum.' };
 
 /** Removes a client's attempt to set the stored checksum itself. */
 export function dropStoredChecksum(headers: http.IncomingHttpHeaders): void {
@@ -90,7 +97,7 @@ export async function putThroughStaging(
   }
   if (hash.digest('base64') !== expected) {
     await remove();
-    return { status: 400, code: 'BadDigest', message: 'The SHA256 you specified did not match the calculated checksum.' };
+    return badDigest;
   }
   const copied = await send(upstream, 'PUT', path + query, {
     ...auth,

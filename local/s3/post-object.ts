@@ -1,4 +1,4 @@
-import { randomBytes } from 'node:crypto';
+import { createHash, randomBytes } from 'node:crypto';
 import { createReadStream, createWriteStream } from 'node:fs';
 import { rm, stat } from 'node:fs/promises';
 import type http from 'node:http';
@@ -6,13 +6,15 @@ import { join } from 'node:path';
 import { Readable, Transform } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import busboy from 'busboy';
+import { badDigest, checksumHeader, storedChecksumHeader, validChecksum } from './checksum';
 import { checkPostLength, type PostPolicyFailure, type PostPolicyVerdict } from './post-policy';
 
 /**
  * Receives a browser-based upload (POST Object): the fields before the file are checked
  * before a byte of the file is kept, the file is spooled to disk only up to the policy's
  * maximum, and nothing reaches the bucket unless every check passed. Fields after the file
- * are ignored, as S3 ignores them.
+ * are ignored, as S3 ignores them. A form that carries `x-amz-checksum-sha256` is stored only
+ * if the file has that SHA-256 (else 400 BadDigest), and the object keeps it, as after a PUT.
  */
 
 /** S3 refuses the fields before the file when they exceed 20 KB. */
@@ -30,7 +32,7 @@ export interface PostObjectOptions {
 }
 
 export type ReceivedPost =
-  | { ok: true; verified: Verified; fields: Array<[string, string]>; file: string; size: number }
+  | { ok: true; verified: Verified; fields: Array<[string, string]>; file: string; size: number; checksumSha256?: string }
   | PostPolicyFailure;
 
 const malformed: PostPolicyFailure = {
@@ -63,13 +65,22 @@ export function receivePostObject(req: http.IncomingMessage, options: PostObject
       }
       const verdict = options.verify(fields);
       if (!verdict.ok) return verdict;
-      return options.authorize(verdict) ?? verdict;
+      const refused = options.authorize(verdict);
+      if (refused) return refused;
+      const checksum = declared();
+      return typeof checksum === 'object' ? { ok: false, status: 400, code: checksum.code, message: checksum.message } : verdict;
+    };
+    const declared = () => {
+      const field = fields.find(([name]) => name.toLowerCase() === checksumHeader);
+      return field === undefined ? undefined : validChecksum(field[1], 'form field');
     };
     const receive = async (verified: Verified, body: Readable): Promise<ReceivedPost> => {
       let size = 0;
+      const hash = createHash('sha256');
       const counter = new Transform({
         transform(chunk: Buffer, _encoding, done) {
           size += chunk.length;
+          if (size <= verified.length.max) hash.update(chunk);
           // Past the limit nothing more is kept; the rest of the body is only counted.
           done(null, size > verified.length.max ? undefined : chunk);
         },
@@ -85,7 +96,12 @@ export function receivePostObject(req: http.IncomingMessage, options: PostObject
         await rm(spooled, { force: true });
         return refused;
       }
-      return { ok: true, verified, fields: [...fields], file: spooled, size };
+      const checksum = declared();
+      if (typeof checksum === 'string' && hash.digest('base64') !== checksum) {
+        await rm(spooled, { force: true });
+        return { ok: false, status: 400, code: badDigest.code, message: badDigest.message };
+      }
+      return { ok: true, verified, fields: [...fields], file: spooled, size, ...(typeof checksum === 'string' ? { checksumSha256: checksum } : {}) };
     };
 
     let parser: busboy.Busboy;
@@ -139,10 +155,17 @@ export function receivePostObject(req: http.IncomingMessage, options: PostObject
   });
 }
 
-/** The checked form, rebuilt for s3rver: the fields (names lower-cased, as S3 reads them) and the file. */
+/**
+ * The checked form, rebuilt for s3rver: the fields (names lower-cased, as S3 reads them), the
+ * verified checksum as the metadata only this front writes, and the file.
+ */
 export async function rebuiltForm(received: Extract<ReceivedPost, { ok: true }>): Promise<{ body: Readable; length: number; contentType: string }> {
   const boundary = `----local-s3-${randomBytes(12).toString('hex')}`;
-  const parts = received.fields.map(
+  const fields: Array<readonly [string, string]> = received.fields.filter(
+    ([name]) => ![checksumHeader, storedChecksumHeader].includes(name.toLowerCase()),
+  );
+  if (received.checksumSha256 !== undefined) fields.push([storedChecksumHeader, received.checksumSha256]);
+  const parts = fields.map(
     ([name, value]) => `--${boundary}\r\nContent-Disposition: form-data; name="${quote(name.toLowerCase())}"\r\n\r\n${value}\r\n`,
   );
   const head = Buffer.from(

@@ -136,7 +136,7 @@ const groups: Record<string, Case[]> = {
     c('an unknown file_entity_id', 'POST', `/v2/files/upload?file_entity_id=${unknownId}`, 404, { filename: 'a.txt' }),
     c("another org's file_entity_id", 'POST', '/v1/files/upload?file_entity_id={foreign}', 404, { filename: 'a.txt' }),
     c('a JSON body over 1 MiB', 'POST', '/v2/files/upload', 413, { filename: 'a.txt', padding: overMiB }),
-    c('a checksum with a form upload', 'POST', '/v2/files/upload', 400, { filename: 'a.txt', upload_method: 'post', checksum_sha256: Buffer.alloc(32).toString('base64') }),
+    c('a malformed checksum with a form upload', 'POST', '/v2/files/upload', 400, { filename: 'a.txt', upload_method: 'post', checksum_sha256: Buffer.alloc(31).toString('base64') }),
     c('a checksum with a multipart upload', 'POST', '/v2/files/upload', 400, { filename: 'a.txt', upload_method: 'multipart', checksum_sha256: Buffer.alloc(32).toString('base64') }),
     c('an upload method in capitals', 'POST', '/v2/files/upload', 400, { filename: 'a.txt', upload_method: 'MULTIPART' }),
     c('a single PUT over 5 GiB', 'POST', '/v2/files/upload', 413, { filename: 'a.txt', size_bytes: 5 * 1024 ** 3 + 1, upload_method: 'put' }),

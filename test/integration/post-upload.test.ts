@@ -1,4 +1,4 @@
-import { createHmac } from 'node:crypto';
+import { createHash, createHmac } from 'node:crypto';
 import { HeadObjectCommand, S3Client } from '@aws-sdk/client-s3';
 import { describe, expect, it } from 'vitest';
 import { S3ObjectStore } from '../../lambdas/adapters/s3-object-store';
@@ -48,6 +48,7 @@ function adminForm(key: string, conditions: unknown[]): Record<string, string> {
   return { key, ...signing, policy, 'x-amz-signature': hmac(signingKey, policy).toString('hex') };
 }
 
+const sha256 = (bytes: Uint8Array) => createHash('sha256').update(bytes).digest('base64');
 const xmlCode = (xml: string) => /<Code>([^<]*)<\/Code>/.exec(xml)?.[1];
 const xmlMessage = (xml: string) => /<Message>([^<]*)<\/Message>/.exec(xml)?.[1]?.replace(/&#(\d+);/g, (_, code: string) => String.fromCharCode(Number(code)));
 
@@ -125,6 +126,76 @@ describe('presigned POST uploads', () => {
     expect(xmlCode(xml)).toBe('EntityTooLarge');
     expect(xml).toContain('<MaxSizeAllowed>5</MaxSizeAllowed>');
     expect(await context.storage.keys()).toEqual(before);
+  });
+
+  it('signs a declared checksum into the form, and a file with that SHA-256 is stored and saved with it', async () => {
+    // Prepare
+    const bytes = Buffer.from('checked through a form\n');
+    const checksum = sha256(bytes);
+    const ticket = await postTicket({ filename: 'checked.txt', mime_type: 'text/plain', checksum_sha256: checksum });
+    expect(ticket.upload_fields['x-amz-checksum-sha256']).toBe(checksum);
+
+    // Act
+    const posted = await postForm(ticket.upload_url, ticket.upload_fields, bytes);
+    const stored = await context.storage.s3.send(new HeadObjectCommand({ Bucket: context.stack.bucket, Key: ticket.s3ref.key, ChecksumMode: 'ENABLED' }));
+    const saved = await context.api.post<Entity & { checksum_sha256?: string }>('/v2/files', { s3ref: ticket.s3ref });
+
+    // Assess
+    expect(posted.status).toBe(204);
+    expect(stored.ChecksumSHA256).toBe(checksum);
+    expect(stored.Metadata).toEqual({});
+    expect(saved.status).toBe(201);
+    expect(saved.body.checksum_sha256).toBe(checksum);
+  });
+
+  it('refuses a file with another SHA-256 than the signed checksum with 400 BadDigest and stores nothing', async () => {
+    // Prepare
+    const ticket = await postTicket({ filename: 'checked.txt', mime_type: 'text/plain', checksum_sha256: sha256(Buffer.from('expected')) });
+    const before = await context.storage.keys();
+
+    // Act
+    const posted = await postForm(ticket.upload_url, ticket.upload_fields, Buffer.from('tampered'));
+
+    // Assess
+    expect(posted.status).toBe(400);
+    expect(xmlCode(await posted.text())).toBe('BadDigest');
+    expect(await context.storage.keys()).toEqual(before);
+  });
+
+  it('refuses with 403 a form whose checksum field differs from the signed one, even when it matches the file', async () => {
+    // Prepare
+    const bytes = Buffer.from('other bytes');
+    const ticket = await postTicket({ filename: 'checked.txt', mime_type: 'text/plain', checksum_sha256: sha256(Buffer.from('expected')) });
+
+    // Act
+    const posted = await postForm(ticket.upload_url, { ...ticket.upload_fields, 'x-amz-checksum-sha256': sha256(bytes) }, bytes);
+
+    // Assess
+    expect(posted.status).toBe(403);
+    expect(xmlMessage(await posted.text())).toMatch(/^Invalid according to Policy: Policy Condition failed/);
+    expect(await context.storage.exists(ticket.s3ref.key)).toBe(false);
+  });
+
+  it('refuses a checksum field that is no base64 SHA-256 with 400 InvalidRequest, and never takes the stored checksum from the form', async () => {
+    // Prepare: a policy that lets both fields through with any value.
+    const key = 'temp/org-a/33333333-3333-4333-8333-333333333333/claimed.txt';
+    const open = [['starts-with', '$x-amz-checksum-sha256', ''], ['starts-with', '$x-amz-meta-local-s3-checksum-sha256', '']];
+    const claimed = sha256(Buffer.from('claimed'));
+
+    // Act
+    const malformed = await postForm(`${context.stack.s3Endpoint}/${context.stack.bucket}/`, { ...adminForm(key, open), 'x-amz-checksum-sha256': 'not-a-digest' }, Buffer.from('a'));
+    const forged = await postForm(
+      `${context.stack.s3Endpoint}/${context.stack.bucket}/`,
+      { ...adminForm(key, open), 'x-amz-meta-local-s3-checksum-sha256': claimed },
+      Buffer.from('unchecked'),
+    );
+    const stored = await context.storage.s3.send(new HeadObjectCommand({ Bucket: context.stack.bucket, Key: key, ChecksumMode: 'ENABLED' }));
+
+    // Assess
+    expect(malformed.status).toBe(400);
+    expect(xmlCode(await malformed.text())).toBe('InvalidRequest');
+    expect(forged.status).toBe(204);
+    expect(stored.ChecksumSHA256).toBeUndefined();
   });
 
   it('refuses a file over the service maximum when no size was declared', async () => {

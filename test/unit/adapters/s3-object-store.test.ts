@@ -9,6 +9,7 @@ import {
   S3Client,
   S3ServiceException,
 } from '@aws-sdk/client-s3';
+import { createHash } from 'node:crypto';
 import type { GetObjectCommandOutput } from '@aws-sdk/client-s3';
 import { mockClient } from 'aws-sdk-client-mock';
 import { beforeEach, describe, expect, it } from 'vitest';
@@ -290,6 +291,18 @@ describe('S3ObjectStore.presignPost', () => {
     expect(expires).toBeGreaterThanOrEqual(before - 1000 + 900_000);
     expect(expires).toBeLessThanOrEqual(Date.now() + 900_000);
     expect(s3.calls()).toHaveLength(0);
+  });
+
+  it('pins a declared checksum as a field the form must send unchanged', async () => {
+    // Prepare
+    const checksum = createHash('sha256').update('hello').digest('base64');
+
+    // Act
+    const post = await store().presignPost(key, { contentType: 'text/plain', maxBytes: 5, checksumSha256: checksum });
+
+    // Assess
+    expect(post.fields['x-amz-checksum-sha256']).toBe(checksum);
+    expect(policyOf(post.fields).conditions).toContainEqual({ 'x-amz-checksum-sha256': checksum });
   });
 
   it('lets an untyped upload send any Content-Type or none', async () => {

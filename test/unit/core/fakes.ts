@@ -38,7 +38,7 @@ function etagOf(bytes: Uint8Array): string {
 export class FakeObjectStore implements ObjectStore {
   readonly objects = new Map<string, StoredObject>();
   readonly uploadsSigned: Array<{ key: string; contentType?: string; contentLength?: number; checksumSha256?: string }> = [];
-  readonly postsSigned: Array<{ key: string; contentType?: string; maxBytes: number }> = [];
+  readonly postsSigned: Array<{ key: string; contentType?: string; maxBytes: number; checksumSha256?: string }> = [];
   readonly downloadsSigned: Array<{ key: string; filename: string; contentType: string; attachment: boolean }> = [];
   private failingDeletes = 0;
 
@@ -91,10 +91,11 @@ export class FakeObjectStore implements ObjectStore {
     return `https://${this.bucket}.example/${key}?X-Amz-SignedHeaders=${encodeURIComponent(signed)}`;
   }
 
-  async presignPost(key: string, options: { contentType?: string; maxBytes: number }): Promise<PresignedPost> {
+  async presignPost(key: string, options: { contentType?: string; maxBytes: number; checksumSha256?: string }): Promise<PresignedPost> {
     this.postsSigned.push({ key, ...options });
     const fields: Record<string, string> = { key, policy: 'e30=', 'x-amz-signature': '00' };
     if (options.contentType !== undefined) fields['Content-Type'] = options.contentType;
+    if (options.checksumSha256 !== undefined) fields['x-amz-checksum-sha256'] = options.checksumSha256;
     return { url: `https://${this.bucket}.example/`, fields };
   }
 

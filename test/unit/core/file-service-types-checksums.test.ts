@@ -110,6 +110,23 @@ describe('checksums', () => {
     expect(store.uploadsSigned[0]).toMatchObject({ contentType: 'text/plain', checksumSha256: checksum });
   });
 
+  it('signs the checksum given at upload into a form upload, and signs it again on refresh', async () => {
+    // Prepare
+    const { service, store } = setupWith();
+    const checksum = Buffer.alloc(32, 4).toString('base64');
+
+    // Act
+    const ticket = await service.createUpload(orgA, { filename: 'a.txt', mime_type: 'text/plain', upload_method: 'post', checksum_sha256: checksum });
+    const refreshed = await service.refreshUpload(orgA, ticket.s3ref);
+
+    // Assess
+    expect(store.postsSigned).toEqual([
+      { key: ticket.s3ref.key, contentType: 'text/plain', maxBytes: maxUploadBytes, checksumSha256: checksum },
+      { key: ticket.s3ref.key, contentType: 'text/plain', maxBytes: maxUploadBytes, checksumSha256: checksum },
+    ]);
+    expect(refreshed).toMatchObject({ upload_fields: { 'x-amz-checksum-sha256': checksum } });
+  });
+
   it('keeps the checksum S3 verified on the version, the entity and the entity after a version without one', async () => {
     // Prepare
     const { service, store } = setupWith();
