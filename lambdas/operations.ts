@@ -46,6 +46,15 @@ export interface Operation {
    * are throttled instead.
    */
   readonly public?: boolean;
+  /**
+   * Also reached with the session cookie (`token`, set by getSession) in place of a bearer
+   * token, for what a browser loads without script (`<img src>`). Only reads (GET) may carry
+   * it: the cookie goes along with any request to the API, so a route that changes anything
+   * must never accept it. Its routes get the session authorizer (a Lambda authorizer: bearer
+   * header if sent, else the cookie) instead of the JWT authorizer; every other route
+   * ignores the cookie.
+   */
+  readonly cookie?: true;
 }
 
 export const operations: readonly Operation[] = [
@@ -136,6 +145,7 @@ export const operations: readonly Operation[] = [
     entry: 'download-file',
     routes: [{ method: 'GET', path: '/v1/files/{id}/download' }],
     permissions: ['table:get', 'files:read'],
+    cookie: true,
   },
   {
     name: 'downloadFiles',
@@ -216,6 +226,21 @@ export const operations: readonly Operation[] = [
     routes: [{ method: 'POST', path: '/v2/files/{id}' }],
     // files:read: the source's ETag, and the copy's source; put/delete: the intent, the file.
     permissions: ['table:get', 'table:query', 'table:put', 'table:delete', 'files:read', 'files:put', 'files:abort'],
+  },
+  {
+    name: 'getSession',
+    entry: 'get-session',
+    // The verified bearer token becomes the session cookie; nothing is stored.
+    routes: [{ method: 'GET', path: '/v1/files/session' }],
+    permissions: [],
+  },
+  {
+    name: 'deleteSession',
+    entry: 'delete-session',
+    // Clearing one's own cookie harms nobody, and must work once the token is gone or expired.
+    routes: [{ method: 'DELETE', path: '/v1/files/session' }],
+    permissions: [],
+    public: true,
   },
 ];
 

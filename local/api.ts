@@ -5,6 +5,7 @@ import type { AddressInfo } from 'node:net';
 import type { ApiEvent, ApiHandler, ApiResult } from '../lambdas/http/handler';
 import { defaultPublicThrottle } from '../lambdas/operations';
 import type { HttpMethod, RouteThrottle } from '../lambdas/operations';
+import { gatewayClaims, sessionToken } from '../lambdas/http/session';
 import type { LocalAuth, TokenClaims } from './auth';
 import { RouteThrottles } from './throttle';
 
@@ -24,6 +25,11 @@ export const gatewayAnswers = {
   notFound: { status: 404, message: 'Not Found' },
   /** The JWT authorizer found no token, or one it could not verify. */
   unauthorized: { status: 401, message: 'Unauthorized' },
+  /**
+   * The session authorizer (a Lambda authorizer with simple responses, on the routes that
+   * also take the session cookie) refused: API Gateway answers `isAuthorized: false` so.
+   */
+  forbidden: { status: 403, message: 'Forbidden' },
   /** The route's throttle found its token bucket empty. */
   tooManyRequests: { status: 429, message: 'Too Many Requests' },
   /** The request body is over 10 MB. */
@@ -41,6 +47,8 @@ export interface LocalRoute {
   handler: ApiHandler;
   /** Reached without a token: no authorizer, throttled instead (see `publicThrottle`). */
   public?: boolean;
+  /** Also reached with the session cookie: the session authorizer in place of the JWT authorizer. */
+  cookie?: boolean;
 }
 
 interface CompiledRoute extends LocalRoute {
@@ -53,7 +61,10 @@ export interface LocalApiOptions {
   auth: LocalAuth;
   port?: number;
   host?: string;
-  /** Origins allowed to call the API from a browser. */
+  /**
+   * Origins allowed to call the API from a browser. Listed origins (not `*`) may also send
+   * credentials (the session cookie) and read the answers, as the CDK stack configures.
+   */
   corsOrigins?: string[];
   /** The throttle of each public route (default the CDK stack's, `defaultPublicThrottle`). */
   publicThrottle?: RouteThrottle;
@@ -100,13 +111,18 @@ export async function startLocalApi(options: LocalApiOptions): Promise<LocalApi>
     // HTTP APIs have no 405: a known path with a method that has no route is "Not Found" too.
     const route = routes.find((candidate) => candidate.method === method && candidate.pattern.test(url.pathname));
     if (!route) return answer(response, 'notFound', request);
-    let claims: TokenClaims | undefined;
+    let claims: VerifiedClaims | undefined;
     if (route.public) {
       // A public route has no authorizer: whatever token comes along is not looked at.
       if (!throttles.take(`${route.method} ${route.path}`)) return answer(response, 'tooManyRequests', request);
+    } else if (route.cookie) {
+      const verified = await authorizeSession(request, options.auth);
+      if (!verified) return answer(response, 'forbidden', request);
+      claims = { by: 'lambda', claims: verified };
     } else {
-      claims = await authorize(request, options.auth);
-      if (!claims) return answer(response, 'unauthorized', request);
+      const verified = await authorize(request, options.auth);
+      if (!verified) return answer(response, 'unauthorized', request);
+      claims = { by: 'jwt', claims: verified };
     }
     const body = await readBody(request);
     if (body === undefined) return answer(response, 'tooLarge');
@@ -207,6 +223,29 @@ async function authorize(request: IncomingMessage, auth: LocalAuth): Promise<Tok
   return match?.[1] ? auth.verify(match[1]) : undefined;
 }
 
+/** Which authorizer verified the claims: the JWT authorizer, or the session (Lambda) authorizer. */
+interface VerifiedClaims {
+  by: 'jwt' | 'lambda';
+  claims: TokenClaims;
+}
+
+/**
+ * The session authorizer of the cookie routes, as its Lambda on AWS
+ * (lambdas/handlers/authorize-session.ts) decides, with the local keys: the bearer header
+ * when one is sent, else the one `token` cookie.
+ */
+async function authorizeSession(request: IncomingMessage, auth: LocalAuth): Promise<TokenClaims | undefined> {
+  const token = sessionToken(request.headers.authorization, cookiesOf(request));
+  return token ? auth.verify(token) : undefined;
+}
+
+/** The request's cookies as payload 2.0 lists them: one `name=value` per entry. */
+function cookiesOf(request: IncomingMessage): string[] {
+  const header = request.headers.cookie;
+  if (!header) return [];
+  return header.split(';').map((pair) => pair.trim()).filter((pair) => pair !== '');
+}
+
 /**
  * The body, or undefined when it is larger than API Gateway accepts. An oversized body is
  * still read to its end, so the connection stays usable for the client's next request.
@@ -225,7 +264,7 @@ function toEvent(
   request: IncomingMessage,
   url: URL,
   route: CompiledRoute,
-  claims: TokenClaims | undefined,
+  claims: VerifiedClaims | undefined,
   body: Buffer,
   requestId: string,
 ): ApiEvent {
@@ -238,8 +277,10 @@ function toEvent(
   }
   const headers: Record<string, string> = {};
   for (const [name, value] of Object.entries(request.headers)) {
-    if (value !== undefined) headers[name] = Array.isArray(value) ? value.join(',') : value;
+    // Payload 2.0 moves cookies out of the headers into `cookies`.
+    if (value !== undefined && name !== 'cookie') headers[name] = Array.isArray(value) ? value.join(',') : value;
   }
+  const cookies = cookiesOf(request);
   // API Gateway sets this itself, whatever the client sent; the local API speaks plain HTTP.
   headers['x-forwarded-proto'] = 'http';
   const text = isText(headers['content-type']);
@@ -250,6 +291,7 @@ function toEvent(
     routeKey,
     rawPath: url.pathname,
     rawQueryString: url.search.slice(1),
+    ...(cookies.length > 0 ? { cookies } : {}),
     headers,
     ...(url.search ? { queryStringParameters } : {}),
     ...(route.params.length > 0 ? { pathParameters } : {}),
@@ -272,31 +314,20 @@ function toEvent(
       stage: '$default',
       time: now.toUTCString(),
       timeEpoch: now.getTime(),
-      // A route without an authorizer gets no authorizer context at all.
-      ...(claims
+      // A route without an authorizer gets no authorizer context at all; the session
+      // authorizer's context (the claims, in the JWT authorizer's shape) arrives under `lambda`.
+      ...(claims?.by === 'jwt'
         ? {
             authorizer: {
               principalId: '',
               integrationLatency: 0,
-              jwt: { claims: flattenClaims(claims), scopes: [] },
+              jwt: { claims: gatewayClaims(claims.claims), scopes: [] },
             },
           }
         : {}),
+      ...(claims?.by === 'lambda' ? { authorizer: { lambda: gatewayClaims(claims.claims) } } : {}),
     },
   } as ApiEvent;
-}
-
-/**
- * Claims as API Gateway's JWT authorizer hands them on: every value a string, a list as
- * `[a b c]`, so handlers meet locally the shape they meet on AWS.
- */
-function flattenClaims(claims: TokenClaims): Record<string, string> {
-  return Object.fromEntries(
-    Object.entries(claims).map(([name, value]) => [
-      name,
-      Array.isArray(value) ? `[${value.map(String).join(' ')}]` : typeof value === 'object' && value !== null ? JSON.stringify(value) : String(value),
-    ]),
-  );
 }
 
 function safeDecode(value: string): string {
@@ -318,6 +349,8 @@ interface CorsPolicy {
   headers: string;
   exposeHeaders: string;
   maxAgeSeconds: number;
+  /** Only for listed origins: a browser may then send the session cookie and read the answer. */
+  allowCredentials: boolean;
 }
 
 function corsPolicy(origins: string[]): CorsPolicy {
@@ -327,6 +360,7 @@ function corsPolicy(origins: string[]): CorsPolicy {
     headers: 'authorization,content-type,if-match',
     exposeHeaders: 'etag',
     maxAgeSeconds: 3600,
+    allowCredentials: origins.length > 0 && !origins.includes('*'),
   };
 }
 
@@ -353,6 +387,7 @@ function preflight(request: IncomingMessage, response: ServerResponse, policy: C
     response.setHeader('access-control-allow-methods', policy.methods);
     response.setHeader('access-control-allow-headers', policy.headers);
     response.setHeader('access-control-max-age', String(policy.maxAgeSeconds));
+    if (policy.allowCredentials) response.setHeader('access-control-allow-credentials', 'true');
     if (origin !== '*') response.setHeader('vary', 'origin');
   }
   request.resume();
@@ -364,6 +399,7 @@ function applyCors(request: IncomingMessage, response: ServerResponse, policy: C
   if (!origin) return;
   response.setHeader('access-control-allow-origin', origin);
   response.setHeader('access-control-expose-headers', policy.exposeHeaders);
+  if (policy.allowCredentials) response.setHeader('access-control-allow-credentials', 'true');
   if (origin !== '*') response.setHeader('vary', 'origin');
 }
 

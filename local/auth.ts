@@ -3,6 +3,7 @@ import { join } from 'node:path';
 import { SignJWT, exportJWK, generateKeyPair, importJWK, jwtVerify } from 'jose';
 import type { JWK, JWTPayload } from 'jose';
 import { rolesClaim, serviceScope, tenantClaim } from '../lambdas/config';
+import { hasAcceptedAudience } from '../lambdas/http/session';
 
 /** The issuer and audience of local tokens; on AWS they come from the stack's context. */
 export const localIssuer = 'urn:file-service:local';
@@ -94,16 +95,6 @@ export async function createLocalAuth(dir?: string): Promise<LocalAuth> {
       }
     },
   };
-}
-
-/** API Gateway's rule: `aud` must name an accepted audience; only a token without `aud` is judged by `client_id`. */
-function hasAcceptedAudience(payload: JWTPayload, accepted: readonly string[]): boolean {
-  if (payload.aud !== undefined) {
-    const audiences = Array.isArray(payload.aud) ? payload.aud : [payload.aud];
-    return audiences.some((audience) => accepted.includes(audience));
-  }
-  const client = payload.client_id;
-  return typeof client === 'string' && accepted.includes(client);
 }
 
 type KeyPair = Awaited<ReturnType<typeof generateKeyPair>>;

@@ -159,6 +159,7 @@ export function routesFor(operations: readonly Operation[], functions: readonly 
     return operation.routes.map((route) => ({
       ...route,
       ...(operation.public ? { public: true } : {}),
+      ...(operation.cookie ? { cookie: true } : {}),
       handler: (event: ApiEvent) => fn.invoke(event),
     }));
   });

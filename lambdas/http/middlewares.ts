@@ -53,7 +53,7 @@ export const maxSaveBodyBytes = 6_000_000;
 export function callerFromClaims(): MiddlewareObj<ApiEvent, ApiResult, Error, Context> {
   return {
     before: ({ event }) => {
-      const claims = event.requestContext?.authorizer?.jwt?.claims;
+      const claims = verifiedClaims(event);
       if (!claims) throw new UnauthorizedError();
       const claim = tenantClaim();
       const org = claims[claim];
@@ -73,6 +73,20 @@ export function callerFromClaims(): MiddlewareObj<ApiEvent, ApiResult, Error, Co
       exchangeOf(event).caller = { org: String(org), userId, ...(admin ? { admin: true } : {}), ...(service ? { service: true } : {}) };
     },
   };
+}
+
+/**
+ * The verified claims, from whichever authorizer let the request in: the JWT authorizer's
+ * (`authorizer.jwt.claims`) or, on the routes that also take the session cookie, the
+ * session authorizer's context (`authorizer.lambda`), which carries the claims in the same
+ * shape. The same checks follow either way.
+ */
+function verifiedClaims(event: ApiEvent): Record<string, unknown> | undefined {
+  const authorizer = event.requestContext?.authorizer as
+    | { jwt?: { claims?: Record<string, unknown> }; lambda?: Record<string, unknown> | null }
+    | undefined;
+  const claims = authorizer?.jwt?.claims ?? authorizer?.lambda;
+  return typeof claims === 'object' && claims !== null && !Array.isArray(claims) ? claims : undefined;
 }
 
 function nonEmpty(value: unknown): string | undefined {
