@@ -13,7 +13,7 @@ import {
   LogGroupLogDestination,
   type ThrottleSettings,
 } from 'aws-cdk-lib/aws-apigatewayv2';
-import { HttpJwtAuthorizer } from 'aws-cdk-lib/aws-apigatewayv2-authorizers';
+import { HttpJwtAuthorizer, HttpLambdaAuthorizer, HttpLambdaResponseType } from 'aws-cdk-lib/aws-apigatewayv2-authorizers';
 import { HttpLambdaIntegration } from 'aws-cdk-lib/aws-apigatewayv2-integrations';
 import { Alarm, type AlarmProps, ComparisonOperator, MathExpression, TreatMissingData } from 'aws-cdk-lib/aws-cloudwatch';
 import { SnsAction } from 'aws-cdk-lib/aws-cloudwatch-actions';
@@ -152,9 +152,12 @@ export interface FileServiceProps {
 
   /**
    * Browser origins allowed to call the API and to PUT/GET objects through presigned URLs.
-   * `['*']` is safe here because the API is authorised by a bearer token that browsers never
-   * attach on their own (no cookies, `allowCredentials` stays false). Pass `[]` to disable
-   * CORS entirely (server-to-server use only); restrict it to your app's origins in production.
+   * With `['*']` scripts of any origin may call the API with a bearer token, never with
+   * credentials (`allowCredentials` stays false): the session cookie (getSession) then works
+   * only for `<img>` and the like, and getSession cannot be called with `credentials:
+   * 'include'` from another origin. Listed origins may also send credentials and read the
+   * answers (`allowCredentials: true`): list your apps' origins to use browser sessions.
+   * Pass `[]` to disable CORS entirely (server-to-server use only).
    *
    * @default ['*']
    */
@@ -498,7 +501,7 @@ function resolveSettings(props: FileServiceProps): ResolvedSettings {
   }
 
   const handlersDir = resolve(props.handlersDir ?? DEFAULT_HANDLERS_DIR);
-  const missing = operations.map((op) => `${op.entry}.ts`).filter((file) => !existsSync(join(handlersDir, file)));
+  const missing = [...operations.map((op) => `${op.entry}.ts`), 'authorize-session.ts'].filter((file) => !existsSync(join(handlersDir, file)));
   if (missing.length > 0) {
     throw new Error(`FileService: handlersDir ${handlersDir} lacks handler files: ${missing.join(', ')}.`);
   }
@@ -543,6 +546,8 @@ export class FileService extends Construct {
   public readonly stage: HttpStage;
   /** The Lambda of each operation, keyed by operation name (see lambdas/operations.ts). */
   public readonly functions: Record<string, NodejsFunction>;
+  /** The Lambda authorizer of the routes that also take the session cookie (operations marked `cookie`). */
+  public readonly sessionAuthorizerFunction: NodejsFunction;
   /** Base URL of the API, ending in `/`. */
   public readonly url: string;
   /**
@@ -565,6 +570,7 @@ export class FileService extends Construct {
     this.table = this.createTable(settings);
     this.functions = this.createFunctions(settings);
     this.createOrphanReaper(settings);
+    this.sessionAuthorizerFunction = this.createSessionAuthorizerFunction(props, settings);
     this.events = new FileEvents(this, 'Events', {
       table: this.table,
       ...(props.eventBus ? { eventBus: props.eventBus } : {}),
@@ -837,6 +843,8 @@ export class FileService extends Construct {
               // Browsers show scripts only the headers named here; an editor needs the ETag.
               exposeHeaders: ['ETag'],
               maxAge: Duration.hours(1),
+              // Listed origins only: their scripts may send the session cookie and read the answer.
+              allowCredentials: !settings.corsOrigins.includes('*'),
             }
           : undefined,
     });
@@ -871,6 +879,7 @@ export class FileService extends Construct {
     // Public routes (public files and links) go without the authorizer and are throttled
     // per route instead; every other route requires a valid JWT.
     const noAuthorizer = new HttpNoneAuthorizer();
+    const sessionAuthorizer = this.sessionAuthorizer();
     const publicRouteSettings: Record<string, { ThrottlingRateLimit: number; ThrottlingBurstLimit: number }> = {};
     for (const operation of operations) {
       const fn = this.functions[operation.name];
@@ -881,7 +890,7 @@ export class FileService extends Construct {
           path: route.path,
           methods: [HttpMethod[route.method]],
           integration,
-          authorizer: operation.public ? noAuthorizer : authorizer,
+          authorizer: operation.public ? noAuthorizer : operation.cookie ? sessionAuthorizer : authorizer,
         });
         if (!operation.public) continue;
         publicRouteSettings[`${route.method} ${route.path}`] = {
@@ -901,6 +910,65 @@ export class FileService extends Construct {
     }
     (stage.node.defaultChild as CfnStage).routeSettings = publicRouteSettings;
     return { api, stage };
+  }
+
+  /**
+   * The function of the session authorizer (lambdas/handlers/authorize-session.ts): it
+   * verifies the bearer header, else the `token` cookie, against the same issuer and
+   * audiences as the JWT authorizer, fetching the issuer's keys through OIDC discovery. It
+   * reads nothing of the service's, so its role may only write its own logs.
+   */
+  private createSessionAuthorizerFunction(props: FileServiceProps, settings: ResolvedSettings): NodejsFunction {
+    const logGroup = new LogGroup(this, 'SessionAuthorizerLogs', {
+      retention: settings.logRetention,
+      removalPolicy: settings.removalPolicy,
+    });
+    const role = new Role(this, 'SessionAuthorizerRole', {
+      assumedBy: new ServicePrincipal('lambda.amazonaws.com'),
+      description: 'Verifies the token of requests that may carry the session cookie (file service)',
+    });
+    logGroup.grantWrite(role);
+    if (settings.tracing) acknowledgeXrayWildcard(role);
+    const fn = new NodejsFunction(this, 'SessionAuthorizerFunction', {
+      description: 'File service: authorize a bearer token or the session cookie',
+      entry: join(settings.handlersDir, 'authorize-session.ts'),
+      handler: 'handler',
+      runtime: Runtime.NODEJS_22_X,
+      architecture: Architecture.ARM_64,
+      memorySize: 256,
+      timeout: SHORT_TIMEOUT,
+      role,
+      logGroup,
+      environment: {
+        JWT_ISSUER: props.jwtIssuer,
+        JWT_AUDIENCE: props.jwtAudience.join(','),
+        POWERTOOLS_SERVICE_NAME: 'file-service',
+        NODE_OPTIONS: '--enable-source-maps',
+      },
+      tracing: settings.tracing ? Tracing.ACTIVE : undefined,
+      bundling: HANDLER_BUNDLING,
+    });
+    Validations.of(fn).acknowledge({
+      id: 'AwsSolutions-L1',
+      reason:
+        'Pinned to nodejs22.x on purpose: the handlers are bundled for (esbuild target node22) and tested against it; moving to a newer runtime is a deliberate, tested upgrade.',
+    });
+    return fn;
+  }
+
+  /**
+   * A REQUEST authorizer with simple responses and no identity source: API Gateway checks
+   * that every identity source is present before it calls the function, and a request
+   * carries either the header or the cookie, never surely both. Without identity sources
+   * the results cannot be cached (the TTL must be 0), so the function runs on every request
+   * of a cookie route; it refuses with 403 Forbidden.
+   */
+  private sessionAuthorizer(): HttpLambdaAuthorizer {
+    return new HttpLambdaAuthorizer('SessionAuthorizer', this.sessionAuthorizerFunction, {
+      responseTypes: [HttpLambdaResponseType.SIMPLE],
+      identitySource: [],
+      resultsCacheTtl: Duration.seconds(0),
+    });
   }
 
   /**

@@ -218,8 +218,9 @@ describe('FileService table', () => {
 
 describe('FileService functions', () => {
   it('creates one arm64 nodejs22.x Lambda per operation', () => {
-    // One per operation, the orphan reaper (test/infra/orphan-reaper.test.ts) and the event publisher (test/infra/file-events.test.ts).
-    template.resourceCountIs('AWS::Lambda::Function', operations.length + 2);
+    // One per operation, the orphan reaper (test/infra/orphan-reaper.test.ts), the event publisher (test/infra/file-events.test.ts)
+    // and the session authorizer.
+    template.resourceCountIs('AWS::Lambda::Function', operations.length + 3);
     expect(Object.keys(stack.fileService.functions).sort()).toEqual(operations.map((op) => op.name).sort());
     for (const [, fn] of resourcesOfType('AWS::Lambda::Function')) {
       expect(fn.Properties).toMatchObject({ Runtime: 'nodejs22.x', Architectures: ['arm64'], Handler: 'index.handler' });
@@ -227,7 +228,8 @@ describe('FileService functions', () => {
   });
 
   it('gives every Lambda the environment the handlers read', () => {
-    for (const [, fn] of resourcesOfType('AWS::Lambda::Function')) {
+    const authorizerId = stack.getLogicalId(stack.fileService.sessionAuthorizerFunction.node.defaultChild as CfnFunction);
+    for (const [, fn] of resourcesOfType('AWS::Lambda::Function').filter(([id]) => id !== authorizerId)) {
       const variables = (fn.Properties.Environment as { Variables: Record<string, unknown> }).Variables;
       expect(Object.keys(variables)).toEqual(expect.arrayContaining([...handlerEnvironment]));
       expect(variables).toMatchObject({
@@ -242,6 +244,24 @@ describe('FileService functions', () => {
         NODE_OPTIONS: '--enable-source-maps',
       });
     }
+  });
+
+  it('gives the session authorizer the issuer and the audiences of the JWT authorizer, and a role that may only write its logs', () => {
+    const fn = template.toJSON().Resources[
+      stack.getLogicalId(stack.fileService.sessionAuthorizerFunction.node.defaultChild as CfnFunction)
+    ] as Resource;
+    const [roleId] = (fn.Properties.Role as { 'Fn::GetAtt': [string, string] })['Fn::GetAtt'];
+    const actions = resourcesOfType('AWS::IAM::Policy')
+      .filter(([, policy]) => (policy.Properties.Roles as Array<{ Ref: string }>).some((role) => role.Ref === roleId))
+      .flatMap(([, policy]) => (policy.Properties.PolicyDocument as { Statement: Statement[] }).Statement)
+      .flatMap((statement) => ([] as string[]).concat(statement.Action));
+
+    expect((fn.Properties.Environment as { Variables: Record<string, unknown> }).Variables).toMatchObject({
+      JWT_ISSUER: issuer,
+      JWT_AUDIENCE: audience.join(','),
+    });
+    expect(fn.Properties).toMatchObject({ Runtime: 'nodejs22.x', Architectures: ['arm64'] });
+    expect(actions.sort()).toEqual(['logs:CreateLogStream', 'logs:PutLogEvents']);
   });
 
   it('gives save and delete 29 seconds and the other operations 10', () => {
@@ -382,10 +402,13 @@ describe('FileService permissions', () => {
 });
 
 describe('FileService API', () => {
-  it('answers every route of every operation, each behind the JWT authorizer except the public ones', () => {
-    const [authorizerId] = resourcesOfType('AWS::ApiGatewayV2::Authorizer').map(([id]) => id);
+  it('answers every route of every operation, each behind the JWT authorizer except the public ones and the cookie ones', () => {
+    const authorizers = resourcesOfType('AWS::ApiGatewayV2::Authorizer');
+    const [jwtAuthorizerId] = authorizers.filter(([, a]) => a.Properties.AuthorizerType === 'JWT').map(([id]) => id);
+    const [sessionAuthorizerId] = authorizers.filter(([, a]) => a.Properties.AuthorizerType === 'REQUEST').map(([id]) => id);
     const keysOf = (ops: typeof operations) => ops.flatMap((op) => op.routes.map((route) => `${route.method} ${route.path}`)).sort();
     const publicKeys = keysOf(operations.filter((op) => op.public));
+    const cookieKeys = keysOf(operations.filter((op) => op.cookie));
 
     const routes = resourcesOfType('AWS::ApiGatewayV2::Route');
 
@@ -395,19 +418,31 @@ describe('FileService API', () => {
       if (publicKeys.includes(key)) {
         expect(route.Properties.AuthorizationType, key).toBe('NONE');
         expect(route.Properties.AuthorizerId, key).toBeUndefined();
+      } else if (cookieKeys.includes(key)) {
+        expect(route.Properties, key).toMatchObject({ AuthorizationType: 'CUSTOM', AuthorizerId: { Ref: sessionAuthorizerId } });
       } else {
-        expect(route.Properties, key).toMatchObject({ AuthorizationType: 'JWT', AuthorizerId: { Ref: authorizerId } });
+        expect(route.Properties, key).toMatchObject({ AuthorizationType: 'JWT', AuthorizerId: { Ref: jwtAuthorizerId } });
       }
     }
   });
 
-  it('leaves exactly the public file and public link routes without the authorizer', () => {
+  it('leaves exactly the public file and public link routes and deleteSession without an authorizer', () => {
     const open = resourcesOfType('AWS::ApiGatewayV2::Route')
-      .filter(([, route]) => route.Properties.AuthorizationType !== 'JWT')
+      .filter(([, route]) => route.Properties.AuthorizationType === 'NONE')
       .map(([, route]) => route.Properties.RouteKey)
       .sort();
 
-    expect(open).toEqual(['GET /v1/files/public/links/{id}/{filename}', 'GET /v1/files/public/{id}']);
+    expect(open).toEqual(['DELETE /v1/files/session', 'GET /v1/files/public/links/{id}/{filename}', 'GET /v1/files/public/{id}']);
+  });
+
+  it('lets the session cookie reach only GET routes, and getSession only with a bearer token', () => {
+    const cookieRoutes = resourcesOfType('AWS::ApiGatewayV2::Route')
+      .filter(([, route]) => route.Properties.AuthorizationType === 'CUSTOM')
+      .map(([, route]) => route.Properties.RouteKey as string);
+
+    expect(cookieRoutes).toContain('GET /v1/files/{id}/download');
+    expect(cookieRoutes.filter((key) => !key.startsWith('GET '))).toEqual([]);
+    template.hasResourceProperties('AWS::ApiGatewayV2::Route', { RouteKey: 'GET /v1/files/session', AuthorizationType: 'JWT' });
   });
 
   it('throttles each public route on the stage, after the routes exist', () => {
@@ -433,11 +468,30 @@ describe('FileService API', () => {
   });
 
   it('verifies JWTs from the configured issuer and audiences', () => {
-    template.resourceCountIs('AWS::ApiGatewayV2::Authorizer', 1);
+    template.resourceCountIs('AWS::ApiGatewayV2::Authorizer', 2);
     template.hasResourceProperties('AWS::ApiGatewayV2::Authorizer', {
       AuthorizerType: 'JWT',
       IdentitySource: ['$request.header.Authorization'],
       JwtConfiguration: { Issuer: issuer, Audience: audience },
+    });
+  });
+
+  it('calls the session authorizer on every request of its routes, with simple responses and no identity source to require', () => {
+    // API Gateway refuses with 401, without calling the function, a request lacking any identity
+    // source; the header and the cookie are alternatives, so none is named, and caching is off.
+    template.hasResourceProperties('AWS::ApiGatewayV2::Authorizer', {
+      AuthorizerType: 'REQUEST',
+      AuthorizerPayloadFormatVersion: '2.0',
+      EnableSimpleResponses: true,
+      IdentitySource: [],
+      AuthorizerResultTtlInSeconds: 0,
+    });
+    template.hasResourceProperties('AWS::Lambda::Permission', {
+      Action: 'lambda:InvokeFunction',
+      Principal: 'apigateway.amazonaws.com',
+      FunctionName: Match.objectLike({
+        'Fn::GetAtt': [stack.getLogicalId(stack.fileService.sessionAuthorizerFunction.node.defaultChild as CfnFunction), 'Arn'],
+      }),
     });
   });
 
@@ -449,6 +503,8 @@ describe('FileService API', () => {
         AllowHeaders: ['Authorization', 'Content-Type', 'If-Match'],
         AllowMethods: Match.arrayWith(['GET', 'POST', 'PATCH', 'DELETE']),
         ExposeHeaders: ['ETag'],
+        // Listed origins may send the session cookie and read the answers.
+        AllowCredentials: true,
       }),
     });
   });
@@ -499,7 +555,9 @@ describe('FileService options', () => {
     defaults.hasResourceProperties('AWS::S3::Bucket', {
       CorsConfiguration: { CorsRules: [Match.objectLike({ AllowedOrigins: ['*'] })] },
     });
-    defaults.hasResourceProperties('AWS::ApiGatewayV2::Api', { CorsConfiguration: Match.objectLike({ AllowOrigins: ['*'] }) });
+    defaults.hasResourceProperties('AWS::ApiGatewayV2::Api', {
+      CorsConfiguration: Match.objectLike({ AllowOrigins: ['*'], AllowCredentials: false }),
+    });
   });
 
   it('turns CORS off for an empty origin list', () => {
@@ -540,6 +598,7 @@ describe('FileService options', () => {
     const [stage] = Object.values(custom.findResources('AWS::ApiGatewayV2::Stage')) as Resource[];
 
     expect(Object.values(stage?.Properties.RouteSettings as object)).toEqual([
+      { ThrottlingRateLimit: 5, ThrottlingBurstLimit: 10 },
       { ThrottlingRateLimit: 5, ThrottlingBurstLimit: 10 },
       { ThrottlingRateLimit: 5, ThrottlingBurstLimit: 10 },
     ]);
