@@ -50,6 +50,15 @@ const routes: LocalRoute[] = [
   { method: 'GET', path: '/plain-object', handler: async () => ({ hello: 'world' }) as unknown as ApiResult },
   // Listed after GET /things/{id}, which matches its path too.
   { method: 'GET', path: '/things/special', handler: async () => json(200, { special: true }) },
+  {
+    method: 'GET',
+    path: '/pictures/{id}',
+    cookie: true,
+    handler: async (event) => {
+      lastEvent = event;
+      return json(200, { id: event.pathParameters?.id });
+    },
+  },
 ];
 
 beforeAll(async () => {
@@ -229,6 +238,8 @@ describe('CORS as the HTTP API’s CORS configuration answers it', () => {
       'access-control-allow-methods': 'GET,POST,PATCH,DELETE',
       'access-control-allow-headers': 'authorization,content-type,if-match',
       'access-control-max-age': '3600',
+      // A listed origin may send credentials (the session cookie), as the stack allows it.
+      'access-control-allow-credentials': 'true',
     });
   });
 
@@ -261,6 +272,68 @@ describe('CORS as the HTTP API’s CORS configuration answers it', () => {
     expect(ok.headers.get('access-control-allow-origin')).toBe(origin);
     expect(refused.status).toBe(401);
     expect(refused.headers.get('access-control-allow-origin')).toBe(origin);
+  });
+});
+
+describe('the session cookie', () => {
+  it('reaches a cookie route, whose event carries the claims where the session authorizer puts them', async () => {
+    // Act
+    const response = await call('GET', '/pictures/p-1', { headers: { cookie: `theme=dark; token=${token}` } });
+
+    // Assess
+    expect(response.status).toBe(200);
+    expect(lastEvent?.requestContext.authorizer).toEqual({ lambda: expect.objectContaining({ org_id: 'org-a', sub: 'alice' }) });
+    // Payload 2.0 lists cookies apart from the headers.
+    expect(lastEvent?.cookies).toEqual(['theme=dark', `token=${token}`]);
+    expect(lastEvent?.headers).not.toHaveProperty('cookie');
+  });
+
+  it('lets a bearer header through a cookie route too, in the same place', async () => {
+    // Act
+    const response = await call('GET', '/pictures/p-2', { token });
+
+    // Assess
+    expect(response.status).toBe(200);
+    expect(lastEvent?.requestContext.authorizer).toEqual({ lambda: expect.objectContaining({ org_id: 'org-a' }) });
+  });
+
+  it('refuses a cookie route as the session authorizer does, 403 {"message":"Forbidden"}: no token, a forged one, two, or a bad header before a good cookie', async () => {
+    // Prepare
+    const forged = `${token.slice(0, -4)}AAAA`;
+
+    // Act
+    const responses = await Promise.all([
+      call('GET', '/pictures/p-1'),
+      call('GET', '/pictures/p-1', { headers: { cookie: `token=${forged}` } }),
+      call('GET', '/pictures/p-1', { headers: { cookie: `token=${token}; token=${token}` } }),
+      call('GET', '/pictures/p-1', { headers: { cookie: `token=${token}`, authorization: 'Bearer nope' } }),
+      call('GET', '/pictures/p-1', { headers: { cookie: 'token=%00%ff;;;=' } }),
+    ]);
+
+    // Assess
+    for (const response of responses) {
+      expect(response.status).toBe(403);
+      expect(response.body).toEqual({ message: 'Forbidden' });
+    }
+  });
+
+  it('is ignored on every other route: a cookie alone is a 401 as no token is', async () => {
+    // Act
+    const read = await call('GET', '/things/t-1', { headers: { cookie: `token=${token}` } });
+    const write = await call('DELETE', '/things/t-1', { headers: { cookie: `token=${token}` } });
+
+    // Assess
+    expect(read.status).toBe(401);
+    expect(write.status).toBe(401);
+  });
+
+  it('may be sent by listed origins: their answers allow credentials', async () => {
+    // Act
+    const response = await call('GET', '/pictures/p-1', { headers: { cookie: `token=${token}`, origin: 'https://app.example.com' } });
+
+    // Assess
+    expect(response.headers.get('access-control-allow-origin')).toBe('https://app.example.com');
+    expect(response.headers.get('access-control-allow-credentials')).toBe('true');
   });
 });
 
