@@ -64,6 +64,11 @@ interface Route {
   call(api: Api, target: Target, principal: Principal): Promise<ApiResponse<unknown>>;
   /** What a caller whose cell is a 2xx gets back. */
   succeeded(response: ApiResponse<unknown>, target: Target, principal: Principal): Promise<void>;
+  /**
+   * Behind the session authorizer (a route that also takes the session cookie): API Gateway
+   * answers its refusal 403 {"message":"Forbidden"} in place of the JWT authorizer's 401.
+   */
+  sessionAuthorizer?: true;
 }
 
 async function freshFile(filename: string, bytes: string): Promise<Target> {
@@ -137,6 +142,12 @@ const entityOf = (response: ApiResponse<unknown>) => response.body as Entity;
 /** The HTTP API's JWT authorizer refuses before any handler runs, in its own shape. */
 function expectGatewayUnauthorized(response: ApiResponse<unknown>): void {
   expect(response.body).toEqual({ message: 'Unauthorized' });
+  expect(response.headers.get('content-type')).toBe('application/json');
+}
+
+/** The session authorizer refuses before any handler runs: HTTP API's answer to `isAuthorized: false`. */
+function expectGatewayForbidden(response: ApiResponse<unknown>): void {
+  expect(response.body).toEqual({ message: 'Forbidden' });
   expect(response.headers.get('content-type')).toBe('application/json');
 }
 
@@ -229,6 +240,36 @@ const download: Route = {
   succeeded: async (response, { bytes }) => {
     const { download_url } = response.body as { download_url: string };
     expect(await (await fetch(download_url)).text()).toBe(bytes);
+  },
+};
+
+/** The same download with the token as the session cookie, no Authorization header. */
+const downloadWithCookie: Route = {
+  ...download,
+  sessionAuthorizer: true,
+  call: async (api, { file }, principal) =>
+    new Api(api.baseUrl).request('GET', `/v1/files/${file._id}/download`, undefined, {
+      headers: tokens[principal] === undefined ? {} : { cookie: `token=${tokens[principal]}` },
+    }),
+};
+
+/** getSession turns any valid token into its cookie: there is no file to reach. */
+const getSession: Route = {
+  mutates: false,
+  prepare: async () => shared,
+  call: (api) => api.get('/v1/files/session'),
+  succeeded: async (response, _target, principal) => {
+    expect(response.headers.get('set-cookie')).toMatch(new RegExp(`^token=${tokens[principal]?.replace(/\./g, '\\.')}; Path=/; HttpOnly; Secure; SameSite=None; Max-Age=\\d+$`));
+  },
+};
+
+/** deleteSession has no authorizer: clearing the cookie harms nobody. */
+const deleteSession: Route = {
+  mutates: false,
+  prepare: async () => shared,
+  call: (api) => api.delete('/v1/files/session'),
+  succeeded: async (response) => {
+    expect(response.headers.get('set-cookie')).toBe('token=; Path=/; HttpOnly; Secure; SameSite=None; Max-Age=0');
   },
 };
 
@@ -385,7 +426,10 @@ const routes = {
   'GET /v2/files/{id}': get('/v2/files'),
   'DELETE /v1/files/{id}': remove('/v1/files'),
   'DELETE /v2/files/{id}': remove('/v2/files'),
-  'GET /v1/files/{id}/download': download,
+  'GET /v1/files/{id}/download': { ...download, sessionAuthorizer: true },
+  'GET /v1/files/{id}/download with the session cookie': downloadWithCookie,
+  'GET /v1/files/session': getSession,
+  'DELETE /v1/files/session (no authorizer)': deleteSession,
   'POST /v1/files:downloadFiles': downloadMany,
   'GET /v1/files/{id}/versions': listVersions,
   'POST /v1/files:batchGet': batchGet,
@@ -406,7 +450,8 @@ type Outcomes = readonly [number, number, number, number, number, number, number
 
 // Saving another org's upload is a 403; every other reach into another org is a 404, like an
 // unknown id (a bulk download lists it as a 404 entry, a batch get as not found; another org's
-// link is a 404 as well). Bad tokens are 401, answered by the JWT authorizer itself; a valid
+// link is a 404 as well). Bad tokens are 401, answered by the JWT authorizer itself (403 by the
+// session authorizer of the routes that also take the session cookie); a valid
 // token with an empty or absent org_id is the handler's 403. A public file's public_url has
 // no authorizer: every caller gets the same redirect.
 const outcomes: Record<keyof typeof routes, Outcomes> = {
@@ -425,7 +470,10 @@ const outcomes: Record<keyof typeof routes, Outcomes> = {
   'GET /v2/files/{id}':                    [200, 404, 401, 401, 401, 401, 401, 401, 403, 403],
   'DELETE /v1/files/{id}':                 [200, 404, 401, 401, 401, 401, 401, 401, 403, 403],
   'DELETE /v2/files/{id}':                 [200, 404, 401, 401, 401, 401, 401, 401, 403, 403],
-  'GET /v1/files/{id}/download':           [200, 404, 401, 401, 401, 401, 401, 401, 403, 403],
+  'GET /v1/files/{id}/download':           [200, 404, 403, 403, 403, 403, 403, 403, 403, 403],
+  'GET /v1/files/{id}/download with the session cookie': [200, 404, 403, 403, 403, 403, 403, 403, 403, 403],
+  'GET /v1/files/session':                 [200, 200, 401, 401, 401, 401, 401, 401, 403, 403],
+  'DELETE /v1/files/session (no authorizer)': [200, 200, 200, 200, 200, 200, 200, 200, 200, 200],
   'POST /v1/files:downloadFiles':          [200, 200, 401, 401, 401, 401, 401, 401, 403, 403],
   'GET /v1/files/{id}/versions':           [200, 404, 401, 401, 401, 401, 401, 401, 403, 403],
   'POST /v1/files:batchGet':               [200, 200, 401, 401, 401, 401, 401, 401, 403, 403],
@@ -460,6 +508,7 @@ for (const [name, route] of Object.entries(routes) as Array<[keyof typeof routes
         expect(response.status).toBe(status);
         if (status < 400) await route.succeeded(response, target, principal);
         else if (status === 401) expectGatewayUnauthorized(response);
+        else if (route.sessionAuthorizer && column >= 2 && column <= 7) expectGatewayForbidden(response);
         else expectRefusal(response, status);
         if (!own || !route.mutates) {
           expect(await storage.snapshot()).toEqual(before);
