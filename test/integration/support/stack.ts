@@ -11,11 +11,14 @@ export interface StackContext {
   storage: Storage;
 }
 
-/** Starts one local stack for the test file, with a client of org-a and direct storage access. */
-export function useLocalStack(options: LocalStackOptions = {}): StackContext {
+/**
+ * Starts one local stack for the test file, with a client of org-a and direct storage access.
+ * Options known only once something else started (a page's origin) may come from a function.
+ */
+export function useLocalStack(options: LocalStackOptions | (() => Promise<LocalStackOptions>) = {}): StackContext {
   const context = {} as StackContext;
   beforeAll(async () => {
-    context.stack = await startLocalStack(options);
+    context.stack = await startLocalStack(typeof options === 'function' ? await options() : options);
     context.api = new Api(context.stack.url, (await tokensFor(context.stack)).own);
     context.storage = new Storage(context.stack);
   });
