@@ -1,3 +1,4 @@
+import { createClient } from '@epilot/file-client';
 import { describe, expect, it } from 'vitest';
 import { Api, uploadFile } from './support/api';
 import type { Entity } from './support/api';
@@ -76,6 +77,25 @@ describe('getSession', () => {
     expect(preflight.headers.get('access-control-allow-credentials')).toBe('true');
     expect(stranger.headers.get('access-control-allow-origin')).toBeNull();
     expect(stranger.headers.get('access-control-allow-credentials')).toBeNull();
+  });
+});
+
+describe('epilot\'s client', () => {
+  it('starts and ends a session with getSession and deleteSession', async () => {
+    // Prepare
+    const token = await context.stack.auth.sign({ org: 'org-a', user: 'alice' });
+    const client = createClient();
+    client.defaults.baseURL = context.stack.url;
+
+    // Act
+    const started = await client.getSession(null, undefined, { headers: { authorization: `Bearer ${token}` } });
+    const ended = await client.deleteSession();
+
+    // Assess
+    expect(started.status).toBe(200);
+    expect(started.headers['set-cookie']).toEqual([expect.stringMatching(new RegExp(`^token=${token.replace(/\./g, '\\.')}; Path=/; HttpOnly`))]);
+    expect(ended.status).toBe(200);
+    expect(ended.headers['set-cookie']).toEqual([expect.stringMatching(/^token=; .*Max-Age=0$/)]);
   });
 });
 
