@@ -871,6 +871,8 @@ export class FileService extends Construct {
             authorizerError: '$context.authorizer.error',
             integrationError: '$context.integrationErrorMessage',
             sub: '$context.authorizer.claims.sub',
+            // The session authorizer's context (routes that also take the session cookie).
+            sessionSub: '$context.authorizer.sub',
           }),
         ),
       },
