@@ -163,6 +163,29 @@ export const checks: Check[] = [
     },
   },
   {
+    name: 'session: getSession sets the token cookie; downloadFile takes the cookie alone, a delete with it is 401, deleteSession clears it',
+    run: async (context) => {
+      const id = context.need('fileId');
+      const session = await context.api('GET', '/v1/files/session');
+      expectStatus(session, 200, 'getSession');
+      const cookie = (session.headers.get('set-cookie') ?? '').split(';')[0] ?? '';
+      if (cookie !== `token=${context.options.token}`) throw new Error(`getSession: expected the token as the token cookie, got ${cookie.slice(0, 40)}…`);
+      const link = await context.client.api('GET', `/v1/files/${id}/download`, { cookie });
+      expectStatus(link, 200, 'download with the session cookie');
+      expectGatewayAnswer(await context.client.api('DELETE', `/v2/files/${id}`, { cookie }), 401, 'Unauthorized');
+      const ended = await context.api('DELETE', '/v1/files/session', undefined, 'anonymous');
+      expectStatus(ended, 200, 'deleteSession');
+      if (!/^token=;.*Max-Age=0/.test(ended.headers.get('set-cookie') ?? '')) throw new Error(`deleteSession: the cookie was not cleared: ${ended.headers.get('set-cookie')}`);
+    },
+  },
+  {
+    name: 'bad session cookie: the session authorizer answers 403 {"message":"Forbidden"}',
+    run: async (context) => {
+      const reply = await context.client.api('GET', `/v1/files/${context.need('fileId')}/download`, { cookie: 'token=not.a.token' });
+      expectGatewayAnswer(reply, 403, 'Forbidden');
+    },
+  },
+  {
     name: 'new version: an upload for the file, saved with its _id, adds a second version',
     run: async (context) => {
       const id = context.need('fileId');

@@ -14,10 +14,11 @@ export class SmokeClient {
     private readonly timeoutMs: number,
   ) {}
 
-  /** A call to the API, with `token` as bearer when given. */
-  api(method: string, path: string, options: { token?: string; json?: unknown; raw?: string } = {}): Promise<Reply> {
+  /** A call to the API, with `token` as bearer and `cookie` as the Cookie header when given. */
+  api(method: string, path: string, options: { token?: string; cookie?: string; json?: unknown; raw?: string } = {}): Promise<Reply> {
     const headers: Record<string, string> = {};
     if (options.token) headers.authorization = `Bearer ${options.token}`;
+    if (options.cookie) headers.cookie = options.cookie;
     const body = options.raw ?? (options.json === undefined ? undefined : JSON.stringify(options.json));
     if (body !== undefined) headers['content-type'] = 'application/json';
     return this.send(`${this.baseUrl}${path}`, { method, headers, ...(body !== undefined ? { body } : {}) });
