@@ -26,12 +26,18 @@ export interface Config {
   sourceUrlHttpHosts: HttpHost[];
   /** How long fetching a source_url may take, redirects and bytes included (SOURCE_URL_TIMEOUT_MS). */
   sourceUrlTimeoutMs: number;
+  /** A file of more bytes gets no preview (PREVIEW_MAX_SOURCE_BYTES, default 64 MiB). */
+  previewMaxSourceBytes: number;
+  /** An image of more pixels gets no preview, and is never decoded (PREVIEW_MAX_INPUT_PIXELS, default 100 million). */
+  previewMaxInputPixels: number;
   /** Local stand-ins: where the service reaches S3 and DynamoDB. Unset on AWS. */
   s3Endpoint?: string;
   dynamoDbEndpoint?: string;
 }
 
 const fiveGiB = 5 * 1024 ** 3;
+export const defaultPreviewMaxSourceBytes = 64 * 1024 * 1024;
+export const defaultPreviewMaxInputPixels = 100_000_000;
 
 /**
  * A presigned URL stops working when the temporary session credentials that signed it
@@ -54,6 +60,8 @@ export function readConfig(env: NodeJS.ProcessEnv = process.env): Config {
     sourceUrlHttpHosts: sourceUrlHttpHosts(env),
     sourceUrlTimeoutMs: sourceUrlTimeoutMs(env),
     copyPartThresholdBytes: copyPartThreshold(env),
+    previewMaxSourceBytes: positiveInt(env, 'PREVIEW_MAX_SOURCE_BYTES', defaultPreviewMaxSourceBytes),
+    previewMaxInputPixels: positiveInt(env, 'PREVIEW_MAX_INPUT_PIXELS', defaultPreviewMaxInputPixels),
     ...(env.S3_ENDPOINT ? { s3Endpoint: env.S3_ENDPOINT } : {}),
     ...(env.DYNAMODB_ENDPOINT ? { dynamoDbEndpoint: env.DYNAMODB_ENDPOINT } : {}),
   };

@@ -32,6 +32,9 @@ export type Permission =
   | 'files:delete' // s3:DeleteObject on permanent keys
   | 'files:list-parts' // s3:ListMultipartUploadParts on permanent keys (multipart uploads are made there)
   | 'files:abort' // s3:AbortMultipartUpload on permanent keys
+  | 'previews:read' // s3:GetObject on previews/* (a kept preview)
+  | 'previews:put' // s3:PutObject on previews/* (keeping a rendered preview)
+  | 'previews:delete' // s3:DeleteObject on previews/* (a deleted file's previews)
   | 'events:put'; // events:PutEvents on the service's event bus
 
 export interface Operation {
@@ -138,7 +141,8 @@ export const operations: readonly Operation[] = [
       { method: 'DELETE', path: '/v2/files/{id}' },
     ],
     // get: who may delete is decided on the file as stored, before it is marked.
-    permissions: ['table:get', 'table:update', 'table:query', 'table:batch-write', 'files:delete'],
+    // query: the versions and the previews whose objects go with the file.
+    permissions: ['table:get', 'table:update', 'table:query', 'table:batch-write', 'files:delete', 'previews:delete'],
   },
   {
     name: 'downloadFile',
@@ -217,6 +221,13 @@ export const operations: readonly Operation[] = [
     entry: 'abort-upload',
     routes: [{ method: 'DELETE', path: '/v1/files/upload/{upload_id}' }],
     permissions: ['table:get', 'table:delete', 'files:abort'],
+  },
+  {
+    name: 'previewFile',
+    entry: 'preview-file',
+    routes: [{ method: 'GET', path: '/v1/files/{id}/preview' }],
+    // put: the record of a kept preview, which the file's delete reads; files:read: the source.
+    permissions: ['table:get', 'table:put', 'files:read', 'previews:read', 'previews:put'],
   },
   {
     name: 'copyFile',
@@ -315,4 +326,6 @@ export const handlerEnvironment = [
   'MULTIPART_THRESHOLD_BYTES',
   'SOURCE_URL_HTTP_HOSTS',
   'SOURCE_URL_TIMEOUT_MS',
+  'PREVIEW_MAX_SOURCE_BYTES',
+  'PREVIEW_MAX_INPUT_PIXELS',
 ] as const;

@@ -39,7 +39,7 @@ import { S3_SERVER_ACCESS_LOGS_USE_BUCKET_POLICY } from 'aws-cdk-lib/cx-api';
 import { Construct } from 'constructs';
 import { allowedTypePattern } from '../lambdas/core/file-types';
 import { parseHttpHosts } from '../lambdas/core/source-url';
-import { maxSourceUrlTimeoutMs } from '../lambdas/config';
+import { defaultPreviewMaxInputPixels, defaultPreviewMaxSourceBytes, maxSourceUrlTimeoutMs } from '../lambdas/config';
 import { defaultCopyPartThresholdBytes, minCopyPartThresholdBytes } from '../lambdas/adapters/part-copy';
 import { filesPrefix, tempPrefix } from '../lambdas/core/keys';
 import {
@@ -86,7 +86,12 @@ const DEFAULT_HANDLERS_DIR = resolve(dirname(fileURLToPath(import.meta.url)), '.
  * most time HTTP API allows (its integration timeout is 30 s); the others only read the
  * table or sign URLs.
  */
-const LONG_RUNNING_OPERATIONS = new Set(['saveFile', 'deleteFile', 'updateFile', 'copyFile']);
+const LONG_RUNNING_OPERATIONS = new Set(['saveFile', 'deleteFile', 'updateFile', 'copyFile', 'previewFile']);
+/**
+ * Operations that decode images: memory (and with it CPU) for a 100-megapixel source, whose
+ * shrink-on-load decode of a JPEG still takes a few hundred MB.
+ */
+const RENDERING_OPERATIONS = new Set(['previewFile']);
 const LONG_TIMEOUT = Duration.seconds(29);
 const SHORT_TIMEOUT = Duration.seconds(10);
 
@@ -212,6 +217,22 @@ export interface FileServiceProps {
    * @default Duration.seconds(20)
    */
   readonly sourceUrlTimeout?: Duration;
+
+  /**
+   * Files of more bytes get no preview (422): the preview function reads the whole file into
+   * its memory (1,536 MB).
+   *
+   * @default 64 MiB
+   */
+  readonly previewMaxSourceBytes?: number;
+
+  /**
+   * Images of more pixels (width × height, read from the header) get no preview (422) and are
+   * never decoded, so a small file that declares billions of pixels cannot exhaust the function.
+   *
+   * @default 100 million
+   */
+  readonly previewMaxInputPixels?: number;
 
   /**
    * Saves and copies copy an object of at least this many bytes in parts, in parallel
@@ -347,6 +368,8 @@ interface ResolvedSettings {
   /** Comma-separated, as SOURCE_URL_HTTP_HOSTS; empty allows none. */
   readonly sourceUrlHttpHosts: string;
   readonly sourceUrlTimeoutMs: number;
+  readonly previewMaxSourceBytes: number;
+  readonly previewMaxInputPixels: number;
   readonly copyPartThresholdBytes: number;
   readonly uploadUrlTtlSeconds: number;
   readonly downloadUrlTtlSeconds: number;
@@ -359,6 +382,14 @@ interface ResolvedSettings {
   readonly tracing: boolean;
   /** Reserved concurrency by operation name; absent means none. */
   readonly reservedConcurrency: Readonly<Record<string, number>>;
+}
+
+/** A preview bound: a whole number from 1 to what the preview function can hold. */
+function previewLimit(name: string, value: number, max: number): number {
+  if (!Number.isSafeInteger(value) || value < 1 || value > max) {
+    throw new Error(`FileService: ${name} must be a whole number from 1 to ${max}, what the preview function's memory holds (got ${value}).`);
+  }
+  return value;
 }
 
 function wholeDays(name: string, value: Duration): number {
@@ -518,6 +549,8 @@ function resolveSettings(props: FileServiceProps): ResolvedSettings {
     allowedMimeTypes: allowedMimeTypes?.join(',') ?? '',
     sourceUrlHttpHosts: sourceUrlHttpHosts.join(','),
     sourceUrlTimeoutMs,
+    previewMaxSourceBytes: previewLimit('previewMaxSourceBytes', props.previewMaxSourceBytes ?? defaultPreviewMaxSourceBytes, 512 * 1024 * 1024),
+    previewMaxInputPixels: previewLimit('previewMaxInputPixels', props.previewMaxInputPixels ?? defaultPreviewMaxInputPixels, 268_402_689),
     copyPartThresholdBytes,
     uploadUrlTtlSeconds: presignTtlSeconds('uploadUrlTtl', props.uploadUrlTtl ?? Duration.minutes(15)),
     downloadUrlTtlSeconds: presignTtlSeconds('downloadUrlTtl', props.downloadUrlTtl ?? Duration.minutes(15)),
@@ -688,7 +721,7 @@ export class FileService extends Construct {
         handler: 'handler',
         runtime: Runtime.NODEJS_22_X,
         architecture: Architecture.ARM_64,
-        memorySize: 512,
+        memorySize: RENDERING_OPERATIONS.has(operation.name) ? 1536 : 512,
         timeout: LONG_RUNNING_OPERATIONS.has(operation.name) ? LONG_TIMEOUT : SHORT_TIMEOUT,
         role,
         logGroup,
@@ -734,6 +767,8 @@ export class FileService extends Construct {
       MULTIPART_THRESHOLD_BYTES: String(settings.multipartThresholdBytes),
       SOURCE_URL_HTTP_HOSTS: settings.sourceUrlHttpHosts,
       SOURCE_URL_TIMEOUT_MS: String(settings.sourceUrlTimeoutMs),
+      PREVIEW_MAX_SOURCE_BYTES: String(settings.previewMaxSourceBytes),
+      PREVIEW_MAX_INPUT_PIXELS: String(settings.previewMaxInputPixels),
       POWERTOOLS_SERVICE_NAME: 'file-service',
       POWERTOOLS_METRICS_NAMESPACE: 'FileService',
       NODE_OPTIONS: '--enable-source-maps',

@@ -1,4 +1,4 @@
-import { filesPrefix, tempPrefix } from '../lambdas/core/keys';
+import { filesPrefix, previewsPrefix, tempPrefix } from '../lambdas/core/keys';
 import type { Permission } from '../lambdas/operations';
 import { listIndexes } from '../lambdas/adapters/table-layout';
 
@@ -33,6 +33,7 @@ export function permissionGrants(
   // The prefixes come from the handlers' key scheme, so grants and keys cannot drift apart.
   const tempObjects = `${arns.bucketArn}/${tempPrefix}*`;
   const fileObjects = `${arns.bucketArn}/${filesPrefix}*`;
+  const previewObjects = `${arns.bucketArn}/${previewsPrefix}*`;
   const scopedGrants: Record<Exclude<Permission, keyof typeof TABLE_ACTIONS | 'events:put'>, PermissionGrant> = {
     'index:query': {
       actions: ['dynamodb:Query'],
@@ -48,6 +49,9 @@ export function permissionGrants(
     'files:delete': { actions: ['s3:DeleteObject'], resources: [fileObjects] },
     'files:list-parts': { actions: ['s3:ListMultipartUploadParts'], resources: [fileObjects] },
     'files:abort': { actions: ['s3:AbortMultipartUpload'], resources: [fileObjects] },
+    'previews:read': { actions: ['s3:GetObject'], resources: [previewObjects] },
+    'previews:put': { actions: ['s3:PutObject'], resources: [previewObjects] },
+    'previews:delete': { actions: ['s3:DeleteObject'], resources: [previewObjects] },
   };
   const grantOf = (permission: Permission): PermissionGrant => {
     if (permission === 'events:put') {

@@ -47,6 +47,8 @@ import { AlreadySavedError, IntentConflictError, InvalidItemError, StaleWriteErr
  *                                                  the principal, which the item also holds)
  *   pk = SHARED#<digest>#<id>, sk = SHARED         the file's org, for another org it shares
  *                                                  the file with (its ids are not theirs)
+ *   pk = FILE#<org>#<id>, sk = PREVIEW#<n>#<size>  a rendered preview kept in the bucket, so
+ *                                                  that the file's delete finds it
  * The entity and grant items carry the key attributes of the list indexes (./table-layout.ts).
  * Relation, grant and shared items are written in the entity's own transactions, so they
  * never disagree with it. The org is part of every key, so no read can reach another org's
@@ -61,6 +63,7 @@ const pendingSk = 'PENDING';
 const intentPkPrefix = 'INTENT#';
 const grantSkPrefix = 'GRANT#';
 const sharedSk = 'SHARED';
+const previewPrefix = 'PREVIEW#';
 /** DynamoDB's limit of items in one transaction. */
 const maxTransactionItems = 100;
 /** BatchGetItem takes at most this many keys. */
@@ -258,6 +261,36 @@ export class DynamoFileRepository implements FileRepository, FileIndex {
       new GetCommand({ TableName: this.tableName, Key: { pk: pk(org, id), sk: versionSk(version) }, ConsistentRead: true }),
     );
     return Item ? withoutKeys<FileVersion>(Item) : undefined;
+  }
+
+  async putPreview(org: string, id: string, preview: { version: number; size: string; key: string }): Promise<void> {
+    await this.client.send(
+      new PutCommand({
+        TableName: this.tableName,
+        Item: { pk: pk(org, id), sk: `${previewPrefix}${preview.version}#${preview.size}`, key: preview.key },
+      }),
+    );
+  }
+
+  async listPreviewKeys(org: string, id: string): Promise<string[]> {
+    const keys: string[] = [];
+    let ExclusiveStartKey: Record<string, unknown> | undefined;
+    do {
+      const page = await this.client.send(
+        new QueryCommand({
+          TableName: this.tableName,
+          KeyConditionExpression: 'pk = :pk AND begins_with(sk, :prefix)',
+          ExpressionAttributeValues: { ':pk': pk(org, id), ':prefix': previewPrefix },
+          ProjectionExpression: '#key',
+          ExpressionAttributeNames: { '#key': 'key' },
+          ConsistentRead: true,
+          ExclusiveStartKey,
+        }),
+      );
+      for (const item of page.Items ?? []) if (typeof item.key === 'string') keys.push(item.key);
+      ExclusiveStartKey = page.LastEvaluatedKey;
+    } while (ExclusiveStartKey);
+    return keys;
   }
 
   async listVersions(org: string, id: string): Promise<FileVersion[]> {

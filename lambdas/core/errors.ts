@@ -68,6 +68,13 @@ export class UnsupportedMediaTypeError extends HttpError {
   }
 }
 
+/** The request is well-formed, but the file cannot be processed as asked (too big to preview). */
+export class UnprocessableError extends HttpError {
+  constructor(message: string) {
+    super(422, message);
+  }
+}
+
 /**
  * A storage call failed part-way. Every write of the service is safe to repeat, so the
  * client should retry the same request.

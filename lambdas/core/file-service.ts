@@ -18,7 +18,7 @@ import type { Acl, Action, GrantedAction, Owner } from './access';
 import { InvalidPrincipalError, may, normalizeAcl, orgWideAcl, ownersOnlyAcl, parsePrincipal } from './access';
 import { assertMaySaveFor, cannotChangeOwners, ownersOf } from './owners';
 import { entityTag, entityVersionLimit, guardOf, publicFileUrl, toFileEntity } from './model';
-import { findFile } from './file-lookup';
+import { fileNotFound, findFile, findViewableFile, truncate } from './file-lookup';
 import { maxDirectUploadBytes } from './direct-upload';
 import { assertMetadataFits } from './metadata-limits';
 import type { FileRepository, ObjectStore, PendingUpload, SaveIntent, SourceFetcher, StoredObject, UploadClaim } from './ports';
@@ -738,7 +738,7 @@ export class FileService {
     return versionPage(this.repository, await this.activeRecord(caller, id), request);
   }
 
-  /** Deletes the file and the bytes of every version. Retrying finishes a delete cut short. */
+  /** Deletes the file, the bytes of every version and their previews. Retrying finishes a delete cut short. */
   async delete(caller: Caller, id: string): Promise<FileEntity> {
     assertFileId(id);
     return retryable(async () => {
@@ -748,8 +748,8 @@ export class FileService {
       if (!may(caller, guardOf(found), 'delete')) throw cannot(id, 'delete');
       const record = await this.repository.markDeleting(found.org, id, { by: caller.userId, at: new Date().toISOString() });
       if (!record) throw notFound(id);
-      const versions = await this.repository.listVersions(record.org, id);
-      await this.store.delete(versions.map((version) => version.s3ref.key));
+      const [versions, previews] = await Promise.all([this.repository.listVersions(record.org, id), this.repository.listPreviewKeys(record.org, id)]);
+      await this.store.delete([...versions.map((version) => version.s3ref.key), ...previews]);
       await this.repository.remove(record);
       return toFileEntity({ ...record, status: 'active' }, versions, publicFileUrl(caller.apiUrl, record.org, record.id));
     });
@@ -1034,9 +1034,7 @@ export class FileService {
    * exist for them (404); one they may view but not change is a 403.
    */
   private async activeRecord(caller: Caller, id: string, action: Action = 'view'): Promise<FileRecord> {
-    assertFileId(id);
-    const record = await findFile(this.repository, caller, id);
-    if (!record || record.status !== 'active' || !may(caller, guardOf(record), 'view')) throw notFound(id);
+    const record = await findViewableFile(this.repository, caller, id);
     if (!may(caller, guardOf(record), action)) throw cannot(id, action);
     return record;
   }
@@ -1188,13 +1186,7 @@ function grantsOf(org: string, request: Pick<SaveRequest, 'acl' | 'access'>): Ac
   return acl;
 }
 
-function notFound(id: string): NotFoundError {
-  return new NotFoundError(`File ${id} not found`);
-}
-
-function truncate(value: string): string {
-  return value.length > 64 ? `${value.slice(0, 64)}...` : value;
-}
+const notFound = fileNotFound;
 
 function sleep(ms: number): Promise<void> {
   return new Promise((resolve) => setTimeout(resolve, ms));

@@ -5,12 +5,14 @@ import { createHash } from 'node:crypto';
  * as well as in the table:
  *   temp/<org>/<uploadId>/<name>            unsaved uploads, expired by the lifecycle rule
  *   files/<org>/<fileId>/<uploadId>/<name>  saved versions
+ *   previews/<org>/<fileId>/<version>/<size> rendered previews, deleted with their file
  * The upload id of a version's permanent key is the one of its temp key, so retrying a save
  * copies to the same place instead of leaving a second object behind.
  */
 
 export const tempPrefix = 'temp/';
 export const filesPrefix = 'files/';
+export const previewsPrefix = 'previews/';
 const maxNameLength = 200;
 const uuidPattern = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
@@ -98,6 +100,11 @@ export function parsePermanentKey(org: string, key: string): { fileId: string; u
 /** Where an org's saved files live. */
 export function filesPrefixOf(org: string): string {
   return `${filesPrefix}${encodeOrg(org)}/`;
+}
+
+/** Where one rendered size of one version of a file is kept (`size` as `<w>x<h>`, `-` for a free side). */
+export function previewKey(org: string, fileId: string, version: number, size: string): string {
+  return `${previewsPrefix}${encodeOrg(org)}/${fileId}/${version}/${size}`;
 }
 
 /** Where an org's uploads live. */

@@ -311,6 +311,10 @@ export interface FileRepository {
   getVersion(org: string, id: string, version: number): Promise<FileVersion | undefined>;
   /** Every version, newest first. */
   listVersions(org: string, id: string): Promise<FileVersion[]>;
+  /** Records a preview kept in the bucket at `key`, so that deleting the file deletes it too. */
+  putPreview(org: string, id: string, preview: { version: number; size: string; key: string }): Promise<void>;
+  /** The bucket keys of every preview recorded for the file. */
+  listPreviewKeys(org: string, id: string): Promise<string[]>;
   /**
    * At most `limit` versions, newest first, numbered below `olderThan` when given; reads no
    * more than that. `more` is false when no older version can follow.

@@ -41,6 +41,8 @@ export interface Reply {
   status: number;
   /** A JSON body; undefined sends none (204, 302). */
   body?: unknown;
+  /** Bytes sent as they are (base64 through API Gateway), typed by the `content-type` header. */
+  bytes?: Uint8Array;
   headers?: Record<string, string>;
 }
 
@@ -89,6 +91,9 @@ function pipeline(
   const { logger, metrics, identify } = options;
   const run = async (event: ApiEvent): Promise<ApiResult> => {
     const reply = await handle(event);
+    if (reply.bytes !== undefined) {
+      return { statusCode: reply.status, headers: reply.headers ?? {}, body: Buffer.from(reply.bytes).toString('base64'), isBase64Encoded: true };
+    }
     return reply.body === undefined
       ? { statusCode: reply.status, ...(reply.headers ? { headers: reply.headers } : {}) }
       : json(reply.status, reply.body, reply.headers);

@@ -2,6 +2,7 @@ import * as z from 'zod/mini';
 import { en } from 'zod/locales';
 import { fileTypes } from '../core/file-types';
 import { isUuid } from '../core/keys';
+import { maxPreviewSide } from '../core/previews';
 import { defaultVersionPageSize, maxVersionPageSize } from '../core/versions';
 import { listSorts } from '../core/file-listing';
 import { metadataLimits as limits } from '../core/metadata-limits';
@@ -206,6 +207,20 @@ export const downloadQuery = z.object({
     z.transform((value: string | undefined) => Number(value ?? 0)),
   ),
   attachment: booleanFlag(true),
+});
+
+/** 1 to 2048 (maxPreviewSide), written plainly: no sign, no leading zero. */
+const previewSidePattern = /^(?:[1-9]\d{0,2}|1\d{3}|20[0-3]\d|204[0-8])$/;
+const previewSide = z.pipe(
+  z.optional(z.string().check(z.regex(previewSidePattern, `must be a whole number of pixels from 1 to ${maxPreviewSide}`))),
+  z.transform((value: string | undefined) => (value === undefined ? undefined : Number(value))),
+);
+
+/** previewFile: the version as downloadFile counts it, and the box, each side 1 to 2048 pixels. */
+export const previewQuery = z.object({
+  version: downloadQuery.shape.version,
+  w: previewSide,
+  h: previewSide,
 });
 
 /** listFileVersions: `limit` from 1 to 100 (default 50), `cursor` as the previous page returned. */

@@ -272,6 +272,7 @@ describe('FileService functions', () => {
     expect(timeoutOf('saveFile')).toBe(29);
     expect(timeoutOf('deleteFile')).toBe(29);
     expect(timeoutOf('copyFile')).toBe(29);
+    expect(timeoutOf('previewFile')).toBe(29);
     expect(timeoutOf('getFile')).toBe(10);
     expect(timeoutOf('uploadFile')).toBe(10);
   });
@@ -308,6 +309,11 @@ describe('FileService permissions', () => {
     expect(s3Permissions('copyFile')).toEqual(['s3:AbortMultipartUpload <bucket>/files/*', 's3:GetObject <bucket>/files/*', 's3:PutObject <bucket>/files/*']);
   });
 
+  it('lets the preview function read permanent objects and read and write previews only, and the delete function delete both', () => {
+    expect(s3Permissions('previewFile')).toEqual(['s3:GetObject <bucket>/files/*', 's3:GetObject <bucket>/previews/*', 's3:PutObject <bucket>/previews/*']);
+    expect(s3Permissions('deleteFile')).toEqual(['s3:DeleteObject <bucket>/files/*', 's3:DeleteObject <bucket>/previews/*']);
+  });
+
   it('lets the multipart routes sign parts, list parts and abort uploads at permanent keys, and nothing else', () => {
     expect(s3Permissions('presignUploadParts')).toEqual(['s3:PutObject <bucket>/files/*']);
     expect(s3Permissions('listUploadParts')).toEqual(['s3:ListMultipartUploadParts <bucket>/files/*']);
@@ -342,10 +348,6 @@ describe('FileService permissions', () => {
     }
   });
 
-  it('lets the delete function delete permanent objects only', () => {
-    expect(s3Permissions('deleteFile')).toEqual(['s3:DeleteObject <bucket>/files/*']);
-  });
-
   it('grants S3 actions in every policy on object ARNs under the file bucket only, never a bucket-level action', () => {
     const fileBucketId = resourcesOfType('AWS::S3::Bucket').find(([, b]) => b.Properties.LoggingConfiguration)![0];
     const s3Grants: string[] = [];
@@ -363,7 +365,7 @@ describe('FileService permissions', () => {
     for (const grant of s3Grants) {
       const [action, resource] = grant.split(' ') as [string, string];
       expect(action, grant).not.toMatch(/Bucket|\*/);
-      expect(resource, grant).toMatch(new RegExp(`^<${fileBucketId}\\.Arn>/(temp|files)/\\*$`));
+      expect(resource, grant).toMatch(new RegExp(`^<${fileBucketId}\\.Arn>/(temp|files|previews)/\\*$`));
     }
   });
 
@@ -384,7 +386,8 @@ describe('FileService permissions', () => {
 
     // The link routes write link items only: making, opening (the last access) and revoking one.
     // uploadFile and abortUpload write a multipart upload's pending record only.
-    expect(writers).toEqual(['abortUpload', 'accessPublicLink', 'copyFile', 'deleteFile', 'generatePublicLink', 'revokePublicLink', 'saveFile', 'updateFile', 'uploadFile']);
+    // previewFile writes the record of a kept preview, which the file's delete reads.
+    expect(writers).toEqual(['abortUpload', 'accessPublicLink', 'copyFile', 'deleteFile', 'generatePublicLink', 'previewFile', 'revokePublicLink', 'saveFile', 'updateFile', 'uploadFile']);
     expect(permissionsOf('getFile').filter((p) => p.action.startsWith('dynamodb:')).map((p) => p.action).sort()).toEqual([
       'dynamodb:GetItem',
       'dynamodb:Query',

@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { DynamoDBClient, PutItemCommand } from '@aws-sdk/client-dynamodb';
 import { CopyObjectCommand, DeleteObjectsCommand, HeadObjectCommand, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
+import sharp from 'sharp';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Policy } from '../../local/iam/policy';
 import type { LocalStack } from '../../local/stack';
@@ -102,6 +103,12 @@ describe('the local stack enforces each function’s own IAM policy', () => {
     const opened = await fetch(made.body, { redirect: 'manual' });
     expect((await fetch(opened.headers.get('location') ?? '')).status).toBe(200);
     expect((await api.delete(`/v1/files/public/links/${made.body.split('/').at(-2)}`)).status).toBe(204);
+    // previewFile renders a preview and keeps it, then serves the kept one; its file's delete deletes it.
+    const photo = await uploadFile(api, { filename: 'photo.jpg', mimeType: 'image/jpeg', bytes: await sharp({ create: { width: 64, height: 48, channels: 3, background: 'red' } }).jpeg().toBuffer() });
+    for (const cache of ['miss', 'hit']) {
+      expect((await api.raw(`/v1/files/${photo._id}/preview?w=16`)).headers.get('x-preview-cache')).toBe(cache);
+    }
+    expect((await api.delete(`/v2/files/${photo._id}`)).status).toBe(200);
     expect((await api.delete(`/v2/files/${file._id}`)).status).toBe(200);
     // publishEvents puts the file's events on the bus, from the table's stream.
     await stack.events.waitFor((event) => event.detail.file_id === file._id && event['detail-type'] === 'FileDeleted', 15_000);

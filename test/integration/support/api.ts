@@ -36,6 +36,11 @@ export class Api {
     return this.request<T>('POST', path, body);
   }
 
+  /** A GET answered as it comes, for answers that are not JSON (images); redirects not followed. */
+  raw(path: string, headers: Record<string, string> = {}): Promise<Response> {
+    return fetch(`${this.baseUrl}${path}`, { headers: { ...(this.token ? { authorization: `Bearer ${this.token}` } : {}), ...headers }, redirect: 'manual' });
+  }
+
   get<T = Record<string, unknown>>(path: string) {
     return this.request<T>('GET', path);
   }

@@ -209,6 +209,8 @@ export class FakeFileRepository implements FileRepository {
   readonly versions = new Map<string, Map<number, FileVersion>>();
   readonly claims = new Map<string, UploadClaim>();
   readonly intents = new Map<string, SaveIntent>();
+  /** Recorded previews' keys, by file slot and `<version>#<size>`. */
+  readonly previews = new Map<string, Map<string, string>>();
   /** How many writes were refused as stale: proof that concurrent callers really raced. */
   staleWrites = 0;
 
@@ -247,6 +249,18 @@ export class FakeFileRepository implements FileRepository {
     await yieldToOthers();
     const found = this.versions.get(slot(org, id))?.get(version);
     return found ? structuredClone(found) : undefined;
+  }
+
+  async putPreview(org: string, id: string, preview: { version: number; size: string; key: string }): Promise<void> {
+    await yieldToOthers();
+    const kept = this.previews.get(slot(org, id)) ?? new Map<string, string>();
+    kept.set(`${preview.version}#${preview.size}`, preview.key);
+    this.previews.set(slot(org, id), kept);
+  }
+
+  async listPreviewKeys(org: string, id: string): Promise<string[]> {
+    await yieldToOthers();
+    return [...(this.previews.get(slot(org, id))?.values() ?? [])];
   }
 
   async listVersions(org: string, id: string): Promise<FileVersion[]> {
@@ -369,6 +383,7 @@ export class FakeFileRepository implements FileRepository {
     await yieldToOthers();
     const key = slot(record.org, record.id);
     this.versions.delete(key);
+    this.previews.delete(key);
     this.records.delete(key);
   }
 }

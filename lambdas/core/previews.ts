@@ -1,0 +1,149 @@
+import { createHash } from 'node:crypto';
+import { NotFoundError, UnprocessableError, UnsupportedMediaTypeError } from './errors';
+import { findViewableFile } from './file-lookup';
+import { previewKey } from './keys';
+import type { Caller, FileRecord, FileVersion } from './model';
+import type { FileRepository, ObjectStore } from './ports';
+
+/**
+ * Thumbnails of files (epilot's previewFile): the version's bytes rendered into a box of at
+ * most 2,048 pixels a side, kept in the bucket under `previews/` and served from there the
+ * next time. A version never changes, so a rendered size of it never does either: its ETag
+ * is known before anything is read, and a client that has it gets a 304 at the cost of two
+ * table reads.
+ */
+
+export const maxPreviewSide = 2048;
+/** The box of a preview asked for without `w` or `h`: the one rendered ahead of time. */
+export const defaultPreviewSide = 300;
+/**
+ * Bumped whenever rendering changes what it makes for the same bytes and size: it is part of
+ * every ETag, so clients and the cache stop reusing older renders.
+ */
+const renderVersion = 1;
+/** Lambda answers at most 6 MB, base64 included: a bigger preview is redirected to instead. */
+export const maxInlinePreviewBytes = 4 * 1024 * 1024;
+
+/** The box a preview fits in, its aspect ratio kept: a side left out follows from the other. */
+export interface PreviewBox {
+  width?: number;
+  height?: number;
+}
+
+export interface RenderedPreview {
+  bytes: Uint8Array;
+  contentType: 'image/png' | 'image/jpeg';
+}
+
+/**
+ * Turns a file's bytes into a preview. Refuses what it cannot render with
+ * UnsupportedMediaTypeError (415) and what breaks its bounds (too many pixels, too long) with
+ * UnprocessableError (422), before rendering whenever it can tell.
+ */
+export interface PreviewRenderer {
+  supports(mimeType: string): boolean;
+  render(source: Uint8Array, mimeType: string, box: PreviewBox): Promise<RenderedPreview>;
+}
+
+export interface PreviewLimits {
+  /** A bigger source is refused (422) before a byte of it is read. */
+  maxSourceBytes: number;
+}
+
+export type PreviewResult =
+  | { kind: 'not-modified'; etag: string }
+  | { kind: 'image'; etag: string; bytes: Uint8Array; contentType: string; cached: boolean }
+  /** Too big to answer inline: a presigned URL of the kept preview. */
+  | { kind: 'redirect'; etag: string; url: string };
+
+export interface PreviewRequest {
+  id: string;
+  /** 0 for the latest, 1 for the one before, as downloadFile counts. */
+  version: number;
+  box: PreviewBox;
+  /** The request's If-None-Match, as sent. */
+  ifNoneMatch?: string;
+}
+
+export class PreviewService {
+  constructor(
+    private readonly deps: {
+      repository: FileRepository;
+      store: ObjectStore;
+      renderer: PreviewRenderer;
+      limits: PreviewLimits;
+    },
+  ) {}
+
+  /** A preview of a file the caller may view; any other file, another org's included, is a 404. */
+  async preview(caller: Caller, request: PreviewRequest): Promise<PreviewResult> {
+    return this.previewOf(await findViewableFile(this.deps.repository, caller, request.id), request);
+  }
+
+  /** A preview of a version of this file, found and allowed by the caller. */
+  async previewOf(record: FileRecord, request: PreviewRequest): Promise<PreviewResult> {
+    const number = record.latest_version - request.version;
+    const version = number >= 1 ? await this.deps.repository.getVersion(record.org, record.id, number) : undefined;
+    if (!version) {
+      throw new NotFoundError(`Version ${request.version} not found: file ${record.id} has ${record.latest_version} version(s), 0 is the latest`);
+    }
+    const size = sizeName(request.box);
+    const etag = previewEtag(record.id, version, size);
+    if (matchesEtag(request.ifNoneMatch, etag)) return { kind: 'not-modified', etag };
+    if (!this.deps.renderer.supports(version.mime_type)) {
+      throw new UnsupportedMediaTypeError(`No preview for ${version.mime_type || 'files without a type'}: images (PNG, JPEG, GIF, WebP, AVIF, TIFF) and PDFs have one`);
+    }
+    const key = previewKey(record.org, record.id, version.version, size);
+    const kept = await this.deps.store.inspect(key, maxInlinePreviewBytes);
+    if (kept && kept.size > 0) {
+      if (kept.size > maxInlinePreviewBytes) return { kind: 'redirect', etag, url: await this.presign(key, kept.contentType) };
+      return { kind: 'image', etag, bytes: kept.start, contentType: kept.contentType ?? 'image/png', cached: true };
+    }
+    const rendered = await this.render(version, effectiveBox(request.box));
+    // Recorded before it is written: a delete of the file that lists the record deletes the object.
+    await this.deps.repository.putPreview(record.org, record.id, { version: version.version, size, key });
+    await this.deps.store.putObject(key, rendered.bytes, rendered.contentType);
+    if (rendered.bytes.length > maxInlinePreviewBytes) return { kind: 'redirect', etag, url: await this.presign(key, rendered.contentType) };
+    return { kind: 'image', etag, bytes: rendered.bytes, contentType: rendered.contentType, cached: false };
+  }
+
+  private async render(version: FileVersion, box: PreviewBox): Promise<RenderedPreview> {
+    if (version.size_bytes > this.deps.limits.maxSourceBytes) {
+      throw new UnprocessableError(
+        `This file is too big to preview: ${version.size_bytes} bytes, previews are made of files up to ${this.deps.limits.maxSourceBytes} bytes`,
+      );
+    }
+    const source = await this.deps.store.inspect(version.s3ref.key, Math.max(1, version.size_bytes));
+    if (!source) throw new Error(`the bytes of version ${version.version} are missing from the bucket`);
+    return this.deps.renderer.render(source.start, version.mime_type, box);
+  }
+
+  private presign(key: string, contentType: string | undefined): Promise<string> {
+    return this.deps.store.presignDownload(key, { filename: 'preview', contentType: contentType ?? 'image/png', attachment: false });
+  }
+}
+
+/** The box as it names the kept preview: `<w>x<h>`, `-` for a side left out. */
+export function sizeName(box: PreviewBox): string {
+  if (box.width === undefined && box.height === undefined) return `${defaultPreviewSide}x${defaultPreviewSide}`;
+  return `${box.width ?? '-'}x${box.height ?? '-'}`;
+}
+
+/** The box actually rendered: the default when neither side is given. */
+export function effectiveBox(box: PreviewBox): PreviewBox {
+  return box.width === undefined && box.height === undefined ? { width: defaultPreviewSide, height: defaultPreviewSide } : box;
+}
+
+function previewEtag(id: string, version: FileVersion, size: string): string {
+  const digest = createHash('sha256').update(`${renderVersion}\n${id}\n${version.version}\n${version.s3ref.key}\n${size}`).digest('base64url');
+  return `"${digest.slice(0, 32)}"`;
+}
+
+/** If-None-Match as HTTP reads it: `*`, or a list of tags compared weakly. */
+export function matchesEtag(ifNoneMatch: string | undefined, etag: string): boolean {
+  if (ifNoneMatch === undefined) return false;
+  return ifNoneMatch.split(',').some((tag) => {
+    const trimmed = tag.trim();
+    return trimmed === '*' || trimmed.replace(/^W\//, '') === etag;
+  });
+}

@@ -1,0 +1,24 @@
+import type { PreviewResult } from '../core/previews';
+import type { Reply } from './handler';
+import { redirectTo } from './redirect';
+
+/**
+ * A preview as the HTTP answer: the image itself, or 304 for a client that has it. Browsers
+ * may reuse it for five minutes before they ask again with its ETag; a private file's preview
+ * is never kept by a shared cache (access to it can be withdrawn).
+ */
+export function previewReply(result: PreviewResult, audience: 'private' | 'public'): Reply {
+  const caching = { etag: result.etag, 'cache-control': `${audience}, max-age=300` };
+  switch (result.kind) {
+    case 'not-modified':
+      return { status: 304, headers: caching };
+    case 'redirect':
+      return redirectTo(result.url);
+    case 'image':
+      return {
+        status: 200,
+        bytes: result.bytes,
+        headers: { ...caching, 'content-type': result.contentType, 'x-preview-cache': result.cached ? 'hit' : 'miss' },
+      };
+  }
+}
