@@ -228,6 +228,8 @@ export const operations: readonly Operation[] = [
     routes: [{ method: 'GET', path: '/v1/files/{id}/preview' }],
     // put: the record of a kept preview, which the file's delete reads; files:read: the source.
     permissions: ['table:get', 'table:put', 'files:read', 'previews:read', 'previews:put'],
+    // `<img src>` of a thumbnail: a browser sends the session cookie, never a header.
+    cookie: true,
   },
   {
     name: 'copyFile',

@@ -404,7 +404,11 @@ function applyCors(request: IncomingMessage, response: ServerResponse, policy: C
 }
 
 function write(response: ServerResponse, result: ApiResult): void {
-  for (const [name, value] of Object.entries(result.headers ?? {})) response.setHeader(name, String(value));
+  for (const [name, value] of Object.entries(result.headers ?? {})) {
+    // The CORS answer's `Vary: origin` stays beside the handler's own.
+    const before = name.toLowerCase() === 'vary' ? response.getHeader('vary') : undefined;
+    response.setHeader(name, before === undefined ? String(value) : `${String(before)}, ${String(value)}`);
+  }
   const body = result.body ?? '';
   response.writeHead(result.statusCode ?? 200);
   response.end(result.isBase64Encoded ? Buffer.from(body, 'base64') : body);

@@ -90,7 +90,7 @@ function pipeline(
 ): ApiHandler {
   const { logger, metrics, identify } = options;
   const run = async (event: ApiEvent): Promise<ApiResult> => {
-    const reply = await handle(event);
+    const reply = withSessionCaching(event, await handle(event));
     if (reply.bytes !== undefined) {
       return { statusCode: reply.status, headers: reply.headers ?? {}, body: Buffer.from(reply.bytes).toString('base64'), isBase64Encoded: true };
     }
@@ -108,6 +108,30 @@ function pipeline(
     .use(renderErrors());
   if (identify) handler.use(identify);
   return handler.use(jsonBody(operation === 'saveFile' ? maxSaveBodyBytes : maxBodyBytes)) as unknown as ApiHandler;
+}
+
+/**
+ * An answer on a route that also takes the session cookie depends on the cookie, and a
+ * browser must not show what it kept under one session (a thumbnail cached for minutes)
+ * once the session ended or another user's began: such answers `Vary: Cookie`, and one
+ * reached by the cookie alone may be kept but is asked for again each time (`no-cache`:
+ * a conditional request, which the session authorizer sees, answered 304 while it lets
+ * the cookie in). Browsers do not reliably key their cache on the cookie, so Vary alone
+ * does not do.
+ */
+function withSessionCaching(event: ApiEvent, reply: Reply): Reply {
+  const authorizer = event.requestContext?.authorizer as { lambda?: unknown } | undefined;
+  if (authorizer?.lambda === undefined) return reply;
+  const headers = { ...reply.headers };
+  const nameOf = (wanted: string) => Object.keys(headers).find((key) => key.toLowerCase() === wanted) ?? wanted;
+  const vary = nameOf('vary');
+  const values = (headers[vary] ?? '').split(',').map((value) => value.trim()).filter((value) => value !== '');
+  if (!values.some((value) => value.toLowerCase() === 'cookie' || value === '*')) values.push('Cookie');
+  headers[vary] = values.join(', ');
+  const cacheControl = nameOf('cache-control');
+  const byCookie = headerOf(event, 'authorization') === undefined;
+  if (byCookie && headers[cacheControl] !== undefined && !/no-store/i.test(headers[cacheControl])) headers[cacheControl] = 'private, no-cache';
+  return { ...reply, headers };
 }
 
 function requestOf(event: ApiEvent): ApiRequest {

@@ -137,3 +137,46 @@ describe('the caller of a cookie route', () => {
     expect(results.map((result) => result.statusCode)).toEqual([401, 401]);
   });
 });
+
+describe('the caching of an answer on a cookie route', () => {
+  const cached = httpHandler(
+    'cached',
+    async () => ({ status: 200, body: { ok: true }, headers: { 'cache-control': 'private, max-age=300', vary: 'Accept' } }),
+    createLogger(() => undefined, 'info'),
+    new Metrics(),
+  );
+  const claims = { org_id: 'org-a', sub: 'alice' };
+
+  it('varies by cookie and is asked for again each time when the cookie let it in', async () => {
+    // Prepare
+    const event = apiEvent({ routeKey: 'GET /v1/files/{id}/preview', claims: null });
+    (event.requestContext as unknown as { authorizer: unknown }).authorizer = { lambda: claims };
+
+    // Act
+    const result = await cached(event);
+
+    // Assess
+    expect(result.headers).toMatchObject({ vary: 'Accept, Cookie', 'cache-control': 'private, no-cache' });
+  });
+
+  it('varies by cookie but keeps its lifetime when a bearer header let it in', async () => {
+    // Prepare
+    const event = apiEvent({ routeKey: 'GET /v1/files/{id}/preview', claims: null });
+    (event.requestContext as unknown as { authorizer: unknown }).authorizer = { lambda: claims };
+    event.headers.authorization = 'Bearer a.b.c';
+
+    // Act
+    const result = await cached(event);
+
+    // Assess
+    expect(result.headers).toMatchObject({ vary: 'Accept, Cookie', 'cache-control': 'private, max-age=300' });
+  });
+
+  it('is left as it is on a route of the JWT authorizer', async () => {
+    // Act
+    const result = await cached(apiEvent({ routeKey: 'GET /v2/files/{id}', claims }));
+
+    // Assess
+    expect(result.headers).toMatchObject({ vary: 'Accept', 'cache-control': 'private, max-age=300' });
+  });
+});
