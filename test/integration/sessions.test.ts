@@ -1,4 +1,5 @@
 import { createClient } from '@epilot/file-client';
+import sharp from 'sharp';
 import { describe, expect, it } from 'vitest';
 import { Api, uploadFile } from './support/api';
 import type { Entity } from './support/api';
@@ -112,6 +113,31 @@ describe('the session cookie', () => {
     expect(response.status).toBe(200);
     const { download_url } = response.body as { download_url: string };
     expect(await (await fetch(download_url)).text()).toBe('bytes of cookie.txt');
+  });
+
+  it('reaches previewFile: the thumbnail, which varies by the cookie and is asked for again each time', async () => {
+    // Prepare
+    const png = await sharp({ create: { width: 200, height: 100, channels: 3, background: { r: 0, g: 0, b: 255 } } }).png().toBuffer();
+    const file = await uploadFile(context.api, { filename: 'blue.png', mimeType: 'image/png', bytes: png });
+    const cookie = await sessionCookieOf(await context.stack.auth.sign({ org: 'org-a', user: 'alice' }));
+
+    // Act
+    const response = await fetch(`${context.stack.url}/v1/files/${file._id}/preview?w=50`, { headers: { cookie } });
+    const again = await fetch(`${context.stack.url}/v1/files/${file._id}/preview?w=50`, {
+      headers: { cookie, 'if-none-match': response.headers.get('etag') ?? '' },
+    });
+    const stranger = await fetch(`${context.stack.url}/v1/files/${file._id}/preview?w=50`, {
+      headers: { cookie: await sessionCookieOf(await context.stack.auth.sign({ org: 'org-b', user: 'bob' })) },
+    });
+
+    // Assess
+    expect(response.status).toBe(200);
+    expect(response.headers.get('content-type')).toMatch(/^image\/(png|jpeg)$/);
+    expect((await sharp(Buffer.from(await response.arrayBuffer())).metadata()).width).toBe(50);
+    expect(response.headers.get('cache-control')).toBe('private, no-cache');
+    expect(response.headers.get('vary')).toMatch(/\bCookie\b/);
+    expect(again.status).toBe(304);
+    expect(stranger.status).toBe(404);
   });
 
   it('of another org finds no file of this org: 404, as the bearer token does', async () => {
