@@ -1,3 +1,4 @@
+import sharp from 'sharp';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startLocalStack } from '../../local/stack';
 import type { LocalStack } from '../../local/stack';
@@ -253,6 +254,34 @@ const downloadWithCookie: Route = {
     }),
 };
 
+/** An image of org-a, whose thumbnail previewFile renders and keeps (so the own call changes storage). */
+async function freshImage(): Promise<Target> {
+  const png = await sharp({ create: { width: 120, height: 60, channels: 3, background: { r: 250, g: 10, b: 10 } } }).png().toBuffer();
+  const file = await uploadFile(owner, { filename: 'red.png', mimeType: 'image/png', bytes: png });
+  return { file, bytes: png.toString() };
+}
+
+async function previewOf(response: Response): Promise<ApiResponse<unknown>> {
+  const bytes = Buffer.from(await response.arrayBuffer());
+  const json = response.headers.get('content-type')?.startsWith('application/json');
+  return { status: response.status, body: json ? (JSON.parse(bytes.toString('utf8')) as unknown) : bytes, headers: response.headers };
+}
+
+const preview = (via: 'header' | 'cookie'): Route => ({
+  mutates: true,
+  sessionAuthorizer: true,
+  prepare: freshImage,
+  call: async (api, { file }, principal) => {
+    const token = tokens[principal];
+    const headers: Record<string, string> = token === undefined ? {} : via === 'header' ? { authorization: `Bearer ${token}` } : { cookie: `token=${token}` };
+    return previewOf(await fetch(`${api.baseUrl}/v1/files/${file._id}/preview?w=30`, { headers }));
+  },
+  succeeded: async (response) => {
+    expect(response.headers.get('content-type')).toMatch(/^image\//);
+    expect((await sharp(response.body as Buffer).metadata()).width).toBe(30);
+  },
+});
+
 /** getSession turns any valid token into its cookie: there is no file to reach. */
 const getSession: Route = {
   mutates: false,
@@ -428,6 +457,8 @@ const routes = {
   'DELETE /v2/files/{id}': remove('/v2/files'),
   'GET /v1/files/{id}/download': { ...download, sessionAuthorizer: true },
   'GET /v1/files/{id}/download with the session cookie': downloadWithCookie,
+  'GET /v1/files/{id}/preview': preview('header'),
+  'GET /v1/files/{id}/preview with the session cookie': preview('cookie'),
   'GET /v1/files/session': getSession,
   'DELETE /v1/files/session (no authorizer)': deleteSession,
   'POST /v1/files:downloadFiles': downloadMany,
@@ -472,6 +503,8 @@ const outcomes: Record<keyof typeof routes, Outcomes> = {
   'DELETE /v2/files/{id}':                 [200, 404, 401, 401, 401, 401, 401, 401, 403, 403],
   'GET /v1/files/{id}/download':           [200, 404, 403, 403, 403, 403, 403, 403, 403, 403],
   'GET /v1/files/{id}/download with the session cookie': [200, 404, 403, 403, 403, 403, 403, 403, 403, 403],
+  'GET /v1/files/{id}/preview':            [200, 404, 403, 403, 403, 403, 403, 403, 403, 403],
+  'GET /v1/files/{id}/preview with the session cookie': [200, 404, 403, 403, 403, 403, 403, 403, 403, 403],
   'GET /v1/files/session':                 [200, 200, 401, 401, 401, 401, 401, 401, 403, 403],
   'DELETE /v1/files/session (no authorizer)': [200, 200, 200, 200, 200, 200, 200, 200, 200, 200],
   'POST /v1/files:downloadFiles':          [200, 200, 401, 401, 401, 401, 401, 401, 403, 403],
