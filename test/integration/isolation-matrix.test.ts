@@ -1,3 +1,4 @@
+import sharp from 'sharp';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startLocalStack } from '../../local/stack';
 import type { LocalStack } from '../../local/stack';
@@ -232,6 +233,24 @@ const download: Route = {
   },
 };
 
+/** A thumbnail of a fresh JPEG: the own org's call keeps a preview, so each cell gets its own file. */
+const preview: Route = {
+  mutates: true,
+  prepare: async () => {
+    const bytes = await sharp({ create: { width: 40, height: 20, channels: 3, background: 'blue' } }).jpeg().toBuffer();
+    return { file: await uploadFile(owner, { filename: 'photo.jpg', mimeType: 'image/jpeg', bytes }), bytes: bytes.toString() };
+  },
+  call: async (api, { file }) => {
+    const response = await api.raw(`/v1/files/${file._id}/preview?w=20`);
+    const bytes = Buffer.from(await response.arrayBuffer());
+    const image = response.headers.get('content-type')?.startsWith('image/') ?? false;
+    return { status: response.status, headers: response.headers, body: image ? bytes : (JSON.parse(bytes.toString()) as unknown) };
+  },
+  succeeded: async (response) => {
+    expect(await sharp(response.body as Buffer).metadata()).toMatchObject({ format: 'jpeg', width: 20, height: 10 });
+  },
+};
+
 const downloadMany: Route = {
   mutates: false,
   prepare: async () => shared,
@@ -386,6 +405,7 @@ const routes = {
   'DELETE /v1/files/{id}': remove('/v1/files'),
   'DELETE /v2/files/{id}': remove('/v2/files'),
   'GET /v1/files/{id}/download': download,
+  'GET /v1/files/{id}/preview': preview,
   'POST /v1/files:downloadFiles': downloadMany,
   'GET /v1/files/{id}/versions': listVersions,
   'POST /v1/files:batchGet': batchGet,
@@ -426,6 +446,7 @@ const outcomes: Record<keyof typeof routes, Outcomes> = {
   'DELETE /v1/files/{id}':                 [200, 404, 401, 401, 401, 401, 401, 401, 403, 403],
   'DELETE /v2/files/{id}':                 [200, 404, 401, 401, 401, 401, 401, 401, 403, 403],
   'GET /v1/files/{id}/download':           [200, 404, 401, 401, 401, 401, 401, 401, 403, 403],
+  'GET /v1/files/{id}/preview':            [200, 404, 401, 401, 401, 401, 401, 401, 403, 403],
   'POST /v1/files:downloadFiles':          [200, 200, 401, 401, 401, 401, 401, 401, 403, 403],
   'GET /v1/files/{id}/versions':           [200, 404, 401, 401, 401, 401, 401, 401, 403, 403],
   'POST /v1/files:batchGet':               [200, 200, 401, 401, 401, 401, 401, 401, 403, 403],
