@@ -8,8 +8,9 @@
  * so MuPDF's WebAssembly is compiled once per execution environment, not once per render.
  *
  * Why its source is a string: handlers are bundled into one ESM file by esbuild, which has
- * no second file for a worker to load. The worker is started from this string (`eval`), and
- * loads MuPDF by the absolute URL this module resolves, so it finds the same package
+ * no second file for a worker to load. The worker is an ES module started from this string (a
+ * `data:` URL, so it is ESM whatever the process's flags), and loads MuPDF by the absolute
+ * URL this module resolves, so it finds the same package
  * (`node_modules/mupdf` beside the bundle, see lib/preview-bundling.ts) from any directory.
  * MuPDF is loaded only in the worker: the main thread never holds its memory.
  */
@@ -141,7 +142,7 @@ function retire(stale: Worker): void {
 
 function startWorker(): Worker {
   const mupdfUrl = pathToFileURL(createRequire(import.meta.url).resolve('mupdf')).href;
-  const started = new Worker(workerSource, { eval: true, workerData: { mupdfUrl } });
+  const started = new Worker(new URL(`data:text/javascript,${encodeURIComponent(workerSource)}`), { workerData: { mupdfUrl } });
   started.unref();
   return started;
 }
@@ -152,7 +153,7 @@ function startWorker(): Worker {
  * replaced). Objects MuPDF allocates live in WebAssembly memory and are freed explicitly.
  */
 const workerSource = `
-const { parentPort, workerData } = require('node:worker_threads');
+import { parentPort, workerData } from 'node:worker_threads';
 // MuPDF prints every warning about a damaged file to stderr; refusals already say what matters.
 globalThis.$libmupdf_wasm_Module = { print: () => undefined, printErr: () => undefined };
 const loading = import(workerData.mupdfUrl);
