@@ -26,6 +26,14 @@ export interface PdfRenderOptions {
   timeoutMs: number;
   /** Refuse (`too-large`) a page whose raster at the fitting scale would exceed it. @default 16,777,216 (4096²) */
   maxPixels?: number;
+  /**
+   * Refuse (`too-large`) a PDF that makes the process's resident memory (RSS, main thread and
+   * worker) exceed this while it renders: checked every 20 ms, the worker stopped when it does.
+   * MuPDF may grow its WebAssembly memory to 2 GiB on a hostile file; set this below the
+   * Lambda's memory so such a file is refused instead of the function being killed.
+   * @default no limit
+   */
+  maxMemoryBytes?: number;
 }
 
 export type PdfRefusal = 'unreadable' | 'encrypted' | 'too-large' | 'timeout';
@@ -49,6 +57,7 @@ export interface RenderedPage {
 }
 
 export const defaultMaxPixels = 4096 * 4096;
+const memoryCheckIntervalMs = 20;
 
 /**
  * Renders the first page scaled to fit within maxWidth × maxHeight (aspect kept; a page
@@ -64,9 +73,13 @@ export function renderPdfFirstPage(bytes: Uint8Array, options: PdfRenderOptions)
     maxHeight: positive('maxHeight', options.maxHeight),
     maxPixels: positive('maxPixels', options.maxPixels ?? defaultMaxPixels),
   };
-  const timeoutMs = positive('timeoutMs', options.timeoutMs);
-  const deadline = performance.now() + timeoutMs;
-  const run = queue.then(() => renderInWorker(job, deadline, timeoutMs));
+  const limits = {
+    timeoutMs: positive('timeoutMs', options.timeoutMs),
+    deadline: 0,
+    maxMemoryBytes: options.maxMemoryBytes === undefined ? undefined : positive('maxMemoryBytes', options.maxMemoryBytes),
+  };
+  limits.deadline = performance.now() + limits.timeoutMs;
+  const run = queue.then(() => renderInWorker(job, limits));
   queue = run.catch(() => undefined);
   return run;
 }
@@ -76,6 +89,13 @@ export async function closePdfRenderer(): Promise<void> {
   const current = worker;
   worker = undefined;
   await current?.terminate();
+}
+
+interface Limits {
+  timeoutMs: number;
+  /** performance.now() by which the call must be answered. */
+  deadline: number;
+  maxMemoryBytes: number | undefined;
 }
 
 interface Job {
@@ -98,13 +118,14 @@ function positive(name: string, value: number): number {
   return value;
 }
 
-function renderInWorker(job: Job, deadline: number, timeoutMs: number): Promise<RenderedPage> {
+function renderInWorker(job: Job, { timeoutMs, deadline, maxMemoryBytes }: Limits): Promise<RenderedPage> {
   const remaining = deadline - performance.now();
   if (remaining <= 0) return Promise.reject(timedOut(timeoutMs));
   const current = (worker ??= startWorker());
   return new Promise((resolve, reject) => {
     const settle = (outcome: () => void, healthy: boolean) => {
       clearTimeout(timer);
+      clearInterval(memoryWatch);
       current.off('message', onMessage).off('error', onError).off('exit', onExit);
       if (healthy) current.unref();
       else retire(current);
@@ -123,11 +144,23 @@ function renderInWorker(job: Job, deadline: number, timeoutMs: number): Promise<
     const onError = (error: Error) => settle(() => reject(new Error(`The PDF renderer failed: ${error.message}`)), false);
     const onExit = (code: number) => settle(() => reject(new Error(`The PDF renderer stopped (exit code ${code})`)), false);
     const timer = setTimeout(() => settle(() => reject(timedOut(timeoutMs)), false), remaining);
+    const memoryWatch =
+      maxMemoryBytes === undefined
+        ? undefined
+        : setInterval(() => {
+            const rss = process.memoryUsage.rss();
+            if (rss > maxMemoryBytes) settle(() => reject(tooMuchMemory(rss, maxMemoryBytes)), false);
+          }, memoryCheckIntervalMs);
 
     current.on('message', onMessage).on('error', onError).on('exit', onExit);
     current.ref();
     current.postMessage(job);
   });
+}
+
+function tooMuchMemory(rss: number, maxMemoryBytes: number): PdfRenderError {
+  const MiB = (bytes: number) => `${Math.round(bytes / 1024 ** 2)} MiB`;
+  return new PdfRenderError('too-large', `Rendering the PDF took ${MiB(rss)} of memory, more than ${MiB(maxMemoryBytes)}`);
 }
 
 function timedOut(timeoutMs: number): PdfRenderError {
@@ -143,6 +176,8 @@ function retire(stale: Worker): void {
 function startWorker(): Worker {
   const mupdfUrl = pathToFileURL(createRequire(import.meta.url).resolve('mupdf')).href;
   const started = new Worker(new URL(`data:text/javascript,${encodeURIComponent(workerSource)}`), { workerData: { mupdfUrl } });
+  // Between renders nobody listens; an unexpected failure there only retires the worker.
+  started.on('error', () => retire(started));
   started.unref();
   return started;
 }

@@ -133,6 +133,33 @@ describe('renderPdfFirstPage', () => {
     expect(error.message).toMatch(/16000000 pixels, more than 1000000/);
   });
 
+  it('refuses with too-large a render that takes the process past maxMemoryBytes, stopping it, and renders the next PDF', async () => {
+    // Prepare: a 3091 × 4000 raster needs 37 MB; the limit leaves 16 MiB above what is used now.
+    const pdf = await makePdf({ pages: 1 });
+    const large = { ...box, maxWidth: 4_000, maxHeight: 4_000 };
+    const maxMemoryBytes = process.memoryUsage.rss() + 16 * 1024 ** 2;
+
+    // Act
+    const error = await refusal(renderPdfFirstPage(pdf, { ...large, maxMemoryBytes }));
+    const next = await renderPdfFirstPage(pdf, box);
+
+    // Assess
+    expect(error.reason).toBe('too-large');
+    expect(error.message).toMatch(/^Rendering the PDF took \d+ MiB of memory, more than \d+ MiB$/);
+    expect(next.width).toBe(232);
+  });
+
+  it('renders the same large page when no memory limit is set', async () => {
+    // Prepare
+    const pdf = await makePdf({ pages: 1 });
+
+    // Act
+    const page = await renderPdfFirstPage(pdf, { ...box, maxWidth: 4_000, maxHeight: 4_000 });
+
+    // Assess
+    expect({ width: page.width, height: page.height }).toEqual({ width: 3091, height: 4000 });
+  });
+
   it.each([
     ['text', Buffer.from('This is a plain text file, not a PDF.\n'.repeat(20))],
     ['no bytes', new Uint8Array(0)],
@@ -225,6 +252,7 @@ describe('renderPdfFirstPage', () => {
     ['maxHeight', { maxHeight: Number.NaN }],
     ['timeoutMs', { timeoutMs: -1 }],
     ['maxPixels', { maxPixels: 0 }],
+    ['maxMemoryBytes', { maxMemoryBytes: Number.POSITIVE_INFINITY }],
   ])('refuses a %s that is not a positive number as a programming error', async (name, override) => {
     // Prepare
     const pdf = await makePdf({ pages: 1 });
