@@ -8,11 +8,11 @@
  * so MuPDF's WebAssembly is compiled once per execution environment, not once per render.
  *
  * Why its source is a string: handlers are bundled into one ESM file by esbuild, which has
- * no second file for a worker to load. The worker is an ES module started from this string (a
- * `data:` URL, so it is ESM whatever the process's flags), and loads MuPDF by the absolute
- * URL this module resolves, so it finds the same package
- * (`node_modules/mupdf` beside the bundle, see lib/preview-bundling.ts) from any directory.
- * MuPDF is loaded only in the worker: the main thread never holds its memory.
+ * no second file for a worker to load. The worker is an ES module started from this string
+ * (a `data:` URL, so it is ESM whatever flags the process has) and loads MuPDF by the
+ * absolute URL this module resolves: `node_modules/mupdf` beside the bundle (see
+ * lib/preview-bundling.ts), whatever the working directory. Only the worker loads MuPDF, so
+ * the main thread never holds its WebAssembly memory.
  */
 import { createRequire } from 'node:module';
 import { pathToFileURL } from 'node:url';
@@ -73,12 +73,12 @@ export function renderPdfFirstPage(bytes: Uint8Array, options: PdfRenderOptions)
     maxHeight: positive('maxHeight', options.maxHeight),
     maxPixels: positive('maxPixels', options.maxPixels ?? defaultMaxPixels),
   };
-  const limits = {
-    timeoutMs: positive('timeoutMs', options.timeoutMs),
-    deadline: 0,
+  const timeoutMs = positive('timeoutMs', options.timeoutMs);
+  const limits: Limits = {
+    timeoutMs,
+    deadline: performance.now() + timeoutMs,
     maxMemoryBytes: options.maxMemoryBytes === undefined ? undefined : positive('maxMemoryBytes', options.maxMemoryBytes),
   };
-  limits.deadline = performance.now() + limits.timeoutMs;
   const run = queue.then(() => renderInWorker(job, limits));
   queue = run.catch(() => undefined);
   return run;

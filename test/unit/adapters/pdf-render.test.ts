@@ -184,12 +184,14 @@ describe('renderPdfFirstPage', () => {
   });
 
   it('refuses with timeout when 1 ms is not enough, and renders the next PDF', async () => {
-    // Prepare
-    const pdf = await makePdf({ pages: 20 });
+    // Prepare: a page that takes about a second; a light one renders in ~10 ms when warm,
+    // which a busy event loop can take for 1 ms.
+    const pdf = await makeHeavyPdf(200_000);
+    const light = await makePdf({ pages: 20 });
 
     // Act
     const error = await refusal(renderPdfFirstPage(pdf, { ...box, timeoutMs: 1 }));
-    const next = await renderPdfFirstPage(pdf, box);
+    const next = await renderPdfFirstPage(light, box);
 
     // Assess
     expect(error.reason).toBe('timeout');
