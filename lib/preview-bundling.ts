@@ -60,7 +60,7 @@ export function previewBundling(base: BundlingOptions, options: PreviewBundlingO
 }
 
 /** A package on disk: its name and the directory holding its package.json. */
-export interface InstalledPackage {
+interface InstalledPackage {
   name: string;
   dir: string;
 }
@@ -80,7 +80,7 @@ interface Manifest {
  * disk are skipped, as are packages for another platform than Lambda's (`os`, `cpu` and `libc`
  * in their package.json), so a tree with several sharp binaries ships only the one that runs.
  */
-export function dependencyClosure(roots: readonly string[], projectRoot: string, architecture: Architecture): InstalledPackage[] {
+function dependencyClosure(roots: readonly string[], projectRoot: string, architecture: Architecture): InstalledPackage[] {
   const found = new Map<string, InstalledPackage>();
   const visit = (name: string, fromDir: string, optional: boolean) => {
     const dir = findPackage(name, fromDir);
@@ -103,7 +103,7 @@ export function dependencyClosure(roots: readonly string[], projectRoot: string,
  * Fails, naming what is installed and how to fix it, unless sharp's binary and libvips for
  * Linux (glibc) on the function's architecture are both installed.
  */
-export function checkSharpBinaries(packages: readonly InstalledPackage[], projectRoot: string, architecture: Architecture): void {
+function checkSharpBinaries(packages: readonly InstalledPackage[], projectRoot: string, architecture: Architecture): void {
   const cpu = lambdaCpu(architecture);
   const wanted = [`@img/sharp-linux-${cpu}`, `@img/sharp-libvips-linux-${cpu}`];
   const missing = wanted.filter((name) => !packages.some((installed) => installed.name === name));
@@ -129,7 +129,10 @@ function copyCommands(inputDir: string, outputDir: string, projectRoot: string, 
   const target = join(outputDir, 'node_modules');
   const commands: string[] = [];
   // A package nested in another's node_modules comes along with it.
-  for (const { name, dir } of packages.filter((one) => !packages.some((other) => one.dir.startsWith(other.dir + sep)))) {
+  const topLevel = packages.filter((one) => !packages.some((other) => one.dir.startsWith(other.dir + sep)));
+  for (const { name, dir } of topLevel) {
+    const twin = topLevel.find((other) => other.name === name && other.dir !== dir);
+    if (twin) throw new Error(`previewBundling: two copies of ${name} (${dir} and ${twin.dir}) would share node_modules/${name}`);
     const destination = join(target, name);
     commands.push(`mkdir -p ${quote(dirname(destination))}`, `cp -R ${quote(dir)} ${quote(destination)}`);
   }
