@@ -93,6 +93,9 @@ describe('the bundled preview function', () => {
     const outside = mkdtempSync(join(tmpdir(), 'preview-asset-'));
     const copy = join(outside, 'task');
     cpSync(asset, copy, { recursive: true });
+    const climbed: string[] = [];
+    for (let dir = outside; climbed.at(-1) !== dir; dir = dirname(dir)) climbed.push(dir);
+    expect(climbed.filter((dir) => existsSync(join(dir, 'node_modules')))).toEqual([]);
     const pdf = join(outside, 'event.pdf');
     writeFileSync(pdf, await makePdf({ pages: 20, width: 612, height: 792 }));
     const script = `const { readFileSync } = await import('node:fs');
