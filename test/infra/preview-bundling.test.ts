@@ -1,5 +1,5 @@
 import { execFile } from 'node:child_process';
-import { cpSync, existsSync, mkdirSync, mkdtempSync, readdirSync, writeFileSync } from 'node:fs';
+import { cpSync, existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
@@ -8,13 +8,25 @@ import { App, Stack } from 'aws-cdk-lib';
 import { Template } from 'aws-cdk-lib/assertions';
 import { Architecture, Runtime } from 'aws-cdk-lib/aws-lambda';
 import { NodejsFunction, OutputFormat, type BundlingOptions } from 'aws-cdk-lib/aws-lambda-nodejs';
-import { afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { previewArchitecture, previewBundling } from '../../lib/preview-bundling';
 import { makePdf } from '../support/pdf';
 
 const run = promisify(execFile);
 const probeEntry = fileURLToPath(new URL('./fixtures/preview-probe.ts', import.meta.url));
 const hostCpu = process.arch === 'arm64' ? 'arm64' : 'x64';
+
+/** Temporary directories (each bundle is ~31 MB), removed after the file. */
+const temporary: string[] = [];
+function temporaryDir(prefix: string): string {
+  const dir = mkdtempSync(join(tmpdir(), prefix));
+  temporary.push(dir);
+  return dir;
+}
+
+afterAll(() => {
+  for (const dir of temporary) rmSync(dir, { recursive: true, force: true });
+});
 
 /** The options lib/file-service.ts bundles every handler with (ESM, minified, `require` banner). */
 const handlerBundling: BundlingOptions = {
@@ -31,7 +43,7 @@ const handlerBundling: BundlingOptions = {
 
 /** Synthesises one preview-like function from `entry` into a fresh directory; answers the stack and that directory. */
 function synthProbe(bundling: BundlingOptions, entry = probeEntry): { stack: Stack; outdir: string } {
-  const outdir = mkdtempSync(join(tmpdir(), 'preview-synth-'));
+  const outdir = temporaryDir('preview-synth-');
   const app = new App({ outdir });
   const stack = new Stack(app, 'PreviewProbe');
   new NodejsFunction(stack, 'Probe', {
@@ -90,7 +102,7 @@ describe('the bundled preview function', () => {
 
   it('renders a PDF page and resizes it with sharp when imported from a copy far from the project', async () => {
     // Prepare: outside the project, so Node cannot find its node_modules by climbing up.
-    const outside = mkdtempSync(join(tmpdir(), 'preview-asset-'));
+    const outside = temporaryDir('preview-asset-');
     const copy = join(outside, 'task');
     cpSync(asset, copy, { recursive: true });
     const climbed: string[] = [];
@@ -160,7 +172,7 @@ describe('previewBundling', () => {
 
   it('fails synthesis, naming the installed binaries and the fix, when sharp was installed for macOS', () => {
     // Prepare: a project whose npm ci ran on a Mac: sharp with only its darwin binaries.
-    const projectRoot = mkdtempSync(join(tmpdir(), 'preview-darwin-'));
+    const projectRoot = temporaryDir('preview-darwin-');
     const install = (name: string, manifest: object) => {
       mkdirSync(join(projectRoot, 'node_modules', name), { recursive: true });
       writeFileSync(join(projectRoot, 'node_modules', name, 'package.json'), JSON.stringify({ name, ...manifest }));
