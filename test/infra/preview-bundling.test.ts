@@ -7,8 +7,9 @@ import { promisify } from 'node:util';
 import { App, Stack } from 'aws-cdk-lib';
 import { Template } from 'aws-cdk-lib/assertions';
 import { Architecture, Runtime } from 'aws-cdk-lib/aws-lambda';
-import { NodejsFunction, OutputFormat, type BundlingOptions } from 'aws-cdk-lib/aws-lambda-nodejs';
+import { NodejsFunction, type BundlingOptions } from 'aws-cdk-lib/aws-lambda-nodejs';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { HANDLER_BUNDLING } from '../../lib/file-service';
 import { previewArchitecture, previewBundling } from '../../lib/preview-bundling';
 import { makePdf } from '../support/pdf';
 
@@ -29,17 +30,7 @@ afterAll(() => {
 });
 
 /** The options lib/file-service.ts bundles every handler with (ESM, minified, `require` banner). */
-const handlerBundling: BundlingOptions = {
-  forceDockerBundling: false,
-  format: OutputFormat.ESM,
-  target: 'node22',
-  minify: true,
-  sourceMap: true,
-  sourcesContent: false,
-  bundleAwsSDK: true,
-  mainFields: ['module', 'main'],
-  banner: "import { createRequire as __fsCreateRequire } from 'node:module';const require = __fsCreateRequire(import.meta.url);",
-};
+const handlerBundling: BundlingOptions = HANDLER_BUNDLING;
 
 /** Synthesises one preview-like function from `entry` into a fresh directory; answers the stack and that directory. */
 function synthProbe(bundling: BundlingOptions, entry = probeEntry): { stack: Stack; outdir: string } {
