@@ -52,6 +52,7 @@ import {
 } from '../lambdas/operations';
 import { FileEvents, type FileEventsWebhook } from './file-events';
 import { permissionGrants } from './permissions';
+import { previewArchitecture, previewBundling } from './preview-bundling';
 
 // The grants live in their own module so the local stack evaluates the same policies
 // without loading the CDK.
@@ -96,7 +97,7 @@ const LONG_TIMEOUT = Duration.seconds(29);
 const SHORT_TIMEOUT = Duration.seconds(10);
 
 /** How every handler is bundled for Lambda (`npm run bench` reads these options from here). */
-const HANDLER_BUNDLING: BundlingOptions = {
+export const HANDLER_BUNDLING: BundlingOptions = {
   forceDockerBundling: false,
   format: OutputFormat.ESM,
   target: 'node22',
@@ -720,7 +721,8 @@ export class FileService extends Construct {
         entry: join(settings.handlersDir, `${operation.entry}.ts`),
         handler: 'handler',
         runtime: Runtime.NODEJS_22_X,
-        architecture: Architecture.ARM_64,
+        // sharp's native binary is the one npm installed on the machine that synthesises.
+        architecture: RENDERING_OPERATIONS.has(operation.name) ? previewArchitecture() : Architecture.ARM_64,
         memorySize: RENDERING_OPERATIONS.has(operation.name) ? 1536 : 512,
         timeout: LONG_RUNNING_OPERATIONS.has(operation.name) ? LONG_TIMEOUT : SHORT_TIMEOUT,
         role,
@@ -728,7 +730,7 @@ export class FileService extends Construct {
         environment,
         tracing: settings.tracing ? Tracing.ACTIVE : undefined,
         reservedConcurrentExecutions: settings.reservedConcurrency[operation.name],
-        bundling: HANDLER_BUNDLING,
+        bundling: RENDERING_OPERATIONS.has(operation.name) ? previewBundling(HANDLER_BUNDLING) : HANDLER_BUNDLING,
       });
 
       for (const grant of permissionGrants(operation.permissions, {

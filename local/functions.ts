@@ -1,10 +1,8 @@
-import { createRequire } from 'node:module';
-import { mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { mkdir, mkdtemp, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { Worker } from 'node:worker_threads';
-import { build, type Plugin } from 'esbuild';
+import { build } from 'esbuild';
 import type { ApiEvent, ApiResult } from '../lambdas/http/handler';
 import type { Operation } from '../lambdas/operations';
 import { gatewayAnswers, type LocalRoute } from './api';
@@ -35,20 +33,11 @@ const runtimeFile = fileURLToPath(new URL('./function-worker.ts', import.meta.ur
 
 /**
  * Packages that load a native library or WebAssembly from their own directory and so cannot
- * be bundled; the Lambda bundle carries them whole (lib/preview-bundling.ts). The local
- * bundles import them from the project's node_modules by absolute path, as the bundles live
- * in a temporary directory that no node_modules is above.
+ * be bundled; the Lambda bundle carries them whole beside it (lib/preview-bundling.ts). The
+ * local bundles are written below the project's node_modules, so they find them there.
  */
 const unbundledPackages = ['sharp', 'mupdf'];
-
-const fromProject: Plugin = {
-  name: 'unbundled-packages',
-  setup(builder) {
-    const require = createRequire(import.meta.url);
-    const filter = new RegExp(`^(${unbundledPackages.join('|')})$`);
-    builder.onResolve({ filter }, (args) => ({ path: pathToFileURL(require.resolve(args.path)).href, external: true }));
-  },
-};
+const bundlesDirectory = fileURLToPath(new URL('../node_modules/.cache/', import.meta.url));
 
 /** The handler file Lambda runs for an operation. */
 export function handlerFileOf(operation: Pick<Operation, 'entry'>): string {
@@ -64,7 +53,8 @@ export function handlerFileOf(operation: Pick<Operation, 'entry'>): string {
  * invocation starts a fresh one (a new cold start). Resolves once every worker is warm.
  */
 export async function startLocalFunctions(specs: readonly FunctionSpec[]): Promise<LocalFunction[]> {
-  const dir = await mkdtemp(join(tmpdir(), 'local-functions-'));
+  await mkdir(bundlesDirectory, { recursive: true });
+  const dir = await mkdtemp(join(bundlesDirectory, 'local-functions-'));
   let functions: LocalFunction[] = [];
   try {
     await build({
@@ -85,7 +75,7 @@ export async function startLocalFunctions(specs: readonly FunctionSpec[]): Promi
       // Some CommonJS dependencies call require(); ESM bundles have no require of their own.
       banner: { js: "import { createRequire as __localCreateRequire } from 'node:module';const require = __localCreateRequire(import.meta.url);" },
       logLevel: 'error',
-      plugins: [fromProject],
+      external: unbundledPackages,
     });
     const runtime = join(dir, 'runtime.mjs');
     functions = specs.map((spec) => startLocalFunction(spec.name, runtime, join(dir, 'handlers', `${spec.name}.mjs`), spec.env));

@@ -217,14 +217,21 @@ describe('FileService table', () => {
 });
 
 describe('FileService functions', () => {
-  it('creates one arm64 nodejs22.x Lambda per operation', () => {
+  it('creates one nodejs22.x Lambda per operation, arm64 but the preview function, which runs where its sharp binary was installed', () => {
     // One per operation, the orphan reaper (test/infra/orphan-reaper.test.ts), the event publisher (test/infra/file-events.test.ts)
     // and the session authorizer.
     template.resourceCountIs('AWS::Lambda::Function', operations.length + 3);
     expect(Object.keys(stack.fileService.functions).sort()).toEqual(operations.map((op) => op.name).sort());
-    for (const [, fn] of resourcesOfType('AWS::Lambda::Function')) {
-      expect(fn.Properties).toMatchObject({ Runtime: 'nodejs22.x', Architectures: ['arm64'], Handler: 'index.handler' });
+    const preview = stack.getLogicalId(stack.fileService.functions.previewFile!.node.defaultChild as CfnFunction);
+    for (const [id, fn] of resourcesOfType('AWS::Lambda::Function')) {
+      const architecture = id === preview ? (process.arch === 'arm64' ? 'arm64' : 'x86_64') : 'arm64';
+      expect(fn.Properties).toMatchObject({ Runtime: 'nodejs22.x', Architectures: [architecture], Handler: 'index.handler' });
     }
+  });
+
+  it('gives the preview function 1,536 MB, for images of up to 100 megapixels', () => {
+    const preview = template.toJSON().Resources[stack.getLogicalId(stack.fileService.functions.previewFile!.node.defaultChild as CfnFunction)] as Resource;
+    expect(preview.Properties.MemorySize).toBe(1536);
   });
 
   it('gives every Lambda the environment the handlers read', () => {

@@ -244,6 +244,37 @@ const download: Route = {
   },
 };
 
+/** A thumbnail of a fresh JPEG: the own org's call keeps a preview, so each cell gets its own file. */
+const preview: Route = {
+  mutates: true,
+  sessionAuthorizer: true,
+  prepare: async () => {
+    const bytes = await sharp({ create: { width: 40, height: 20, channels: 3, background: 'blue' } }).jpeg().toBuffer();
+    return { file: await uploadFile(owner, { filename: 'photo.jpg', mimeType: 'image/jpeg', bytes }), bytes: bytes.toString() };
+  },
+  call: async (api, { file }) => {
+    const response = await api.raw(`/v1/files/${file._id}/preview?w=20`);
+    const bytes = Buffer.from(await response.arrayBuffer());
+    const image = response.headers.get('content-type')?.startsWith('image/') ?? false;
+    return { status: response.status, headers: response.headers, body: image ? bytes : (JSON.parse(bytes.toString()) as unknown) };
+  },
+  succeeded: async (response) => {
+    expect(await sharp(response.body as Buffer).metadata()).toMatchObject({ format: 'jpeg', width: 20, height: 10 });
+  },
+};
+
+/** The same thumbnail with the token as the session cookie, as an `<img>` sends it. */
+const previewWithCookie: Route = {
+  ...preview,
+  call: async (api, { file }, principal) => {
+    const token = tokens[principal];
+    const response = await new Api(api.baseUrl).raw(`/v1/files/${file._id}/preview?w=20`, token === undefined ? {} : { cookie: `token=${token}` });
+    const bytes = Buffer.from(await response.arrayBuffer());
+    const image = response.headers.get('content-type')?.startsWith('image/') ?? false;
+    return { status: response.status, headers: response.headers, body: image ? bytes : (JSON.parse(bytes.toString()) as unknown) };
+  },
+};
+
 /** The same download with the token as the session cookie, no Authorization header. */
 const downloadWithCookie: Route = {
   ...download,
@@ -253,34 +284,6 @@ const downloadWithCookie: Route = {
       headers: tokens[principal] === undefined ? {} : { cookie: `token=${tokens[principal]}` },
     }),
 };
-
-/** An image of org-a, whose thumbnail previewFile renders and keeps (so the own call changes storage). */
-async function freshImage(): Promise<Target> {
-  const png = await sharp({ create: { width: 120, height: 60, channels: 3, background: { r: 250, g: 10, b: 10 } } }).png().toBuffer();
-  const file = await uploadFile(owner, { filename: 'red.png', mimeType: 'image/png', bytes: png });
-  return { file, bytes: png.toString() };
-}
-
-async function previewOf(response: Response): Promise<ApiResponse<unknown>> {
-  const bytes = Buffer.from(await response.arrayBuffer());
-  const json = response.headers.get('content-type')?.startsWith('application/json');
-  return { status: response.status, body: json ? (JSON.parse(bytes.toString('utf8')) as unknown) : bytes, headers: response.headers };
-}
-
-const preview = (via: 'header' | 'cookie'): Route => ({
-  mutates: true,
-  sessionAuthorizer: true,
-  prepare: freshImage,
-  call: async (api, { file }, principal) => {
-    const token = tokens[principal];
-    const headers: Record<string, string> = token === undefined ? {} : via === 'header' ? { authorization: `Bearer ${token}` } : { cookie: `token=${token}` };
-    return previewOf(await fetch(`${api.baseUrl}/v1/files/${file._id}/preview?w=30`, { headers }));
-  },
-  succeeded: async (response) => {
-    expect(response.headers.get('content-type')).toMatch(/^image\//);
-    expect((await sharp(response.body as Buffer).metadata()).width).toBe(30);
-  },
-});
 
 /** getSession turns any valid token into its cookie: there is no file to reach. */
 const getSession: Route = {
@@ -457,8 +460,8 @@ const routes = {
   'DELETE /v2/files/{id}': remove('/v2/files'),
   'GET /v1/files/{id}/download': { ...download, sessionAuthorizer: true },
   'GET /v1/files/{id}/download with the session cookie': downloadWithCookie,
-  'GET /v1/files/{id}/preview': preview('header'),
-  'GET /v1/files/{id}/preview with the session cookie': preview('cookie'),
+  'GET /v1/files/{id}/preview': preview,
+  'GET /v1/files/{id}/preview with the session cookie': previewWithCookie,
   'GET /v1/files/session': getSession,
   'DELETE /v1/files/session (no authorizer)': deleteSession,
   'POST /v1/files:downloadFiles': downloadMany,

@@ -1,6 +1,7 @@
 import { crc32, deflateSync } from 'node:zlib';
 import sharp from 'sharp';
 import { describe, expect, it } from 'vitest';
+import { encryptPdf, makePdf, pageColour } from '../support/pdf';
 import { uploadFile, type Api } from './support/api';
 import { useLocalStack } from './support/stack';
 
@@ -130,6 +131,34 @@ describe('previewFile', () => {
     expect(answer.status).toBe(200);
     expect(answer.headers.get('content-type')).toBe(`image/${format}`);
     expect(await sharp(answer.bytes).metadata()).toMatchObject({ format, width: 100, height: 50 });
+  });
+
+  it('previews the first page of a PDF, coloured as drawn, and refuses a damaged or protected PDF with 422', async () => {
+    // Prepare: 20 pages of US Letter; the first page's rectangle fills its middle.
+    const id = await saved('report.pdf', 'application/pdf', await makePdf({ pages: 20, text: 'Report' }));
+    const damaged = await saved('damaged.pdf', 'application/pdf', Buffer.from('%PDF-1.7\nnot really a pdf\n'));
+    const locked = await saved('locked.pdf', 'application/pdf', await encryptPdf(await makePdf({ pages: 1 }), 'secret'));
+
+    // Act
+    const page = await preview(context.api, `/v1/files/${id}/preview?w=300`);
+    const again = await preview(context.api, `/v1/files/${id}/preview?w=300`);
+    const unreadable = await preview(context.api, `/v1/files/${damaged}/preview`);
+    const protectedPdf = await preview(context.api, `/v1/files/${locked}/preview`);
+
+    // Assess
+    expect(page.status).toBe(200);
+    const { data, info } = await sharp(page.bytes).raw().toBuffer({ resolveWithObject: true });
+    expect(info.width).toBe(300);
+    expect(Math.abs(info.height - (300 * 792) / 612)).toBeLessThan(1.5);
+    const centre = (Math.floor(info.height / 2) * info.width + Math.floor(info.width / 2)) * info.channels;
+    expect([...data.subarray(centre, centre + 3)].map((value) => Math.round(value / 16))).toEqual(
+      [pageColour.r, pageColour.g, pageColour.b].map((value) => Math.round(value / 16)),
+    );
+    expect(again.headers.get('x-preview-cache')).toBe('hit');
+    expect(again.bytes.equals(page.bytes)).toBe(true);
+    expect(unreadable.status).toBe(422);
+    expect(protectedPdf.status).toBe(422);
+    expect(JSON.parse(protectedPdf.bytes.toString())).toEqual({ status: 422, error: expect.stringContaining('password') });
   });
 
   it('previews the version asked for, 0 being the latest', async () => {
