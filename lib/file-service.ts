@@ -1,7 +1,7 @@
 import { existsSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { Duration, RemovalPolicy, Stack, Token, Validations } from 'aws-cdk-lib';
+import { Duration, Fn, RemovalPolicy, Stack, Token, Validations } from 'aws-cdk-lib';
 import { AccessLogFormat } from 'aws-cdk-lib/aws-apigateway';
 import {
   type CfnStage,
@@ -978,11 +978,12 @@ export class FileService extends Construct {
       timeout: SHORT_TIMEOUT,
       role,
       logGroup,
+      // The common environment (logging and metrics names among it), and the JWT authorizer's
+      // settings; the audiences may be a token (a CloudFormation list parameter).
       environment: {
+        ...this.functionEnvironment(settings),
         JWT_ISSUER: props.jwtIssuer,
-        JWT_AUDIENCE: props.jwtAudience.join(','),
-        POWERTOOLS_SERVICE_NAME: 'file-service',
-        NODE_OPTIONS: '--enable-source-maps',
+        JWT_AUDIENCE: Fn.join(',', props.jwtAudience),
       },
       tracing: settings.tracing ? Tracing.ACTIVE : undefined,
       bundling: HANDLER_BUNDLING,
