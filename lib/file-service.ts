@@ -41,7 +41,7 @@ import { allowedTypePattern } from '../lambdas/core/file-types';
 import { parseHttpHosts } from '../lambdas/core/source-url';
 import { defaultPreviewMaxInputPixels, defaultPreviewMaxSourceBytes, maxSourceUrlTimeoutMs } from '../lambdas/config';
 import { defaultCopyPartThresholdBytes, minCopyPartThresholdBytes } from '../lambdas/adapters/part-copy';
-import { filesPrefix, tempPrefix } from '../lambdas/core/keys';
+import { filesPrefix, previewExpirationDays, previewsPrefix, tempPrefix } from '../lambdas/core/keys';
 import {
   defaultPublicThrottle,
   handlerEnvironment,
@@ -87,12 +87,12 @@ const DEFAULT_HANDLERS_DIR = resolve(dirname(fileURLToPath(import.meta.url)), '.
  * most time HTTP API allows (its integration timeout is 30 s); the others only read the
  * table or sign URLs.
  */
-const LONG_RUNNING_OPERATIONS = new Set(['saveFile', 'deleteFile', 'updateFile', 'copyFile', 'previewFile']);
+const LONG_RUNNING_OPERATIONS = new Set(['saveFile', 'deleteFile', 'updateFile', 'copyFile', 'previewFile', 'previewS3File', 'previewPublicFile']);
 /**
  * Operations that decode images: memory (and with it CPU) for a 100-megapixel source, whose
  * shrink-on-load decode of a JPEG still takes a few hundred MB.
  */
-const RENDERING_OPERATIONS = new Set(['previewFile']);
+const RENDERING_OPERATIONS = new Set(['previewFile', 'previewS3File', 'previewPublicFile']);
 const LONG_TIMEOUT = Duration.seconds(29);
 const SHORT_TIMEOUT = Duration.seconds(10);
 
@@ -652,6 +652,7 @@ export class FileService extends Construct {
           expiration: Duration.days(settings.tempExpirationDays),
         },
         { id: 'AbortIncompleteMultipartUploads', abortIncompleteMultipartUploadAfter: Duration.days(1) },
+        { id: 'ExpirePreviews', prefix: previewsPrefix, expiration: Duration.days(previewExpirationDays) },
       ],
       cors:
         settings.corsOrigins.length > 0

@@ -101,6 +101,12 @@ describe('FileService bucket', () => {
     });
   });
 
+  it('expires kept previews after 30 days', () => {
+    expect(fileBucket().Properties.LifecycleConfiguration).toMatchObject({
+      Rules: expect.arrayContaining([expect.objectContaining({ Prefix: 'previews/', ExpirationInDays: 30, Status: 'Enabled' })]),
+    });
+  });
+
   it('aborts incomplete multipart uploads after one day', () => {
     expect(fileBucket().Properties.LifecycleConfiguration).toMatchObject({
       Rules: expect.arrayContaining([
@@ -217,14 +223,16 @@ describe('FileService table', () => {
 });
 
 describe('FileService functions', () => {
-  it('creates one nodejs22.x Lambda per operation, arm64 but the preview function, which runs where its sharp binary was installed', () => {
+  it('creates one nodejs22.x Lambda per operation, arm64 but the preview functions, which run where their sharp binary was installed', () => {
     // One per operation, the orphan reaper (test/infra/orphan-reaper.test.ts), the event publisher (test/infra/file-events.test.ts)
     // and the session authorizer.
     template.resourceCountIs('AWS::Lambda::Function', operations.length + 3);
     expect(Object.keys(stack.fileService.functions).sort()).toEqual(operations.map((op) => op.name).sort());
-    const preview = stack.getLogicalId(stack.fileService.functions.previewFile!.node.defaultChild as CfnFunction);
+    const previews = ['previewFile', 'previewS3File', 'previewPublicFile'].map((name) =>
+      stack.getLogicalId(stack.fileService.functions[name]!.node.defaultChild as CfnFunction),
+    );
     for (const [id, fn] of resourcesOfType('AWS::Lambda::Function')) {
-      const architecture = id === preview ? (process.arch === 'arm64' ? 'arm64' : 'x86_64') : 'arm64';
+      const architecture = previews.includes(id) ? (process.arch === 'arm64' ? 'arm64' : 'x86_64') : 'arm64';
       expect(fn.Properties).toMatchObject({ Runtime: 'nodejs22.x', Architectures: [architecture], Handler: 'index.handler' });
     }
   });
@@ -392,8 +400,21 @@ describe('FileService permissions', () => {
 
     // The link routes write link items only: making, opening (the last access) and revoking one.
     // uploadFile and abortUpload write a multipart upload's pending record only.
-    // previewFile writes the record of a kept preview, which the file's delete reads.
-    expect(writers).toEqual(['abortUpload', 'accessPublicLink', 'copyFile', 'deleteFile', 'generatePublicLink', 'previewFile', 'revokePublicLink', 'saveFile', 'updateFile', 'uploadFile']);
+    // The preview routes write the record of a kept preview, which the file's delete reads.
+    expect(writers).toEqual([
+      'abortUpload',
+      'accessPublicLink',
+      'copyFile',
+      'deleteFile',
+      'generatePublicLink',
+      'previewFile',
+      'previewPublicFile',
+      'previewS3File',
+      'revokePublicLink',
+      'saveFile',
+      'updateFile',
+      'uploadFile',
+    ]);
     expect(permissionsOf('getFile').filter((p) => p.action.startsWith('dynamodb:')).map((p) => p.action).sort()).toEqual([
       'dynamodb:GetItem',
       'dynamodb:Query',
@@ -441,7 +462,12 @@ describe('FileService API', () => {
       .map(([, route]) => route.Properties.RouteKey)
       .sort();
 
-    expect(open).toEqual(['DELETE /v1/files/session', 'GET /v1/files/public/links/{id}/{filename}', 'GET /v1/files/public/{id}']);
+    expect(open).toEqual([
+      'DELETE /v1/files/session',
+      'GET /v1/files/public/links/{id}/{filename}',
+      'GET /v1/files/public/{id}',
+      'GET /v1/files/public/{id}/preview',
+    ]);
   });
 
   it('lets the session cookie reach only GET routes, and getSession only with a bearer token', () => {
