@@ -632,11 +632,12 @@ describe('FileService options', () => {
 
     const [stage] = Object.values(custom.findResources('AWS::ApiGatewayV2::Stage')) as Resource[];
 
-    expect(Object.values(stage?.Properties.RouteSettings as object)).toEqual([
-      { ThrottlingRateLimit: 5, ThrottlingBurstLimit: 10 },
-      { ThrottlingRateLimit: 5, ThrottlingBurstLimit: 10 },
-      { ThrottlingRateLimit: 5, ThrottlingBurstLimit: 10 },
-    ]);
+    // One setting per public route: the public file and link routes, the public preview and deleteSession.
+    const publicRoutes = operations.filter((op) => op.public).flatMap((op) => op.routes);
+    expect(publicRoutes).toHaveLength(4);
+    expect(Object.values(stage?.Properties.RouteSettings as object)).toEqual(
+      publicRoutes.map(() => ({ ThrottlingRateLimit: 5, ThrottlingBurstLimit: 10 })),
+    );
   });
 
   it('lets the bucket and the table be destroyed when asked, without deletion protection', () => {
