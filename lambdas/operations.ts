@@ -50,10 +50,11 @@ export interface Operation {
    */
   readonly public?: boolean;
   /**
-   * Also reached with the session cookie (`token`, set by getSession) in place of a bearer
-   * token, for what a browser loads without script (`<img src>`). Only reads (GET) may carry
-   * it: the cookie goes along with any request to the API, so a route that changes anything
-   * must never accept it. Its routes get the session authorizer (a Lambda authorizer: bearer
+   * Its GET routes are also reached with the session cookie (`token`, set by getSession) in
+   * place of a bearer token, for what a browser loads without script (`<img src>`). Only
+   * reads (GET) may carry it: the cookie goes along with any request to the API, so a route
+   * that changes anything must never accept it, and an operation's other routes do not. Its
+   * GET routes get the session authorizer (a Lambda authorizer: bearer
    * header if sent, else the cookie) instead of the JWT authorizer; every other route
    * ignores the cookie.
    */
@@ -238,6 +239,7 @@ export const operations: readonly Operation[] = [
       { method: 'POST', path: '/v1/files:previewS3' },
       { method: 'GET', path: '/v1/files:previewS3' },
     ],
+    cookie: true,
     // query: the versions of the file a saved key names; temp:read: an upload not saved yet.
     permissions: ['table:get', 'table:query', 'table:put', 'files:read', 'temp:read', 'previews:read', 'previews:put'],
   },

@@ -930,7 +930,7 @@ export class FileService extends Construct {
           path: route.path,
           methods: [HttpMethod[route.method]],
           integration,
-          authorizer: operation.public ? noAuthorizer : operation.cookie ? sessionAuthorizer : authorizer,
+          authorizer: operation.public ? noAuthorizer : operation.cookie && route.method === 'GET' ? sessionAuthorizer : authorizer,
         });
         if (!operation.public) continue;
         publicRouteSettings[`${route.method} ${route.path}`] = {

@@ -168,7 +168,7 @@ export function routesFor(operations: readonly Operation[], functions: readonly 
     return operation.routes.map((route) => ({
       ...route,
       ...(operation.public ? { public: true } : {}),
-      ...(operation.cookie ? { cookie: true } : {}),
+      ...(operation.cookie && route.method === 'GET' ? { cookie: true } : {}),
       handler: (event: ApiEvent) => fn.invoke(event),
     }));
   });

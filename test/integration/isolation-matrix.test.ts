@@ -560,7 +560,7 @@ const outcomes: Record<keyof typeof routes, Outcomes> = {
   'GET /v1/files/{id}/preview with the session cookie': [200, 404, 403, 403, 403, 403, 403, 403, 403, 403],
   'GET /v1/files/session':                 [200, 200, 401, 401, 401, 401, 401, 401, 403, 403],
   'DELETE /v1/files/session (no authorizer)': [200, 200, 200, 200, 200, 200, 200, 200, 200, 200],
-  'GET /v1/files:previewS3 (a saved version)': [200, 404, 401, 401, 401, 401, 401, 401, 403, 403],
+  'GET /v1/files:previewS3 (a saved version)': [200, 404, 403, 403, 403, 403, 403, 403, 403, 403],
   'POST /v1/files:downloadS3':             [200, 404, 401, 401, 401, 401, 401, 401, 403, 403],
   'GET /v1/files/public/{id}/preview (no authorizer)': [200, 200, 200, 200, 200, 200, 200, 200, 200, 200],
   'POST /v1/files:downloadFiles':          [200, 200, 401, 401, 401, 401, 401, 401, 403, 403],
