@@ -217,13 +217,16 @@ describe('FileService table', () => {
 });
 
 describe('FileService functions', () => {
-  it('creates one nodejs22.x Lambda per operation, arm64 but the preview function, which runs where its sharp binary was installed', () => {
-    // One per operation, the orphan reaper (test/infra/orphan-reaper.test.ts) and the event publisher (test/infra/file-events.test.ts).
-    template.resourceCountIs('AWS::Lambda::Function', operations.length + 2);
+  it('creates one nodejs22.x Lambda per operation, arm64 but the preview functions, which run where their sharp binary was installed', () => {
+    // One per operation, the orphan reaper (test/infra/orphan-reaper.test.ts), the event publisher
+    // (test/infra/file-events.test.ts) and the previews ahead of time (test/infra/preview-ahead.test.ts).
+    template.resourceCountIs('AWS::Lambda::Function', operations.length + 3);
     expect(Object.keys(stack.fileService.functions).sort()).toEqual(operations.map((op) => op.name).sort());
-    const preview = stack.getLogicalId(stack.fileService.functions.previewFile!.node.defaultChild as CfnFunction);
+    const previews = [stack.fileService.functions.previewFile!, stack.fileService.previewsAhead.function].map((fn) =>
+      stack.getLogicalId(fn.node.defaultChild as CfnFunction),
+    );
     for (const [id, fn] of resourcesOfType('AWS::Lambda::Function')) {
-      const architecture = id === preview ? (process.arch === 'arm64' ? 'arm64' : 'x86_64') : 'arm64';
+      const architecture = previews.includes(id) ? (process.arch === 'arm64' ? 'arm64' : 'x86_64') : 'arm64';
       expect(fn.Properties).toMatchObject({ Runtime: 'nodejs22.x', Architectures: [architecture], Handler: 'index.handler' });
     }
   });
