@@ -144,14 +144,15 @@ describe('previewAhead', () => {
 
   it('renders the version the event names, not the latest', async () => {
     // Prepare
-    const { previews, created, id, previewKeys, upload, service } = await world();
+    const { previews, created, id, previewKeys, upload, service, repository } = await world();
     const s3ref = await upload(orgA, 'photo.png', pngBytes, 'image/png');
-    await service.save(orgA, { s3ref, _id: id }, { deleteTempFile: true, versionOnly: false });
+    await service.save(orgA, { s3ref, id }, { deleteTempFile: true, versionOnly: false });
 
     // Act
     const result = await previewAhead(previews, created(1));
 
     // Assess
+    expect((await repository.get('org-a', id))?.latest_version).toBe(2);
     expect(result.outcome).toBe('rendered');
     expect(previewKeys()).toEqual([`previews/org-a/${id}/1/300x300`]);
   });
