@@ -223,6 +223,30 @@ export const operations: readonly Operation[] = [
     permissions: ['table:get', 'table:put', 'files:read', 'previews:read', 'previews:put'],
   },
   {
+    name: 'previewS3File',
+    entry: 'preview-s3-file',
+    routes: [
+      { method: 'POST', path: '/v1/files:previewS3' },
+      { method: 'GET', path: '/v1/files:previewS3' },
+    ],
+    // query: the versions of the file a saved key names; temp:read: an upload not saved yet.
+    permissions: ['table:get', 'table:query', 'table:put', 'files:read', 'temp:read', 'previews:read', 'previews:put'],
+  },
+  {
+    name: 'previewPublicFile',
+    entry: 'preview-public-file',
+    routes: [{ method: 'GET', path: '/v1/files/public/{id}/preview' }],
+    permissions: ['table:get', 'table:put', 'files:read', 'previews:read', 'previews:put'],
+    public: true,
+  },
+  {
+    name: 'downloadS3File',
+    entry: 'download-s3-file',
+    routes: [{ method: 'POST', path: '/v1/files:downloadS3' }],
+    // query: the versions of the file a saved key names; temp:read: that an upload arrived, and its type.
+    permissions: ['table:get', 'table:query', 'files:read', 'temp:read'],
+  },
+  {
     name: 'copyFile',
     entry: 'copy-file',
     // Serves POST /v2/files/{id}:copy. API Gateway takes a path variable only as a whole path

@@ -8,6 +8,7 @@ import type { BudgetName } from './adapters/storage-budget';
 import type { Config } from './config';
 import { readConfig } from './config';
 import { FileService } from './core/file-service';
+import { OwnObjects } from './core/own-objects';
 import type { FileRepository, ObjectStore } from './core/ports';
 
 /**
@@ -65,4 +66,12 @@ export function fileService(budget: BudgetName = 'read'): FileService {
     services.set(budget, service);
   }
   return service;
+}
+
+let own: OwnObjects | undefined;
+
+/** The caller's own objects by s3ref (downloadS3File). */
+export function ownObjects(): OwnObjects {
+  own ??= new OwnObjects(createAdapters(readConfig()));
+  return own;
 }

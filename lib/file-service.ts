@@ -88,12 +88,12 @@ const DEFAULT_HANDLERS_DIR = resolve(dirname(fileURLToPath(import.meta.url)), '.
  * most time HTTP API allows (its integration timeout is 30 s); the others only read the
  * table or sign URLs.
  */
-const LONG_RUNNING_OPERATIONS = new Set(['saveFile', 'deleteFile', 'updateFile', 'copyFile', 'previewFile']);
+const LONG_RUNNING_OPERATIONS = new Set(['saveFile', 'deleteFile', 'updateFile', 'copyFile', 'previewFile', 'previewS3File', 'previewPublicFile']);
 /**
  * Operations that decode images: memory (and with it CPU) for a 100-megapixel source, whose
  * shrink-on-load decode of a JPEG still takes a few hundred MB.
  */
-const RENDERING_OPERATIONS = new Set(['previewFile']);
+const RENDERING_OPERATIONS = new Set(['previewFile', 'previewS3File', 'previewPublicFile']);
 const LONG_TIMEOUT = Duration.seconds(29);
 const SHORT_TIMEOUT = Duration.seconds(10);
 

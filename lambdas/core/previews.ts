@@ -1,9 +1,12 @@
 import { createHash } from 'node:crypto';
-import { NotFoundError, UnprocessableError, UnsupportedMediaTypeError } from './errors';
+import { BadRequestError, ForbiddenError, NotFoundError, UnprocessableError, UnsupportedMediaTypeError } from './errors';
 import { findViewableFile } from './file-lookup';
-import { previewKey } from './keys';
-import type { Caller, FileRecord, FileVersion } from './model';
+import { sniffMimeType } from './file-types';
+import { isUuid, previewKey } from './keys';
+import type { Caller, FileRecord, FileVersion, S3Ref } from './model';
+import { resolveOwnObject } from './own-objects';
 import type { FileRepository, ObjectStore } from './ports';
+import { maxOrgIdLength } from './public-files';
 
 /**
  * Thumbnails of files (epilot's previewFile): the version's bytes rendered into a box of at
@@ -86,6 +89,40 @@ export class PreviewService {
     return this.previewOf(await findViewableFile(this.deps.repository, caller, request.id), request);
   }
 
+  /**
+   * previewPublicFile, without a token: a `public-read` file of the org; a private one is a
+   * 403 as getPublicFile answers, anything that names no active file a 404.
+   */
+  async publicPreview(org: string | undefined, request: PreviewRequest): Promise<PreviewResult> {
+    if (org !== undefined && org.length > maxOrgIdLength) throw new BadRequestError(`org_id must be at most ${maxOrgIdLength} characters`);
+    const record = org && isUuid(request.id) ? await this.deps.repository.get(org, request.id) : undefined;
+    if (!record || record.status !== 'active') throw new NotFoundError('File not found');
+    if (record.access_control !== 'public-read') throw new ForbiddenError('File is not publicly accessible');
+    return this.previewOf(record, request);
+  }
+
+  /**
+   * previewS3File: a preview of one of the caller's own objects by its s3ref. A saved version
+   * is previewed (and kept) as previewFile does; an upload not saved yet is rendered from its
+   * bytes, whose type they show themselves, and not kept: it expires with its upload.
+   */
+  async previewObject(caller: Caller, s3ref: S3Ref, box: PreviewBox, ifNoneMatch?: string): Promise<PreviewResult> {
+    const own = await resolveOwnObject({ repository: this.deps.repository, bucket: this.deps.store.bucket }, caller, s3ref);
+    const conditional = ifNoneMatch !== undefined ? { ifNoneMatch } : {};
+    if (own.kind === 'version') return this.previewOf(own.record, { id: own.record.id, version: own.back, box, ...conditional });
+    const source = await this.deps.store.inspect(own.key, this.deps.limits.maxSourceBytes);
+    if (!source) throw new NotFoundError('No object of yours has this s3ref: the upload has not arrived, or has expired');
+    const size = sizeName(box);
+    const etag = tagOf(`${own.key}\n${source.etag}\n${size}`);
+    if (matchesEtag(ifNoneMatch, etag)) return { kind: 'not-modified', etag };
+    if (source.size > this.deps.limits.maxSourceBytes) throw tooBig(source.size, this.deps.limits.maxSourceBytes);
+    const mimeType = (await sniffMimeType(source.start)) ?? source.contentType ?? '';
+    if (!this.deps.renderer.supports(mimeType)) throw unsupported(mimeType);
+    const rendered = await this.deps.renderer.render(source.start, mimeType, effectiveBox(box));
+    if (rendered.bytes.length > maxInlinePreviewBytes) throw new UnprocessableError('This preview is too big to answer: ask for a smaller w or h');
+    return { kind: 'image', etag, bytes: rendered.bytes, contentType: rendered.contentType, cached: false };
+  }
+
   /** Whether files of this type have previews at all. */
   supports(mimeType: string): boolean {
     return this.deps.renderer.supports(mimeType);
@@ -120,9 +157,7 @@ export class PreviewService {
     const size = sizeName(request.box);
     const etag = previewEtag(record.id, version, size);
     if (matchesEtag(request.ifNoneMatch, etag)) return { kind: 'not-modified', etag };
-    if (!this.deps.renderer.supports(version.mime_type)) {
-      throw new UnsupportedMediaTypeError(`No preview for ${version.mime_type || 'files without a type'}: images (PNG, JPEG, GIF, WebP, AVIF, TIFF) and PDFs have one`);
-    }
+    if (!this.deps.renderer.supports(version.mime_type)) throw unsupported(version.mime_type);
     const key = previewKey(record.org, record.id, version.version, size);
     const kept = await this.deps.store.inspect(key, maxInlinePreviewBytes);
     if (kept && kept.size > 0) {
@@ -138,11 +173,7 @@ export class PreviewService {
   }
 
   private async render(version: FileVersion, box: PreviewBox): Promise<RenderedPreview> {
-    if (version.size_bytes > this.deps.limits.maxSourceBytes) {
-      throw new UnprocessableError(
-        `This file is too big to preview: ${version.size_bytes} bytes, previews are made of files up to ${this.deps.limits.maxSourceBytes} bytes`,
-      );
-    }
+    if (version.size_bytes > this.deps.limits.maxSourceBytes) throw tooBig(version.size_bytes, this.deps.limits.maxSourceBytes);
     const source = await this.deps.store.inspect(version.s3ref.key, Math.max(1, version.size_bytes));
     if (!source) throw new Error(`the bytes of version ${version.version} are missing from the bucket`);
     return this.deps.renderer.render(source.start, version.mime_type, box);
@@ -165,8 +196,19 @@ export function effectiveBox(box: PreviewBox): PreviewBox {
 }
 
 function previewEtag(id: string, version: FileVersion, size: string): string {
-  const digest = createHash('sha256').update(`${renderVersion}\n${id}\n${version.version}\n${version.s3ref.key}\n${size}`).digest('base64url');
-  return `"${digest.slice(0, 32)}"`;
+  return tagOf(`${id}\n${version.version}\n${version.s3ref.key}\n${size}`);
+}
+
+function tagOf(names: string): string {
+  return `"${createHash('sha256').update(`${renderVersion}\n${names}`).digest('base64url').slice(0, 32)}"`;
+}
+
+function unsupported(mimeType: string): UnsupportedMediaTypeError {
+  return new UnsupportedMediaTypeError(`No preview for ${mimeType || 'files without a type'}: images (PNG, JPEG, GIF, WebP, AVIF, TIFF) and PDFs have one`);
+}
+
+function tooBig(size: number, max: number): UnprocessableError {
+  return new UnprocessableError(`This file is too big to preview: ${size} bytes, previews are made of files up to ${max} bytes`);
 }
 
 /** If-None-Match as HTTP reads it: `*`, or a list of tags compared weakly. */

@@ -1,5 +1,5 @@
 import { httpHandler } from '../http/handler';
-import { previewReply } from '../http/preview-reply';
+import { conditional, previewBox, previewReply } from '../http/preview-reply';
 import { fileIdPath, previewQuery } from '../http/schemas';
 import { previewService } from '../wiring-previews';
 
@@ -7,11 +7,6 @@ import { previewService } from '../wiring-previews';
 export const handler = httpHandler('previewFile', async (request) => {
   const { id } = request.path(fileIdPath);
   const { version, w, h } = request.query(previewQuery);
-  const result = await previewService().preview(request.caller, {
-    id,
-    version,
-    box: { ...(w !== undefined ? { width: w } : {}), ...(h !== undefined ? { height: h } : {}) },
-    ...(request.header('if-none-match') !== undefined ? { ifNoneMatch: request.header('if-none-match') } : {}),
-  });
+  const result = await previewService().preview(request.caller, { id, version, box: previewBox({ w, h }), ...conditional(request.header('if-none-match')) });
   return previewReply(result, 'private');
 });

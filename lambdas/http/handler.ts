@@ -26,6 +26,8 @@ export interface PublicApiRequest {
    * service hands out point back at it, custom domains included.
    */
   readonly apiUrl: string;
+  /** The HTTP method, for an operation reached by more than one. */
+  readonly method: string;
   /** A request header, by case-insensitive name. */
   header(name: string): string | undefined;
   body<S extends core.$ZodType>(schema: S): output<S>;
@@ -123,6 +125,7 @@ function publicRequestOf(event: ApiEvent): PublicApiRequest {
   const apiUrl = apiUrlOf(event);
   return {
     apiUrl,
+    method: event.requestContext.http.method,
     header: (name) => headerOf(event, name),
     body: (schema) => {
       if (exchange.body === undefined) throw new BadRequestError('Request body is required: send a JSON document');

@@ -1,4 +1,4 @@
-import type { PreviewResult } from '../core/previews';
+import type { PreviewBox, PreviewResult } from '../core/previews';
 import type { Reply } from './handler';
 import { redirectTo } from './redirect';
 
@@ -21,4 +21,14 @@ export function previewReply(result: PreviewResult, audience: 'private' | 'publi
         headers: { ...caching, 'content-type': result.contentType, 'x-preview-cache': result.cached ? 'hit' : 'miss' },
       };
   }
+}
+
+/** The box of `w` and `h` as the query gave them (either, both or neither). */
+export function previewBox(query: { w: number | undefined; h: number | undefined }): PreviewBox {
+  return { ...(query.w !== undefined ? { width: query.w } : {}), ...(query.h !== undefined ? { height: query.h } : {}) };
+}
+
+/** The request's If-None-Match, if it sent one. */
+export function conditional(header: string | undefined): { ifNoneMatch?: string } {
+  return header !== undefined ? { ifNoneMatch: header } : {};
 }

@@ -223,6 +223,31 @@ export const previewQuery = z.object({
   h: previewSide,
 });
 
+/** previewS3File: the box (its POST body is an s3ref; its GET names the object in the query too). */
+export const previewBoxQuery = z.object({ w: previewSide, h: previewSide });
+export const previewS3Body = s3ref;
+export const previewS3Query = z.object({
+  bucket: s3ref.shape.bucket,
+  key: s3ref.shape.key,
+  w: previewSide,
+  h: previewSide,
+});
+
+/** previewPublicFile: as previewFile, with the org that owns the file. */
+export const publicPreviewQuery = z.object({
+  org_id: z.optional(z.string()),
+  version: downloadQuery.shape.version,
+  w: previewSide,
+  h: previewSide,
+});
+
+/** downloadS3File: the object in the query, as epilot names it. */
+export const downloadS3Query = z.object({
+  s3_bucket: s3ref.shape.bucket,
+  s3_key: s3ref.shape.key,
+  attachment: booleanFlag(true),
+});
+
 /** listFileVersions: `limit` from 1 to 100 (default 50), `cursor` as the previous page returned. */
 export const versionsQuery = z.object({
   limit: z.pipe(

@@ -222,8 +222,10 @@ describe('FileService functions', () => {
     // (test/infra/file-events.test.ts) and the previews ahead of time (test/infra/preview-ahead.test.ts).
     template.resourceCountIs('AWS::Lambda::Function', operations.length + 3);
     expect(Object.keys(stack.fileService.functions).sort()).toEqual(operations.map((op) => op.name).sort());
-    const previews = [stack.fileService.functions.previewFile!, stack.fileService.previewsAhead.function].map((fn) =>
-      stack.getLogicalId(fn.node.defaultChild as CfnFunction),
+    const previews = [
+      ...['previewFile', 'previewS3File', 'previewPublicFile'].map((name) => stack.fileService.functions[name]!),
+      stack.fileService.previewsAhead.function,
+    ].map((fn) => stack.getLogicalId(fn.node.defaultChild as CfnFunction),
     );
     for (const [id, fn] of resourcesOfType('AWS::Lambda::Function')) {
       const architecture = previews.includes(id) ? (process.arch === 'arm64' ? 'arm64' : 'x86_64') : 'arm64';
@@ -376,8 +378,21 @@ describe('FileService permissions', () => {
 
     // The link routes write link items only: making, opening (the last access) and revoking one.
     // uploadFile and abortUpload write a multipart upload's pending record only.
-    // previewFile writes the record of a kept preview, which the file's delete reads.
-    expect(writers).toEqual(['abortUpload', 'accessPublicLink', 'copyFile', 'deleteFile', 'generatePublicLink', 'previewFile', 'revokePublicLink', 'saveFile', 'updateFile', 'uploadFile']);
+    // The preview routes write the record of a kept preview, which the file's delete reads.
+    expect(writers).toEqual([
+      'abortUpload',
+      'accessPublicLink',
+      'copyFile',
+      'deleteFile',
+      'generatePublicLink',
+      'previewFile',
+      'previewPublicFile',
+      'previewS3File',
+      'revokePublicLink',
+      'saveFile',
+      'updateFile',
+      'uploadFile',
+    ]);
     expect(permissionsOf('getFile').filter((p) => p.action.startsWith('dynamodb:')).map((p) => p.action).sort()).toEqual([
       'dynamodb:GetItem',
       'dynamodb:Query',
@@ -420,7 +435,7 @@ describe('FileService API', () => {
       .map(([, route]) => route.Properties.RouteKey)
       .sort();
 
-    expect(open).toEqual(['GET /v1/files/public/links/{id}/{filename}', 'GET /v1/files/public/{id}']);
+    expect(open).toEqual(['GET /v1/files/public/links/{id}/{filename}', 'GET /v1/files/public/{id}', 'GET /v1/files/public/{id}/preview']);
   });
 
   it('throttles each public route on the stage, after the routes exist', () => {
@@ -553,6 +568,7 @@ describe('FileService options', () => {
     const [stage] = Object.values(custom.findResources('AWS::ApiGatewayV2::Stage')) as Resource[];
 
     expect(Object.values(stage?.Properties.RouteSettings as object)).toEqual([
+      { ThrottlingRateLimit: 5, ThrottlingBurstLimit: 10 },
       { ThrottlingRateLimit: 5, ThrottlingBurstLimit: 10 },
       { ThrottlingRateLimit: 5, ThrottlingBurstLimit: 10 },
     ]);

@@ -87,6 +87,17 @@ const groups: Record<string, Case[]> = {
     anon('an own private file', '/v1/files/public/{id}?org_id=org-a', 403),
     anon("another org's private file under its org", '/v1/files/public/{foreign}?org_id=org-b', 403),
   ],
+  'GET /v1/files/public/{id}/preview (previewPublicFile, no token)': [
+    anon('a NUL byte as id', '/v1/files/public/%00/preview?org_id=org-a', 404),
+    anon('an unknown id', `/v1/files/public/${unknownId}/preview?org_id=org-a`, 404),
+    anon('no org_id', '/v1/files/public/{id}/preview', 404),
+    anon('an org_id of 10,000 characters', `/v1/files/public/{id}/preview?org_id=${long}`, 400),
+    anon("another org's file under the own org", '/v1/files/public/{foreign}/preview?org_id=org-a', 404),
+    anon('an own private file', '/v1/files/public/{id}/preview?org_id=org-a', 403),
+    anon('w 0', '/v1/files/public/{id}/preview?org_id=org-a&w=0', 400),
+    anon('w 2049', '/v1/files/public/{id}/preview?org_id=org-a&w=2049', 400),
+    anon('a version that does not exist', '/v1/files/public/{id}/preview?org_id=org-a&version=4', 403),
+  ],
   'POST /v1/files/{id}/public/links (generatePublicLink)': [
     raw('truncated JSON', links, '{"expires_at":'),
     raw('JSON behind a byte order mark', links, '\ufeff{}'),

@@ -256,6 +256,54 @@ const preview: Route = {
   },
 };
 
+/** The image answer of a preview route, or its JSON refusal. */
+async function imageOrError(response: Response): Promise<ApiResponse<unknown>> {
+  const bytes = Buffer.from(await response.arrayBuffer());
+  const image = response.headers.get('content-type')?.startsWith('image/') ?? false;
+  return { status: response.status, headers: response.headers, body: image ? bytes : (JSON.parse(bytes.toString()) as unknown) };
+}
+
+const previewByS3Ref: Route = {
+  ...preview,
+  call: async (api, { file }) =>
+    imageOrError(await api.raw(`/v1/files:previewS3?bucket=${file.s3ref.bucket}&key=${encodeURIComponent(file.s3ref.key)}&w=20`)),
+};
+
+const downloadByS3Ref: Route = {
+  mutates: false,
+  prepare: async () => shared,
+  call: (api, { file }) => api.post(`/v1/files:downloadS3?s3_bucket=${file.s3ref.bucket}&s3_key=${encodeURIComponent(file.s3ref.key)}`),
+  succeeded: async (response, { bytes }) => {
+    const { download_url } = response.body as { download_url: string };
+    expect(await (await fetch(download_url)).text()).toBe(bytes);
+  },
+};
+
+let publicImage: Promise<Target> | undefined;
+/** A public-read image's thumbnail: no authorizer, every caller gets it (kept once, by the first). */
+const previewPublic: Route = {
+  mutates: false,
+  prepare: () =>
+    (publicImage ??= sharp({ create: { width: 40, height: 20, channels: 3, background: 'green' } })
+      .jpeg()
+      .toBuffer()
+      .then(async (bytes) => {
+        const file = await uploadFile(owner, { filename: 'poster.jpg', mimeType: 'image/jpeg', bytes, extra: { access_control: 'public-read' } });
+        // Rendered and kept before the cells run (this size, and the default one ahead of time): no cell changes storage.
+        await owner.raw(`/v1/files/public/${file._id}/preview?org_id=org-a&w=20`);
+        await stack.events.waitForDelivery((delivery) => delivery.target === 'renderPreviews' && delivery.event.detail.file_id === file._id, 30_000);
+        return { file, bytes: bytes.toString() };
+      })),
+  call: async (_api, { file }, principal) => {
+    const token = tokens[principal];
+    const response = await fetch(`${stack.url}/v1/files/public/${file._id}/preview?org_id=org-a&w=20`, { headers: token ? { authorization: `Bearer ${token}` } : {} });
+    return imageOrError(response);
+  },
+  succeeded: async (response) => {
+    expect(await sharp(response.body as Buffer).metadata()).toMatchObject({ format: 'jpeg', width: 20, height: 10 });
+  },
+};
+
 const downloadMany: Route = {
   mutates: false,
   prepare: async () => shared,
@@ -411,6 +459,9 @@ const routes = {
   'DELETE /v2/files/{id}': remove('/v2/files'),
   'GET /v1/files/{id}/download': download,
   'GET /v1/files/{id}/preview': preview,
+  'GET /v1/files:previewS3 (a saved version)': previewByS3Ref,
+  'POST /v1/files:downloadS3': downloadByS3Ref,
+  'GET /v1/files/public/{id}/preview (no authorizer)': previewPublic,
   'POST /v1/files:downloadFiles': downloadMany,
   'GET /v1/files/{id}/versions': listVersions,
   'POST /v1/files:batchGet': batchGet,
@@ -452,6 +503,9 @@ const outcomes: Record<keyof typeof routes, Outcomes> = {
   'DELETE /v2/files/{id}':                 [200, 404, 401, 401, 401, 401, 401, 401, 403, 403],
   'GET /v1/files/{id}/download':           [200, 404, 401, 401, 401, 401, 401, 401, 403, 403],
   'GET /v1/files/{id}/preview':            [200, 404, 401, 401, 401, 401, 401, 401, 403, 403],
+  'GET /v1/files:previewS3 (a saved version)': [200, 404, 401, 401, 401, 401, 401, 401, 403, 403],
+  'POST /v1/files:downloadS3':             [200, 404, 401, 401, 401, 401, 401, 401, 403, 403],
+  'GET /v1/files/public/{id}/preview (no authorizer)': [200, 200, 200, 200, 200, 200, 200, 200, 200, 200],
   'POST /v1/files:downloadFiles':          [200, 200, 401, 401, 401, 401, 401, 401, 403, 403],
   'GET /v1/files/{id}/versions':           [200, 404, 401, 401, 401, 401, 401, 401, 403, 403],
   'POST /v1/files:batchGet':               [200, 200, 401, 401, 401, 401, 401, 401, 403, 403],

@@ -111,6 +111,21 @@ describe('the local stack enforces each function’s own IAM policy', () => {
     // renderPreviews, invoked by the bus with the photo's FileCreated, keeps its default preview.
     const ahead = await stack.events.waitForDelivery((delivery) => delivery.target === renderPreviews.name && delivery.event.detail.file_id === photo._id, 30_000);
     expect(ahead.ok).toBe(true);
+    // previewS3File: a saved version by its key (rendered, then kept) and an upload not saved yet.
+    const byKey = `/v1/files:previewS3?bucket=${photo.s3ref.bucket}&key=${encodeURIComponent(photo.s3ref.key)}&w=8`;
+    for (const cache of ['miss', 'hit']) expect((await api.raw(byKey)).headers.get('x-preview-cache')).toBe(cache);
+    const draft = await stageUpload(api, { filename: 'draft.jpg', mimeType: 'image/jpeg', bytes: await sharp({ create: { width: 8, height: 8, channels: 3, background: 'red' } }).jpeg().toBuffer() });
+    expect((await api.raw(`/v1/files:previewS3?bucket=${draft.s3ref.bucket}&key=${encodeURIComponent(draft.s3ref.key)}`)).status).toBe(200);
+    // downloadS3File: the same two, each URL used.
+    for (const ref of [photo.s3ref, draft.s3ref]) {
+      const signed = await api.post<{ download_url: string }>(`/v1/files:downloadS3?s3_bucket=${ref.bucket}&s3_key=${encodeURIComponent(ref.key)}`);
+      expect((await fetch(signed.body.download_url)).status).toBe(200);
+    }
+    // previewPublicFile, without a token: rendered, then kept.
+    const poster = await uploadFile(api, { filename: 'poster.jpg', mimeType: 'image/jpeg', bytes: await sharp({ create: { width: 32, height: 32, channels: 3, background: 'blue' } }).jpeg().toBuffer(), extra: { access_control: 'public-read' } });
+    for (const cache of ['miss', 'hit']) {
+      expect((await fetch(`${stack.url}/v1/files/public/${poster._id}/preview?org_id=org-a&w=8`)).headers.get('x-preview-cache')).toBe(cache);
+    }
     expect((await api.delete(`/v2/files/${photo._id}`)).status).toBe(200);
     expect((await api.delete(`/v2/files/${file._id}`)).status).toBe(200);
     // publishEvents puts the file's events on the bus, from the table's stream.

@@ -3,6 +3,7 @@ import sharp from 'sharp';
 import { describe, expect, it } from 'vitest';
 import { encryptPdf, makePdf, pageColour } from '../support/pdf';
 import { uploadFile, type Api } from './support/api';
+import { stageUpload } from './support/requests';
 import { useLocalStack } from './support/stack';
 
 /**
@@ -237,5 +238,106 @@ describe('previewFile', () => {
     expect(foreign.status).toBe(404);
     expect(deleted.status).toBe(200);
     expect(await context.storage.keys(`previews/org-a/${id}/`)).toEqual([]);
+  });
+});
+
+describe('previewPublicFile', () => {
+  it('answers a public-read file\'s thumbnail without a token, kept for shared caches too, and 403 for a private file', async () => {
+    // Prepare
+    const bytes = await solid(600, 300).jpeg().toBuffer();
+    const open = (await uploadFile(context.api, { filename: 'open.jpg', mimeType: 'image/jpeg', bytes, extra: { access_control: 'public-read' } }))._id;
+    const closed = await saved('closed.jpg', 'image/jpeg', bytes);
+    const anonymous = context.api.withToken(undefined);
+
+    // Act
+    const answer = await preview(anonymous, `/v1/files/public/${open}/preview?org_id=org-a&w=60`);
+    const again = await preview(anonymous, `/v1/files/public/${open}/preview?org_id=org-a&w=60`, { 'if-none-match': answer.headers.get('etag') ?? '' });
+    const privateFile = await preview(anonymous, `/v1/files/public/${closed}/preview?org_id=org-a&w=60`);
+    const otherOrg = await preview(anonymous, `/v1/files/public/${open}/preview?org_id=org-b&w=60`);
+    const noOrg = await preview(anonymous, `/v1/files/public/${open}/preview?w=60`);
+
+    // Assess
+    expect(answer.status).toBe(200);
+    expect(answer.headers.get('cache-control')).toBe('public, max-age=300');
+    expect(await sharp(answer.bytes).metadata()).toMatchObject({ width: 60, height: 30 });
+    expect(again.status).toBe(304);
+    expect(privateFile.status).toBe(403);
+    expect(JSON.parse(privateFile.bytes.toString())).toEqual({ status: 403, error: 'File is not publicly accessible' });
+    expect(otherOrg.status).toBe(404);
+    expect(noOrg.status).toBe(404);
+  });
+});
+
+describe('previewS3File', () => {
+  it('previews an upload not saved yet, by POST body and by GET query, from what its bytes are', async () => {
+    // Prepare: declared as a PNG, the bytes are a JPEG: the bytes decide.
+    const ticket = await stageUpload(context.api, { filename: 'draft.png', mimeType: 'image/png', bytes: await solid(500, 250).jpeg().toBuffer() });
+    const { bucket, key } = ticket.s3ref;
+
+    // Act
+    const posted = await fetch(`${context.api.baseUrl}/v1/files:previewS3?w=50`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${await context.stack.auth.sign({ org: 'org-a', user: 'alice' })}`, 'content-type': 'application/json' },
+      body: JSON.stringify({ bucket, key }),
+    });
+    const got = await preview(context.api, `/v1/files:previewS3?bucket=${bucket}&key=${encodeURIComponent(key)}&h=25`);
+
+    // Assess
+    expect(posted.status).toBe(200);
+    expect(await sharp(Buffer.from(await posted.arrayBuffer())).metadata()).toMatchObject({ format: 'jpeg', width: 50, height: 25 });
+    expect(got.status).toBe(200);
+    expect(got.headers.get('x-preview-cache')).toBe('miss');
+    expect(await context.storage.keys('previews/org-a/')).not.toContainEqual(expect.stringContaining(key));
+  });
+
+  it('previews a saved version by its key and keeps it like previewFile, and answers 404 for another org\'s object', async () => {
+    // Prepare
+    const entity = await uploadFile(context.api, { filename: 'kept.jpg', mimeType: 'image/jpeg', bytes: await solid(300, 300).jpeg().toBuffer() });
+    const { bucket, key } = entity.s3ref;
+    const other = context.api.withToken(await context.stack.auth.sign({ org: 'org-b', user: 'bob' }));
+    const theirs = await stageUpload(other, { filename: 'theirs.jpg', mimeType: 'image/jpeg', bytes: await solid(10, 10).jpeg().toBuffer() });
+
+    // Act
+    const byKey = await preview(context.api, `/v1/files:previewS3?bucket=${bucket}&key=${encodeURIComponent(key)}&w=30`);
+    const byFile = await preview(context.api, `/v1/files/${entity._id}/preview?w=30`);
+    const foreignSaved = await preview(other, `/v1/files:previewS3?bucket=${bucket}&key=${encodeURIComponent(key)}&w=30`);
+    const foreignUpload = await preview(context.api, `/v1/files:previewS3?bucket=${bucket}&key=${encodeURIComponent(theirs.s3ref.key)}&w=30`);
+    const otherBucket = await preview(context.api, `/v1/files:previewS3?bucket=elsewhere&key=${encodeURIComponent(key)}&w=30`);
+
+    // Assess
+    expect(byKey.status).toBe(200);
+    expect(byFile.headers.get('x-preview-cache')).toBe('hit');
+    expect(byFile.headers.get('etag')).toBe(byKey.headers.get('etag'));
+    expect(foreignSaved.status).toBe(404);
+    expect(foreignUpload.status).toBe(404);
+    expect(otherBucket.status).toBe(400);
+  });
+});
+
+describe('downloadS3File', () => {
+  it('signs a download of an upload not saved yet and of a saved version, and refuses other objects with 404', async () => {
+    // Prepare
+    const ticket = await stageUpload(context.api, { filename: 'draft.txt', mimeType: 'text/plain', bytes: 'not saved yet' });
+    const entity = await uploadFile(context.api, { filename: 'saved.txt', mimeType: 'text/plain', bytes: Buffer.from('saved bytes') });
+    const never = await context.api.post<{ s3ref: { bucket: string; key: string } }>('/v2/files/upload', { filename: 'never.txt' });
+    const other = context.api.withToken(await context.stack.auth.sign({ org: 'org-b', user: 'bob' }));
+    const ask = (api: Api, ref: { bucket: string; key: string }) =>
+      api.post<{ download_url: string }>(`/v1/files:downloadS3?s3_bucket=${ref.bucket}&s3_key=${encodeURIComponent(ref.key)}`);
+
+    // Act
+    const draft = await ask(context.api, ticket.s3ref);
+    const version = await ask(context.api, entity.s3ref);
+    const missing = await ask(context.api, never.body.s3ref);
+    const foreign = await ask(other, entity.s3ref);
+    const foreignUpload = await ask(other, ticket.s3ref);
+
+    // Assess
+    expect(draft.status).toBe(200);
+    expect(await (await fetch(draft.body.download_url)).text()).toBe('not saved yet');
+    expect(version.status).toBe(200);
+    expect(await (await fetch(version.body.download_url)).text()).toBe('saved bytes');
+    expect(missing.status).toBe(404);
+    expect(foreign.status).toBe(404);
+    expect(foreignUpload.status).toBe(404);
   });
 });
