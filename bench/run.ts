@@ -1,7 +1,7 @@
 /**
  * `npm run bench [-- --quick]`: latency of each operation, save's overhead over the raw
- * calls it cannot avoid, upload throughput against plain presigned PUTs and against tus,
- * and each Lambda bundle's size and cold-load time beside its SDK floor. Prints a table and
+ * calls it cannot avoid, previews rendered and kept, upload throughput against plain presigned
+ * PUTs and against tus, and each Lambda bundle's size and cold-load time beside its SDK floor. Prints a table and
  * writes bench/results.json. Everything runs on loopback and stops by itself; temp dirs and
  * child processes are removed on the way out.
  *
@@ -20,6 +20,7 @@ import { measureListing } from './lib/listing';
 import { measureMultipart } from './lib/multipart';
 import { measureOps, measureSaveOverhead, pdf, pdfBytes } from './lib/ops';
 import { buildResults, handlerResults, renderHandlers, renderReport, type SizeRun } from './lib/report';
+import { measurePreviews } from './lib/preview';
 import { measureSaveBySize } from './lib/save-by-size';
 import { measureThroughput } from './lib/throughput';
 import { startTusServer, type TusServer } from './lib/tus';
@@ -35,6 +36,7 @@ const settings = quick
       ops: { iterations: 20, warmup: 15 },
       save: { iterations: 16, warmup: 2 },
       saveBySize: { '8m': 1, '256m': 1, '1g': 1 },
+      previews: { samples: 8, warmup: 1 },
       sizes: [
         { label: '64k' as const, size: 64 * KiB, files: 32, rounds: 1, warmup: 4 },
         { label: '8m' as const, size: 8 * MiB, files: 16, rounds: 1, warmup: 1 },
@@ -43,12 +45,15 @@ const settings = quick
       multipart: { files: 2, rounds: 2 },
       initRuns: 10,
       initWithoutNodeOptions: false,
-      timeLimitMs: 300_000,
+      // About 2.5 minutes on a quiet machine; with the load average above 10 on 2 cores the
+      // cold loads alone (22 handlers and their floors, 10 runs each) take over 100 s.
+      timeLimitMs: 600_000,
     }
   : {
       ops: { iterations: 200, warmup: 20 },
       save: { iterations: 150, warmup: 10 },
       saveBySize: { '8m': 10, '256m': 3, '1g': 3 },
+      previews: { samples: 30, warmup: 2 },
       sizes: [
         // Two rounds (flow, raw, tus / tus, raw, flow) of several waves each at concurrency 16.
         { label: '64k' as const, size: 64 * KiB, files: 256, rounds: 2, warmup: 16 },
@@ -129,6 +134,9 @@ async function main(): Promise<void> {
   phase('save time by size (8 MiB, 256 MiB, 1 GiB)');
   const saveBySize = await measureSaveBySize(context, { samples: settings.saveBySize });
 
+  phase('previews (12 MP JPEG and 20-page PDF at w=300)');
+  const previews = await measurePreviews(context, settings.previews);
+
   const throughput: SizeRun[] = [];
   for (const size of settings.sizes) {
     phase(`throughput ${size.label}`);
@@ -168,6 +176,7 @@ async function main(): Promise<void> {
     save,
     saveSize: saveObjectSize,
     saveBySize,
+    previews,
     copyPartThresholdBytes: defaultCopyPartThresholdBytes,
     throughput,
     multipart,

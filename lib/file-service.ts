@@ -41,7 +41,7 @@ import { allowedTypePattern } from '../lambdas/core/file-types';
 import { parseHttpHosts } from '../lambdas/core/source-url';
 import { defaultPreviewMaxInputPixels, defaultPreviewMaxSourceBytes, maxSourceUrlTimeoutMs } from '../lambdas/config';
 import { defaultCopyPartThresholdBytes, minCopyPartThresholdBytes } from '../lambdas/adapters/part-copy';
-import { filesPrefix, tempPrefix } from '../lambdas/core/keys';
+import { filesPrefix, previewExpirationDays, previewsPrefix, tempPrefix } from '../lambdas/core/keys';
 import {
   defaultPublicThrottle,
   handlerEnvironment,
@@ -665,6 +665,7 @@ export class FileService extends Construct {
           expiration: Duration.days(settings.tempExpirationDays),
         },
         { id: 'AbortIncompleteMultipartUploads', abortIncompleteMultipartUploadAfter: Duration.days(1) },
+        { id: 'ExpirePreviews', prefix: previewsPrefix, expiration: Duration.days(previewExpirationDays) },
       ],
       cors:
         settings.corsOrigins.length > 0

@@ -6,7 +6,7 @@ import { operations } from '../../lambdas/operations';
 import type { LocalStack } from '../../local/stack';
 import type { Claims } from './events';
 
-export type HandlerName = 'upload-file' | 'save-file' | 'get-file' | 'delete-file' | 'download-file' | 'download-files' | 'list-files';
+export type HandlerName = 'upload-file' | 'save-file' | 'get-file' | 'delete-file' | 'download-file' | 'download-files' | 'list-files' | 'preview-file';
 
 /** Everything the measurements share: the running stack, raw SDK clients and the handlers. */
 export interface BenchContext {

@@ -14,6 +14,8 @@ export interface EventInit {
   pathParameters?: Record<string, string>;
   query?: Record<string, string>;
   body?: unknown;
+  /** Request headers beside the JSON content type and host every event has, by lower-case name. */
+  headers?: Record<string, string>;
   claims: Claims;
 }
 
@@ -29,7 +31,7 @@ export function apiEvent(init: EventInit): ApiEvent {
     routeKey,
     rawPath,
     rawQueryString,
-    headers: { 'content-type': 'application/json', host: 'bench.local' },
+    headers: { 'content-type': 'application/json', host: 'bench.local', ...init.headers },
     ...(init.query ? { queryStringParameters: init.query } : {}),
     ...(init.pathParameters ? { pathParameters: init.pathParameters } : {}),
     ...(body !== undefined ? { body } : {}),

@@ -1,5 +1,5 @@
 import { spawn } from 'node:child_process';
-import { mkdtemp, readFile, rm, stat } from 'node:fs/promises';
+import { mkdtemp, readFile, rm, stat, symlink } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -54,9 +54,18 @@ export interface Bundle {
 }
 
 /**
+ * What the preview function leaves out of its bundle and ships beside it in node_modules
+ * (`previewExternalPackages` of lib/preview-bundling.ts, which imports the CDK, so it is not
+ * imported here): sharp's native addon and MuPDF's WebAssembly cannot be bundled.
+ */
+export const unbundledPackages = ['sharp', 'mupdf'] as const;
+
+/**
  * Each handler bundled as NodejsFunction bundles it (format ESM, node22, minified, source map
  * without sources, AWS SDK bundled, module-first main fields, createRequire banner), written
- * as index.mjs like the Lambda asset.
+ * as index.mjs like the Lambda asset. Packages the preview function carries beside its bundle
+ * (`unbundledPackages`) stay external and are found through a node_modules link to the
+ * project's, as the asset's own node_modules holds them; the sizes count the bundle only.
  */
 export async function bundleHandlers(options: BundleOptions): Promise<{ dir: string; bundles: Bundle[] }> {
   const dir = await mkdtemp(join(tmpdir(), 'bench-bundles-'));
@@ -73,6 +82,7 @@ export async function bundleHandlers(options: BundleOptions): Promise<{ dir: str
       sourcesContent: false,
       mainFields: ['module', 'main'],
       banner: { js: options.banner },
+      external: [...unbundledPackages],
       logLevel: 'error',
     };
     const { metafile } = await build({
@@ -83,6 +93,7 @@ export async function bundleHandlers(options: BundleOptions): Promise<{ dir: str
       metafile: true,
     });
     if (!metafile) throw new Error('esbuild returned no metafile');
+    await symlink(join(root, 'node_modules'), join(dir, 'node_modules'), 'dir');
     const bundles = await Promise.all(
       operations.map(async ({ entry }): Promise<Bundle> => {
         const file = join(dir, entry, 'index.mjs');

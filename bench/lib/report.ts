@@ -8,6 +8,7 @@ import type { ListingSamples } from './listing';
 import { saveSizes, type SaveBySizeSamples, type SaveSizeLabel } from './save-by-size';
 import type { MultipartContender } from './multipart';
 import { listingResults } from './listing';
+import { photo, previewCases, previewResults, type PreviewCase, type PreviewSamples } from './preview';
 
 export interface HandlerResult {
   bundle_kb: number;
@@ -44,6 +45,12 @@ export interface Results {
   save_overhead_ratio: number | null;
   /** p50 ms of the save handler by object size (null when a size could not be saved). */
   save_ms_by_size: Record<SaveSizeLabel, number | null>;
+  /**
+   * p50 ms of previewFile at w=300 (null when a case could not be measured): a 12 MP JPEG's
+   * first request (rendered) and its second (the kept preview), a 20-page PDF's first, and a
+   * request with the ETag (304).
+   */
+  preview_p50_ms: Record<PreviewCase, number | null>;
   flow_vs_raw_put_64k: number | null;
   flow_vs_raw_put_8m: number | null;
   vs_tus_64k: number | null;
@@ -81,6 +88,7 @@ export interface Measurements {
   save: SaveOverheadSamples;
   saveSize: number;
   saveBySize: SaveBySizeSamples;
+  previews: PreviewSamples;
   /** Objects from this size on are copied in parts. */
   copyPartThresholdBytes: number;
   throughput: SizeRun[];
@@ -155,6 +163,7 @@ export function buildResults(m: Measurements): Results {
     save_ms_by_size: Object.fromEntries(
       saveSizes.map(({ label }) => [label, m.saveBySize.samples[label].length > 0 ? round(p50(m.saveBySize.samples[label]), 1) : null]),
     ) as Record<SaveSizeLabel, number | null>,
+    preview_p50_ms: previewResults(m.previews),
     flow_vs_raw_put_64k: ratio(mbps('64k', 'flow'), mbps('64k', 'raw_put')),
     flow_vs_raw_put_8m: ratio(mbps('8m', 'flow'), mbps('8m', 'raw_put')),
     vs_tus_64k: ratio(mbps('64k', 'flow'), mbps('64k', 'tus')),
@@ -248,6 +257,8 @@ export function renderReport(results: Results, m: Measurements): string {
   );
   for (const [label, error] of Object.entries(m.saveBySize.errors)) out.push(`  ${label}: ${error}`);
 
+  out.push('', renderPreviews(results.preview_p50_ms, m.previews));
+
   out.push('', `Throughput: ${m.concurrency} concurrent uploads, same bytes, same local S3; MB/s = 10^6 bytes/s`);
   out.push(
     table(
@@ -301,6 +312,31 @@ export function renderReport(results: Results, m: Measurements): string {
   out.push(`  list page RCU / one Query of a page = ${format(ratio(listing.list.page_rcu, listing.one_query_rcu))}`);
 
   out.push('', renderHandlers(results.handlers, { nodeOptions: m.nodeOptions, initRuns: m.initRuns, nodeMs: m.init.node_ms }));
+  return out.join('\n');
+}
+
+/** The previews' table, the uncached/cached ratio and the first PDF render of the process. */
+export function renderPreviews(p50s: Record<PreviewCase, number | null>, m: PreviewSamples): string {
+  const out: string[] = [];
+  out.push(
+    `Previews: previewFile in-process at w=300, a new file per sample; JPEG ${photo.width} × ${photo.height} ` +
+      `(gradient and noise, ${format(m.jpegBytes / 1e6)} MB), PDF of 20 pages (${format(kb(m.pdfBytes))} KiB, MuPDF's worker warm); ` +
+      'uncached = first request (read, render, keep), cached = the same again (kept preview), 304 = with its ETag',
+  );
+  out.push(
+    table(
+      ['case', 'p50 ms', 'max ms', 'n'],
+      previewCases.map((name) => {
+        const samples = m.samples[name];
+        return [name, p50s[name] ?? Number.NaN, samples.length > 0 ? Math.max(...samples) : Number.NaN, String(samples.length)];
+      }),
+    ),
+  );
+  const uncached = p50s.jpeg_12mp_300px_uncached;
+  const cached = p50s.jpeg_12mp_300px_cached;
+  out.push(`  JPEG uncached/cached = ${format(uncached)} / ${format(cached)} = ${format(ratio(uncached, cached))}`);
+  if (m.pdfColdMs !== undefined) out.push(`  first PDF preview of the process (MuPDF's worker started, not in the p50): ${format(m.pdfColdMs)} ms`);
+  for (const [kind, error] of Object.entries(m.errors)) out.push(`  ${kind}: ${error}`);
   return out.join('\n');
 }
 

@@ -411,9 +411,7 @@ export class S3ObjectStore implements ObjectStore {
         if (!etag) throw new Error(`S3 copied part ${part.number} of ${toKey} without an ETag`);
         return { PartNumber: part.number, ETag: etag };
       });
-      await this.client.send(
-        new CompleteMultipartUploadCommand({ Bucket: this.bucket, Key: toKey, UploadId: uploadId, MultipartUpload: { Parts: parts } }),
-      );
+      await this.completeCopy(toKey, uploadId, parts, source.size);
     } catch (error) {
       // An upload whose abort fails too is removed by the abort-incomplete-multipart rule; the
       // copy's own failure is what the caller needs to hear.
@@ -422,6 +420,26 @@ export class S3ObjectStore implements ObjectStore {
         throw new SourceChangedError(`${fromKey} is no longer ${ifMatch}`);
       }
       throw error;
+    }
+  }
+
+  /**
+   * Completes a copy's multipart upload. A Complete that S3 carried out but whose answer was
+   * lost (a timeout) is retried by the SDK and answered NoSuchUpload, the upload being gone:
+   * the object of the copy's size at the key says it went through.
+   */
+  private async completeCopy(key: string, uploadId: string, parts: Array<{ PartNumber: number; ETag: string }>, size: number): Promise<void> {
+    try {
+      await this.client.send(
+        new CompleteMultipartUploadCommand({ Bucket: this.bucket, Key: key, UploadId: uploadId, MultipartUpload: { Parts: parts } }),
+      );
+    } catch (error) {
+      if (!isNoSuchUpload(error)) throw error;
+      const completed = await this.client
+        .send(new HeadObjectCommand({ Bucket: this.bucket, Key: key }))
+        .then((head) => head.ContentLength === size)
+        .catch(() => false);
+      if (!completed) throw error;
     }
   }
 

@@ -13,6 +13,11 @@ import { createHash } from 'node:crypto';
 export const tempPrefix = 'temp/';
 export const filesPrefix = 'files/';
 export const previewsPrefix = 'previews/';
+/**
+ * Kept previews expire after this many days (a lifecycle rule) and are rendered again when
+ * asked for: the cache stays bounded, and a preview that outlived its file's delete goes too.
+ */
+export const previewExpirationDays = 30;
 const maxNameLength = 200;
 const uuidPattern = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 

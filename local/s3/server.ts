@@ -7,7 +7,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pipeline, type Readable } from 'node:stream';
 import { S3Client } from '@aws-sdk/client-s3';
-import { tempPrefix } from '../../lambdas/core/keys';
+import { previewExpirationDays, previewsPrefix, tempPrefix } from '../../lambdas/core/keys';
 import type { Faults } from '../faults';
 import { LocalIam, type Principal } from '../iam/principals';
 import { checksumAnswerHeaders, declaredChecksum, dropStoredChecksum, putThroughStaging } from './checksum';
@@ -257,8 +257,12 @@ export async function startLocalS3(options: LocalS3Options): Promise<LocalS3> {
   });
   const expirationDays = options.tempExpirationDays ?? 1;
   const sweep = async (at?: Date): Promise<number> => {
-    const deleted = await sweepExpired(client, options.buckets, tempPrefix, expirationDays, at);
-    if (deleted > 0) log(`local-s3: swept ${deleted} expired object(s) under ${tempPrefix}`);
+    let deleted = 0;
+    for (const [prefix, days] of [[tempPrefix, expirationDays], [previewsPrefix, previewExpirationDays]] as const) {
+      const swept = await sweepExpired(client, options.buckets, prefix, days, at);
+      if (swept > 0) log(`local-s3: swept ${swept} expired object(s) under ${prefix}`);
+      deleted += swept;
+    }
     return deleted;
   };
 

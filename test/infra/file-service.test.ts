@@ -101,6 +101,12 @@ describe('FileService bucket', () => {
     });
   });
 
+  it('expires kept previews after 30 days', () => {
+    expect(fileBucket().Properties.LifecycleConfiguration).toMatchObject({
+      Rules: expect.arrayContaining([expect.objectContaining({ Prefix: 'previews/', ExpirationInDays: 30, Status: 'Enabled' })]),
+    });
+  });
+
   it('aborts incomplete multipart uploads after one day', () => {
     expect(fileBucket().Properties.LifecycleConfiguration).toMatchObject({
       Rules: expect.arrayContaining([

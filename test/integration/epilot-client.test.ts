@@ -3,6 +3,7 @@ import { createClient } from '@epilot/file-client';
 import type { Client, Components } from '@epilot/file-client';
 import { isAxiosError } from 'axios';
 import type { AxiosError } from 'axios';
+import sharp from 'sharp';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startLocalStack } from '../../local/stack';
 import type { LocalStack } from '../../local/stack';
@@ -383,6 +384,35 @@ describe('the epilot file client against the local stack', () => {
 
       expect(error.response?.status).toBe(404);
       expect(error.response?.data).toMatchObject({ status: 404, error: expect.any(String) });
+    });
+  });
+  describe('previews and downloads by s3ref', () => {
+    it('previewFile, previewS3File (POST and GET) and downloadS3File answer through the client as epilot documents them', async () => {
+      // Prepare: a 400 × 200 PNG, saved; and the same bytes uploaded but not saved.
+      const png = await sharp({ create: { width: 400, height: 200, channels: 3, background: 'orange' } }).png().toBuffer();
+      const upload = await client.uploadFileV2(null, { filename: 'chart.png', mime_type: 'image/png' });
+      await putBytes(requireString(upload.data.upload_url, 'upload_url'), png, 'image/png');
+      const saved = await client.saveFileV2(null, { s3ref: upload.data.s3ref as S3Ref, filename: 'chart.png', delete_temp_file: false } as never);
+      const fileId = requireString(saved.data._id, '_id');
+      const draft = await client.uploadFileV2(null, { filename: 'draft.png', mime_type: 'image/png' });
+      await putBytes(requireString(draft.data.upload_url, 'upload_url'), png, 'image/png');
+      const draftRef = draft.data.s3ref as S3Ref;
+      const binary = { responseType: 'arraybuffer' as const };
+
+      // Act
+      const preview = await client.previewFile({ id: fileId, w: 100 }, null, binary);
+      const posted = await client.previewS3File({ h: 50 }, draftRef, binary);
+      const got = await client.previewS3FileGet({ bucket: draftRef.bucket, key: draftRef.key, w: 40 }, null, binary);
+      const download = await client.downloadS3File({ s3_bucket: draftRef.bucket, s3_key: draftRef.key });
+      const foreign = await rejection(otherOrgClient.previewFile({ id: fileId }, null, binary));
+
+      // Assess
+      expect(preview.status).toBe(200);
+      expect(await sharp(Buffer.from(preview.data as unknown as ArrayBuffer)).metadata()).toMatchObject({ width: 100, height: 50 });
+      expect(await sharp(Buffer.from(posted.data as unknown as ArrayBuffer)).metadata()).toMatchObject({ width: 100, height: 50 });
+      expect(await sharp(Buffer.from(got.data as unknown as ArrayBuffer)).metadata()).toMatchObject({ width: 40, height: 20 });
+      expect((await fetchBytes(requireString(download.data.download_url, 'download_url'))).body.equals(png)).toBe(true);
+      expect(foreign.response?.status).toBe(404);
     });
   });
 });

@@ -222,6 +222,26 @@ describe('previewFile', () => {
     expect(JSON.parse(answer.bytes.toString())).toEqual({ status: 400, error: expect.stringContaining('Invalid query') });
   });
 
+  it('lets the lifecycle rule expire a kept preview after 30 days, and renders it again when asked', async () => {
+    // Prepare
+    const id = await saved('photo.jpg', 'image/jpeg', await solid(120, 60).jpeg().toBuffer());
+    const first = await preview(context.api, `/v1/files/${id}/preview?w=12`);
+    expect(await context.storage.keys(`previews/org-a/${id}/`)).toHaveLength(1);
+
+    // Act
+    await context.stack.sweep(new Date(Date.now() + 29 * 24 * 3600_000));
+    const kept = await context.storage.keys(`previews/org-a/${id}/`);
+    await context.stack.sweep(new Date(Date.now() + 32 * 24 * 3600_000));
+    const expired = await context.storage.keys(`previews/org-a/${id}/`);
+    const again = await preview(context.api, `/v1/files/${id}/preview?w=12`);
+
+    // Assess
+    expect(kept).toHaveLength(1);
+    expect(expired).toEqual([]);
+    expect(again.headers.get('x-preview-cache')).toBe('miss');
+    expect(again.bytes.equals(first.bytes)).toBe(true);
+  });
+
   it('answers 404 to another org, and deletes the kept previews with their file', async () => {
     // Prepare
     const id = await saved('photo.jpg', 'image/jpeg', await solid(320, 240).jpeg().toBuffer());

@@ -3,6 +3,7 @@ import {
   CompleteMultipartUploadCommand,
   CopyObjectCommand,
   CreateMultipartUploadCommand,
+  HeadObjectCommand,
   S3Client,
   S3ServiceException,
   UploadPartCopyCommand,
@@ -189,6 +190,32 @@ describe('S3ObjectStore.copy of a big object', () => {
 
     // Assess
     await expect(attempt).rejects.toMatchObject({ name: 'NoSuchUpload' });
+  });
+
+  it('takes a Complete answered NoSuchUpload as done when the object of the copy\'s size is at the key (a retried Complete whose first answer was lost)', async () => {
+    // Prepare
+    s3.on(CompleteMultipartUploadCommand).rejects(s3Error('NoSuchUpload', 404));
+    s3.on(HeadObjectCommand).resolves({ ContentLength: 10 * MiB });
+
+    // Act
+    await store().copy('temp/a', 'files/a', '"e1"', { size: 10 * MiB });
+
+    // Assess
+    expect(s3.commandCalls(HeadObjectCommand)[0]?.args[0].input).toEqual({ Bucket: bucket, Key: 'files/a' });
+    expect(s3.commandCalls(AbortMultipartUploadCommand)).toHaveLength(0);
+  });
+
+  it('fails a Complete answered NoSuchUpload when no object of the copy\'s size is at the key, and aborts', async () => {
+    // Prepare
+    s3.on(CompleteMultipartUploadCommand).rejects(s3Error('NoSuchUpload', 404));
+    s3.on(HeadObjectCommand).resolves({ ContentLength: 10 * MiB - 1 });
+
+    // Act
+    const attempt = store().copy('temp/a', 'files/a', '"e1"', { size: 10 * MiB });
+
+    // Assess
+    await expect(attempt).rejects.toMatchObject({ name: 'NoSuchUpload' });
+    expect(s3.commandCalls(AbortMultipartUploadCommand)).toHaveLength(1);
   });
 
   it('copies in parts above 256 MiB when no threshold is configured', async () => {
