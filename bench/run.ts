@@ -113,7 +113,9 @@ async function main(): Promise<void> {
   const bundleOptions = await constructBundleOptions();
   bundling = bundleHandlers(bundleOptions);
   bundling.catch(() => undefined); // awaited below; a failure must not be unhandled meanwhile
-  const stack: LocalStack = await startLocalStack({ sweepIntervalMs: 0 });
+  // No previews ahead of time: rendering each new image in the background would share the
+  // cores with the timed requests (on AWS it runs in a function of its own).
+  const stack: LocalStack = await startLocalStack({ sweepIntervalMs: 0, previewsAhead: false });
   stops.push(() => stack.stop());
   const context: BenchContext = await createContext(stack, { org_id: 'bench-org', sub: 'bench-user' });
   stops.push(async () => destroyContext(context));

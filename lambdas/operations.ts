@@ -4,6 +4,9 @@
  * wirings cannot drift apart.
  */
 
+import type { FileEventType } from './core/events';
+import { previewAheadEventTypes } from './core/preview-ahead';
+
 export type HttpMethod = 'GET' | 'POST' | 'PATCH' | 'DELETE';
 
 /**
@@ -332,6 +335,29 @@ export const publishEvents: StreamConsumer = {
   entry: 'publish-events',
   permissions: ['events:put'],
   filters: [{ dynamodb: { Keys: { sk: { S: ['FILE'] } } } }],
+};
+
+/** A function no route reaches: the target of a rule on the service's event bus. */
+export interface EventConsumer {
+  readonly name: string;
+  /** File under lambdas/handlers/ without extension; it exports `handler`. */
+  readonly entry: string;
+  readonly permissions: readonly Permission[];
+  /** The `detail-type`s of the service's events (source `file-service`) the rule passes to it. */
+  readonly detailTypes: readonly FileEventType[];
+}
+
+/**
+ * Renders the default preview of each new file and version ahead of time, through previewFile's
+ * own code (lambdas/core/preview-ahead.ts), so the first preview of an image is a cache hit.
+ */
+export const renderPreviews: EventConsumer = {
+  name: 'renderPreviews',
+  entry: 'render-previews',
+  // As previewFile: get the file and version, put the kept preview's record (the file's delete
+  // reads it), read the source and the kept preview, put the preview.
+  permissions: ['table:get', 'table:put', 'files:read', 'previews:read', 'previews:put'],
+  detailTypes: previewAheadEventTypes,
 };
 
 /**

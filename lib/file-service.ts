@@ -52,6 +52,7 @@ import {
 } from '../lambdas/operations';
 import { FileEvents, type FileEventsWebhook } from './file-events';
 import { permissionGrants } from './permissions';
+import { PreviewsAhead } from './preview-ahead';
 import { previewArchitecture, previewBundling } from './preview-bundling';
 
 // The grants live in their own module so the local stack evaluates the same policies
@@ -591,6 +592,8 @@ export class FileService extends Construct {
   public readonly alarms: Alarm[];
   /** File events: the bus, the function that publishes them from the table's stream, the webhooks. */
   public readonly events: FileEvents;
+  /** The default preview of each new file and version, rendered from its event. */
+  public readonly previewsAhead: PreviewsAhead;
 
   constructor(scope: Construct, id: string, props: FileServiceProps) {
     super(scope, id);
@@ -617,11 +620,27 @@ export class FileService extends Construct {
       tracing: settings.tracing,
       ...(props.alarmTopic ? { alarmTopic: props.alarmTopic } : {}),
     });
+    this.previewsAhead = this.createPreviewsAhead(props, settings);
     const { api, stage } = this.createApi(props, settings);
     this.api = api;
     this.stage = stage;
     this.url = stage.url;
-    this.alarms = [...this.createAlarms(props.alarmTopic), ...this.events.alarms];
+    this.alarms = [...this.createAlarms(props.alarmTopic), ...this.events.alarms, ...this.previewsAhead.alarms];
+  }
+
+  private createPreviewsAhead(props: FileServiceProps, settings: ResolvedSettings): PreviewsAhead {
+    return new PreviewsAhead(this, 'PreviewsAhead', {
+      eventBus: this.events.eventBus,
+      table: this.table,
+      bucket: this.bucket,
+      handlersDir: settings.handlersDir,
+      environment: this.functionEnvironment(settings),
+      bundling: HANDLER_BUNDLING,
+      logRetention: settings.logRetention,
+      removalPolicy: settings.removalPolicy,
+      tracing: settings.tracing,
+      ...(props.alarmTopic ? { alarmTopic: props.alarmTopic } : {}),
+    });
   }
 
   /** cdk-nag does not ask a log destination bucket to log itself (S1), so no acknowledgement. */

@@ -28,6 +28,29 @@ export interface LocalWebhook {
   secret?: string;
 }
 
+/**
+ * A rule with a Lambda function as its target: events of `source` with one of `detailTypes`
+ * are handed to `invoke`, asynchronously, as EventBridge invokes a function (Lambda's
+ * asynchronous invocation).
+ */
+export interface LocalEventTarget {
+  name: string;
+  source: string;
+  detailTypes: readonly string[];
+  /** Runs the function on the event; resolves false when the invocation failed (a function error). */
+  invoke(event: BusEvent): Promise<boolean>;
+}
+
+/** How one event's delivery to a target ended. */
+export interface TargetDelivery {
+  target: string;
+  event: BusEvent;
+  /** Invocations made: 1 when the first succeeded. */
+  attempts: number;
+  /** False when every attempt failed: on AWS the event would be in the dead-letter queue. */
+  ok: boolean;
+}
+
 export interface EventsFrontOptions {
   /** The one bus that exists locally, by name. */
   busName: string;
@@ -48,6 +71,15 @@ export interface EventsFront {
   received(): BusEvent[];
   /** Resolves with the first event (already received or still to come) that matches. */
   waitFor(predicate: (event: BusEvent) => boolean, timeoutMs?: number): Promise<BusEvent>;
+  /**
+   * Adds a rule whose target is a function; it receives the events accepted from now on.
+   * Answers the rule's removal: no new invocations, no more retries.
+   */
+  addTarget(target: LocalEventTarget): () => void;
+  /** Every delivery to a target that ended, in the order they ended. */
+  deliveries(): TargetDelivery[];
+  /** Resolves with the first ended delivery (already or still to come) that matches. */
+  waitForDelivery(predicate: (delivery: TargetDelivery) => boolean, timeoutMs?: number): Promise<TargetDelivery>;
   stop(): Promise<void>;
 }
 
@@ -56,13 +88,19 @@ const maxEntries = 10;
 /** Tries of one webhook delivery; an API destination retries for up to a day, locally a few seconds. */
 const webhookAttempts = 5;
 const maxKept = 10_000;
+/**
+ * Invocations of a function target per event: Lambda runs an asynchronous invocation that
+ * fails twice more (a minute, then two minutes later); locally the waits are short.
+ */
+const targetAttempts = 3;
+const targetRetryDelaysMs = [200, 1000];
 
 /**
  * Amazon EventBridge's PutEvents (the JSON 1.1 `AWSEvents.PutEvents` call), as the publishing
  * function meets it on AWS: the SigV4 signature and the caller's IAM policy are checked
  * (`events:PutEvents` on the bus ARN), faults can be injected like at the other fronts, and
  * an accepted entry becomes the event a rule's target receives: appended to a file, POSTed
- * to a webhook. Like EventBridge, an allowed call naming a bus that does not exist succeeds
+ * to a webhook, handed to the functions whose rules match it. Like EventBridge, an allowed call naming a bus that does not exist succeeds
  * and the event goes nowhere. Listens on loopback only.
  */
 export async function startEventsFront(options: EventsFrontOptions): Promise<EventsFront> {
@@ -72,6 +110,34 @@ export async function startEventsFront(options: EventsFrontOptions): Promise<Eve
   const waiters = new Set<{ predicate: (event: BusEvent) => boolean; resolve: (event: BusEvent) => void }>();
   // Deliveries and file appends run one after another, in the order the bus accepted the events.
   let outbox: Promise<void> = Promise.resolve();
+  // Function targets are invoked each on its own, as Lambda runs asynchronous invocations.
+  const targets = new Set<LocalEventTarget>();
+  const invocations = new Set<Promise<void>>();
+  const deliveries: TargetDelivery[] = [];
+  const deliveryWaiters = new Set<{ predicate: (delivery: TargetDelivery) => boolean; resolve: (delivery: TargetDelivery) => void }>();
+  let stopping = false;
+  const ended = (delivery: TargetDelivery) => {
+    if (deliveries.length >= maxKept) deliveries.shift();
+    deliveries.push(delivery);
+    for (const waiter of deliveryWaiters) {
+      if (!waiter.predicate(delivery)) continue;
+      deliveryWaiters.delete(waiter);
+      waiter.resolve(delivery);
+    }
+  };
+  const invokeTarget = async (target: LocalEventTarget, event: BusEvent): Promise<void> => {
+    let attempts = 0;
+    const live = () => !stopping && targets.has(target);
+    while (attempts < targetAttempts && live()) {
+      if (attempts > 0) await new Promise((resolve) => setTimeout(resolve, targetRetryDelaysMs[attempts - 1] ?? 1000).unref());
+      attempts += 1;
+      const ok = await target.invoke(event).catch(() => false);
+      if (ok) return ended({ target: target.name, event, attempts, ok });
+    }
+    if (!live()) return;
+    log(`local events: ${event['detail-type']} ${event.id} failed in ${target.name} ${attempts} times; on AWS it would be in the dead-letter queue`);
+    ended({ target: target.name, event, attempts, ok: false });
+  };
   if (options.eventsFile) await mkdir(dirname(options.eventsFile), { recursive: true });
 
   const accept = (event: BusEvent) => {
@@ -81,6 +147,11 @@ export async function startEventsFront(options: EventsFrontOptions): Promise<Eve
       if (!waiter.predicate(event)) continue;
       waiters.delete(waiter);
       waiter.resolve(event);
+    }
+    for (const target of targets) {
+      if (event.source !== target.source || !target.detailTypes.includes(event['detail-type'])) continue;
+      const invocation = invokeTarget(target, event).finally(() => invocations.delete(invocation));
+      invocations.add(invocation);
     }
     outbox = outbox.then(async () => {
       if (options.eventsFile) await appendFile(options.eventsFile, `${JSON.stringify(event)}\n`).catch((error: Error) => log(`local events: ${error.message}`));
@@ -170,12 +241,38 @@ export async function startEventsFront(options: EventsFrontOptions): Promise<Eve
         waiters.add(waiter);
       });
     },
+    addTarget(target) {
+      targets.add(target);
+      return () => void targets.delete(target);
+    },
+    deliveries: () => [...deliveries],
+    waitForDelivery(predicate, timeoutMs = 10_000) {
+      const seen = deliveries.find(predicate);
+      if (seen) return Promise.resolve(seen);
+      return new Promise((resolve, reject) => {
+        const waiter = {
+          predicate,
+          resolve: (delivery: TargetDelivery) => {
+            clearTimeout(timer);
+            resolve(delivery);
+          },
+        };
+        const timer = setTimeout(() => {
+          deliveryWaiters.delete(waiter);
+          reject(new Error(`No matching delivery to a target within ${timeoutMs} ms; ended: ${deliveries.length}`));
+        }, timeoutMs);
+        deliveryWaiters.add(waiter);
+      });
+    },
     stop: () =>
       new Promise<void>((resolve) => {
+        stopping = true;
         server.close(() => resolve());
         server.closeAllConnections();
         // Deliveries still under way get a moment to finish; a webhook that hangs does not hold the stop.
-      }).then(() => Promise.race([outbox, new Promise<void>((resolve) => setTimeout(resolve, 2000).unref())])),
+      }).then(() =>
+        Promise.race([Promise.all([outbox, ...invocations]).then(() => undefined), new Promise<void>((resolve) => setTimeout(resolve, 2000).unref())]),
+      ),
   };
 }
 

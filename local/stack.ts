@@ -2,7 +2,8 @@ import { join } from 'node:path';
 import { DescribeTableCommand, DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DynamoDBStreamsClient } from '@aws-sdk/client-dynamodb-streams';
 import type { DynamoDBBatchResponse } from 'aws-lambda';
-import { operations, orphanReaper, publishEvents, type Permission, type RouteThrottle } from '../lambdas/operations';
+import { eventSource } from '../lambdas/core/events';
+import { operations, orphanReaper, publishEvents, renderPreviews, type Permission, type RouteThrottle } from '../lambdas/operations';
 import { permissionGrants } from '../lib/permissions';
 import type { ApiEvent } from '../lambdas/http/handler';
 import { startLocalApi } from './api';
@@ -12,7 +13,7 @@ import { ensureTable, startLocalDynamoDb } from './dynamodb';
 import { startDynamoDbFront } from './dynamodb-front';
 import { startEventsFront, type EventsFront, type LocalWebhook } from './events-front';
 import { Faults, type FaultSpec, type FrontCall } from './faults';
-import { handlerFileOf, routesFor, startLocalFunctions } from './functions';
+import { handlerFileOf, integrationFailure, routesFor, startLocalFunctions } from './functions';
 import { LocalIam, localAccount, type Authorization } from './iam/principals';
 import { startLocalS3 } from './s3';
 import { startStreamPoller } from './streams';
@@ -67,6 +68,11 @@ export interface LocalStackOptions {
    * EVENTS_WEBHOOK_SECRET in the header EVENTS_WEBHOOK_SECRET_HEADER, default x-webhook-secret).
    */
   eventsWebhook?: LocalWebhook;
+  /**
+   * Tests only: false leaves out the bus rule that renders each new version's default
+   * preview ahead of time (renderPreviews), to observe previewFile rendering on its own.
+   */
+  previewsAhead?: boolean;
 }
 
 export interface LocalStack {
@@ -101,7 +107,7 @@ export interface LocalStack {
   /** Subscribe to TTL deletions (DynamoDB Streams REMOVE records by the service). */
   ttl: Pick<LocalTtl, 'subscribe'>;
   /** The local event bus: the file events published from the table's stream. */
-  events: Pick<EventsFront, 'received' | 'waitFor' | 'busArn'>;
+  events: Pick<EventsFront, 'received' | 'waitFor' | 'busArn' | 'deliveries' | 'waitForDelivery'>;
   stop(): Promise<void>;
 }
 
@@ -120,7 +126,7 @@ const localArns = {
   eventBusArn: `arn:aws:events:${region}:${localAccount}:event-bus/${localEventBus}`,
 };
 /** Every function the stack runs: the operations and the table stream's consumers. */
-const localFunctions = [...operations, orphanReaper, publishEvents];
+const localFunctions = [...operations, orphanReaper, publishEvents, renderPreviews];
 
 /**
  * Everything `npm start` runs, in this process: DynamoDB Local behind a front that checks
@@ -262,6 +268,19 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
       });
     }
 
+    // On AWS a rule on the bus invokes renderPreviews asynchronously with each new file and version.
+    const renderer = functions.find((fn) => fn.name === renderPreviews.name);
+    if (renderer && options.previewsAhead !== false) {
+      const removeRule = eventsFront.addTarget({
+        name: renderPreviews.name,
+        source: eventSource,
+        detailTypes: renderPreviews.detailTypes,
+        invoke: async (event) => (await renderer.invoke(event as unknown as ApiEvent)) !== integrationFailure,
+      });
+      // Before the functions stop, so an invocation they cut short is not retried.
+      stops.push(async () => removeRule());
+    }
+
     const api = await startLocalApi({
       routes: routesFor(operations, functions),
       auth,
@@ -298,6 +317,8 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
       events: {
         received: () => eventsFront.received(),
         waitFor: (predicate, timeoutMs) => eventsFront.waitFor(predicate, timeoutMs),
+        deliveries: () => eventsFront.deliveries(),
+        waitForDelivery: (predicate, timeoutMs) => eventsFront.waitForDelivery(predicate, timeoutMs),
         busArn: eventsFront.busArn,
       },
       stop,

@@ -68,6 +68,12 @@ export interface PreviewRequest {
   ifNoneMatch?: string;
 }
 
+/**
+ * What rendering ahead of time did: made and kept the default preview, found it already kept
+ * (a second delivery of the same event), or found no such file or version.
+ */
+export type PrerenderOutcome = 'rendered' | 'kept' | 'gone';
+
 export class PreviewService {
   constructor(
     private readonly deps: {
@@ -115,6 +121,30 @@ export class PreviewService {
     const rendered = await this.deps.renderer.render(source.start, mimeType, effectiveBox(box));
     if (rendered.bytes.length > maxInlinePreviewBytes) throw new UnprocessableError('This preview is too big to answer: ask for a smaller w or h');
     return { kind: 'image', etag, bytes: rendered.bytes, contentType: rendered.contentType, cached: false };
+  }
+
+  /** Whether files of this type have previews at all. */
+  supports(mimeType: string): boolean {
+    return this.deps.renderer.supports(mimeType);
+  }
+
+  /**
+   * Renders and keeps the default preview of a version (1 for the first) of an active file,
+   * through the same path as a request without `w` or `h`, so that request is then a cache
+   * hit. A file that is gone or being deleted, or a version it no longer has, gets nothing.
+   * Refusals (415, 422) are thrown as previewFile would answer them; a storage failure is
+   * thrown as it came.
+   */
+  async prerender(org: string, fileId: string, version: number): Promise<PrerenderOutcome> {
+    const record = await this.deps.repository.get(org, fileId);
+    if (!record || record.status !== 'active' || version < 1 || version > record.latest_version) return 'gone';
+    try {
+      const result = await this.previewOf(record, { id: fileId, version: record.latest_version - version, box: {} });
+      return result.kind === 'image' && result.cached ? 'kept' : 'rendered';
+    } catch (error) {
+      if (error instanceof NotFoundError) return 'gone';
+      throw error;
+    }
   }
 
   /** A preview of a version of this file, found and allowed by the caller. */

@@ -224,12 +224,15 @@ describe('FileService table', () => {
 
 describe('FileService functions', () => {
   it('creates one nodejs22.x Lambda per operation, arm64 but the preview functions, which run where their sharp binary was installed', () => {
-    // One per operation, the orphan reaper (test/infra/orphan-reaper.test.ts), the event publisher (test/infra/file-events.test.ts)
-    // and the session authorizer.
-    template.resourceCountIs('AWS::Lambda::Function', operations.length + 3);
+    // One per operation, the orphan reaper (test/infra/orphan-reaper.test.ts), the event publisher
+    // (test/infra/file-events.test.ts), the session authorizer and the previews ahead of time
+    // (test/infra/preview-ahead.test.ts).
+    template.resourceCountIs('AWS::Lambda::Function', operations.length + 4);
     expect(Object.keys(stack.fileService.functions).sort()).toEqual(operations.map((op) => op.name).sort());
-    const previews = ['previewFile', 'previewS3File', 'previewPublicFile'].map((name) =>
-      stack.getLogicalId(stack.fileService.functions[name]!.node.defaultChild as CfnFunction),
+    const previews = [
+      ...['previewFile', 'previewS3File', 'previewPublicFile'].map((name) => stack.fileService.functions[name]!),
+      stack.fileService.previewsAhead.function,
+    ].map((fn) => stack.getLogicalId(fn.node.defaultChild as CfnFunction),
     );
     for (const [id, fn] of resourcesOfType('AWS::Lambda::Function')) {
       const architecture = previews.includes(id) ? (process.arch === 'arm64' ? 'arm64' : 'x86_64') : 'arm64';

@@ -113,10 +113,10 @@ describe('FileService alarms', () => {
     });
   });
 
-  it('exposes exactly the alarms it creates: the API, two per function, the table and two of file events', () => {
+  it('exposes exactly the alarms it creates: the API, two per function, the table, two of file events and one of previews ahead', () => {
     const { template, service } = defaults;
 
-    expect(alarmsOf(template)).toHaveLength(2 + 2 * operations.length + 2);
+    expect(alarmsOf(template)).toHaveLength(2 + 2 * operations.length + 2 + 1);
     expect(service.alarms).toHaveLength(alarmsOf(template).length);
   });
 

@@ -4,7 +4,8 @@ import type { Entity } from './support/api';
 import { expectRefusal } from './support/requests';
 import { useLocalStack } from './support/stack';
 
-const context = useLocalStack({ sweepIntervalMs: 0 });
+// No previews ahead of time: a saved PNG's default preview, kept in the background, would land in a later test's storage snapshot.
+const context = useLocalStack({ sweepIntervalMs: 0, previewsAhead: false });
 const base64 = (bytes: Buffer | string) => Buffer.from(bytes).toString('base64');
 const png = Buffer.from('89504e470d0a1a0a0000000d49484452000000010000000108060000001f15c4890000000d4944415478da63f8cfc0f01f0005000201a0e5b1e40000000049454e44ae426082', 'hex');
 

@@ -244,13 +244,18 @@ const download: Route = {
   },
 };
 
-/** A thumbnail of a fresh JPEG: the own org's call keeps a preview, so each cell gets its own file. */
+/**
+ * A thumbnail of a fresh JPEG: the own org's call keeps a preview, so each cell gets its own
+ * file, whose default preview (rendered ahead of time from its FileCreated) is kept first.
+ */
 const preview: Route = {
   mutates: true,
   sessionAuthorizer: true,
   prepare: async () => {
     const bytes = await sharp({ create: { width: 40, height: 20, channels: 3, background: 'blue' } }).jpeg().toBuffer();
-    return { file: await uploadFile(owner, { filename: 'photo.jpg', mimeType: 'image/jpeg', bytes }), bytes: bytes.toString() };
+    const file = await uploadFile(owner, { filename: 'photo.jpg', mimeType: 'image/jpeg', bytes });
+    await stack.events.waitForDelivery((delivery) => delivery.target === 'renderPreviews' && delivery.event.detail.file_id === file._id, 30_000);
+    return { file, bytes: bytes.toString() };
   },
   call: async (api, { file }) => {
     const response = await api.raw(`/v1/files/${file._id}/preview?w=20`);
@@ -338,8 +343,9 @@ const previewPublic: Route = {
       .toBuffer()
       .then(async (bytes) => {
         const file = await uploadFile(owner, { filename: 'poster.jpg', mimeType: 'image/jpeg', bytes, extra: { access_control: 'public-read' } });
-        // Rendered and kept before the cells run: no cell changes storage.
+        // Rendered and kept before the cells run (this size, and the default one ahead of time): no cell changes storage.
         await owner.raw(`/v1/files/public/${file._id}/preview?org_id=org-a&w=20`);
+        await stack.events.waitForDelivery((delivery) => delivery.target === 'renderPreviews' && delivery.event.detail.file_id === file._id, 30_000);
         return { file, bytes: bytes.toString() };
       })),
   call: async (_api, { file }, principal) => {

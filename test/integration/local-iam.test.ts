@@ -5,7 +5,7 @@ import sharp from 'sharp';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Policy } from '../../local/iam/policy';
 import type { LocalStack } from '../../local/stack';
-import { operations, publishEvents } from '../../lambdas/operations';
+import { operations, publishEvents, renderPreviews } from '../../lambdas/operations';
 import { permissionGrants } from '../../lib/permissions';
 import { putBytes, uploadFile, type Entity, type Ticket } from './support/api';
 import { stageUpload } from './support/requests';
@@ -108,6 +108,9 @@ describe('the local stack enforces each function’s own IAM policy', () => {
     for (const cache of ['miss', 'hit']) {
       expect((await api.raw(`/v1/files/${photo._id}/preview?w=16`)).headers.get('x-preview-cache')).toBe(cache);
     }
+    // renderPreviews, invoked by the bus with the photo's FileCreated, keeps its default preview.
+    const ahead = await stack.events.waitForDelivery((delivery) => delivery.target === renderPreviews.name && delivery.event.detail.file_id === photo._id, 30_000);
+    expect(ahead.ok).toBe(true);
     // previewS3File: a saved version by its key (rendered, then kept) and an upload not saved yet.
     const byKey = `/v1/files:previewS3?bucket=${photo.s3ref.bucket}&key=${encodeURIComponent(photo.s3ref.key)}&w=8`;
     for (const cache of ['miss', 'hit']) expect((await api.raw(byKey)).headers.get('x-preview-cache')).toBe(cache);
@@ -148,7 +151,7 @@ describe('the local stack enforces each function’s own IAM policy', () => {
       bucketArn: 'arn:aws:s3:::file-service-local',
       eventBusArn: stack.events.busArn,
     };
-    const unused = [...operations, publishEvents].flatMap((operation) => {
+    const unused = [...operations, publishEvents, renderPreviews].flatMap((operation) => {
       const used = stack.iam.used(operation.name);
       return permissionGrants(operation.permissions, arns).flatMap((grant) =>
         grant.actions

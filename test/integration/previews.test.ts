@@ -11,7 +11,8 @@ import { useLocalStack } from './support/stack';
  * kept in the local S3 under previews/ and served from there the next time.
  */
 
-const context = useLocalStack();
+// Without the previews rendered ahead of time (test/integration/previews-ahead.test.ts), so every render here is previewFile's.
+const context = useLocalStack({ previewsAhead: false });
 
 interface Preview {
   status: number;

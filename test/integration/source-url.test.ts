@@ -12,7 +12,8 @@ import { useLocalStack } from './support/stack';
  */
 const maxUploadBytes = 200_000;
 const timeoutMs = 2_000;
-const context = useLocalStack({ sweepIntervalMs: 0, sourceUrlHttpHosts: ['127.0.0.1'], sourceUrlTimeoutMs: timeoutMs, maxUploadBytes });
+// No previews ahead of time: a saved PNG's default preview, kept in the background, would land in a later test's storage snapshot.
+const context = useLocalStack({ sweepIntervalMs: 0, previewsAhead: false, sourceUrlHttpHosts: ['127.0.0.1'], sourceUrlTimeoutMs: timeoutMs, maxUploadBytes });
 let source: SourceServer;
 
 beforeAll(async () => {

@@ -117,3 +117,73 @@ describe('the local EventBridge front', () => {
     await expect(front.waitFor((event) => event.detail.file_id === 'never', 50)).rejects.toThrow(/No matching event on the local bus within 50 ms/);
   });
 });
+
+describe('function targets of the local EventBridge front', () => {
+  it('invokes a matching target asynchronously with the event, once when it succeeds', async () => {
+    // Prepare
+    const client = clientAs(iam.credentialsOf('publisher'));
+    const invoked: string[] = [];
+    const remove = front.addTarget({
+      name: 'renderer',
+      source: 'file-service',
+      detailTypes: ['FileCreated'],
+      invoke: async (event) => (invoked.push(String(event.detail.file_id)), true),
+    });
+
+    // Act
+    await client.send(new PutEventsCommand({ Entries: [entry({ file_id: 'target-1' }), { ...entry({ file_id: 'target-2' }), DetailType: 'FileUpdated' }] }));
+    const delivery = await front.waitForDelivery((candidate) => candidate.event.detail.file_id === 'target-1', 5000);
+
+    // Assess
+    expect({ target: delivery.target, ok: delivery.ok, attempts: delivery.attempts }).toEqual({ target: 'renderer', ok: true, attempts: 1 });
+    expect(invoked).toEqual(['target-1']);
+    remove();
+    client.destroy();
+  });
+
+  it('invokes a failing target again, three times in all, then gives the event up as a dead letter', async () => {
+    // Prepare
+    const client = clientAs(iam.credentialsOf('publisher'));
+    let calls = 0;
+    const remove = front.addTarget({
+      name: 'failing',
+      source: 'file-service',
+      detailTypes: ['FileCreated'],
+      invoke: async () => {
+        calls += 1;
+        if (calls === 2) throw new Error('the worker crashed');
+        return false;
+      },
+    });
+
+    // Act
+    await client.send(new PutEventsCommand({ Entries: [entry({ file_id: 'target-3' })] }));
+    const delivery = await front.waitForDelivery((candidate) => candidate.event.detail.file_id === 'target-3', 5000);
+
+    // Assess
+    expect({ ok: delivery.ok, attempts: delivery.attempts, calls }).toEqual({ ok: false, attempts: 3, calls: 3 });
+    remove();
+    client.destroy();
+  });
+
+  it('succeeds on a later attempt after a failure, and invokes a removed target no more', async () => {
+    // Prepare
+    const client = clientAs(iam.credentialsOf('publisher'));
+    let calls = 0;
+    const remove = front.addTarget({ name: 'flaky', source: 'file-service', detailTypes: ['FileCreated'], invoke: async () => (calls += 1) > 1 });
+
+    // Act
+    await client.send(new PutEventsCommand({ Entries: [entry({ file_id: 'target-4' })] }));
+    const delivery = await front.waitForDelivery((candidate) => candidate.event.detail.file_id === 'target-4', 5000);
+    remove();
+    await client.send(new PutEventsCommand({ Entries: [entry({ file_id: 'target-5' })] }));
+    await front.waitFor((event) => event.detail.file_id === 'target-5', 1000);
+    await new Promise((resolve) => setTimeout(resolve, 100));
+
+    // Assess
+    expect({ ok: delivery.ok, attempts: delivery.attempts }).toEqual({ ok: true, attempts: 2 });
+    expect(calls).toBe(2);
+    expect(front.deliveries().some((candidate) => candidate.event.detail.file_id === 'target-5')).toBe(false);
+    client.destroy();
+  });
+});

@@ -1,0 +1,145 @@
+import { join } from 'node:path';
+import { Duration, type RemovalPolicy, Stack, Validations } from 'aws-cdk-lib';
+import { Alarm, ComparisonOperator, TreatMissingData } from 'aws-cdk-lib/aws-cloudwatch';
+import { SnsAction } from 'aws-cdk-lib/aws-cloudwatch-actions';
+import type { Table } from 'aws-cdk-lib/aws-dynamodb';
+import { type IEventBus, Rule } from 'aws-cdk-lib/aws-events';
+import { LambdaFunction } from 'aws-cdk-lib/aws-events-targets';
+import { PolicyStatement, Role, ServicePrincipal } from 'aws-cdk-lib/aws-iam';
+import { Runtime, Tracing } from 'aws-cdk-lib/aws-lambda';
+import { type BundlingOptions, NodejsFunction } from 'aws-cdk-lib/aws-lambda-nodejs';
+import { LogGroup, type RetentionDays } from 'aws-cdk-lib/aws-logs';
+import type { Bucket, CfnBucket } from 'aws-cdk-lib/aws-s3';
+import type { ITopic } from 'aws-cdk-lib/aws-sns';
+import { Queue, QueueEncryption } from 'aws-cdk-lib/aws-sqs';
+import { Construct } from 'constructs';
+import { eventSource } from '../lambdas/core/events';
+import { renderPreviews } from '../lambdas/operations';
+import { permissionGrants } from './permissions';
+import { previewArchitecture, previewBundling } from './preview-bundling';
+
+export interface PreviewsAheadProps {
+  /** The bus the file events are put on. */
+  readonly eventBus: IEventBus;
+  readonly table: Table;
+  readonly bucket: Bucket;
+  /** How the function is built and run, as the service's other functions. */
+  readonly handlersDir: string;
+  readonly environment: Record<string, string>;
+  /** The handlers' shared bundling; sharp and MuPDF are added as for previewFile. */
+  readonly bundling: BundlingOptions;
+  readonly logRetention: RetentionDays;
+  readonly removalPolicy: RemovalPolicy;
+  readonly tracing: boolean;
+  /**
+   * Where the alarm sends its notifications.
+   *
+   * @default - the alarm exists, with no actions
+   */
+  readonly alarmTopic?: ITopic;
+}
+
+/**
+ * Default previews rendered ahead of time: a rule on the service's bus hands FileCreated and
+ * FileVersionAdded to a function that renders the version's 300 × 300 preview as previewFile
+ * does and keeps it. EventBridge invokes the function asynchronously: an invocation it cannot
+ * make is retried for up to a day, a function error twice more by Lambda, and an event that
+ * still fails goes to a queue.
+ */
+export class PreviewsAhead extends Construct {
+  public readonly function: NodejsFunction;
+  public readonly rule: Rule;
+  /** Events that could not be delivered, or whose rendering kept failing. */
+  public readonly deadLetters: Queue;
+  public readonly alarms: Alarm[];
+
+  constructor(scope: Construct, id: string, props: PreviewsAheadProps) {
+    super(scope, id);
+    this.deadLetters = new Queue(this, 'DeadLetters', {
+      encryption: QueueEncryption.SQS_MANAGED,
+      enforceSSL: true,
+      retentionPeriod: Duration.days(14),
+    });
+    Validations.of(this.deadLetters).acknowledge({
+      id: 'AwsSolutions-SQS3',
+      reason: 'This queue is itself the dead-letter queue of the preview rule’s target and of the function’s asynchronous invocations.',
+    });
+    this.function = this.createFunction(props);
+    this.rule = new Rule(this, 'Rule', {
+      eventBus: props.eventBus,
+      description: `Renders the default preview of each ${renderPreviews.detailTypes.join(' and ')}`,
+      eventPattern: { source: [eventSource], detailType: [...renderPreviews.detailTypes] },
+      targets: [
+        new LambdaFunction(this.function, {
+          retryAttempts: 185,
+          maxEventAge: Duration.hours(24),
+          deadLetterQueue: this.deadLetters,
+        }),
+      ],
+    });
+    const alarm = new Alarm(this, 'DeadLettersAlarm', {
+      alarmDescription:
+        'Previews ahead of time: events whose default preview could not be rendered after every retry are in the dead-letter queue; those files render on their first request instead.',
+      metric: this.deadLetters.metricApproximateNumberOfMessagesVisible({ period: Duration.minutes(5), statistic: 'Maximum' }),
+      threshold: 1,
+      evaluationPeriods: 1,
+      comparisonOperator: ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
+      treatMissingData: TreatMissingData.NOT_BREACHING,
+    });
+    if (props.alarmTopic) alarm.addAlarmAction(new SnsAction(props.alarmTopic));
+    this.alarms = [alarm];
+  }
+
+  private createFunction(props: PreviewsAheadProps): NodejsFunction {
+    const logGroup = new LogGroup(this, 'Logs', { retention: props.logRetention, removalPolicy: props.removalPolicy });
+    const role = new Role(this, 'Role', {
+      assumedBy: new ServicePrincipal('lambda.amazonaws.com'),
+      description: 'Renders default previews of new files and versions ahead of time (file service)',
+    });
+    logGroup.grantWrite(role);
+    const arns = { tableArn: props.table.tableArn, bucketArn: props.bucket.bucketArn };
+    for (const grant of permissionGrants(renderPreviews.permissions, arns)) {
+      role.addToPolicy(new PolicyStatement({ actions: grant.actions, resources: grant.resources }));
+    }
+    const bucketLogicalId = Stack.of(this).resolve((props.bucket.node.defaultChild as CfnBucket).logicalId) as string;
+    const rendered = permissionGrants(renderPreviews.permissions, { tableArn: '<table>', bucketArn: `<${bucketLogicalId}.Arn>` });
+    for (const resource of rendered.flatMap((grant) => grant.resources).filter((r) => r.includes('*'))) {
+      Validations.of(role).acknowledge({
+        id: `AwsSolutions-IAM5[Resource::${resource}]`,
+        reason:
+          'Object keys are generated per file and version (org, file id, version, size), so this key prefix is the narrowest resource that covers them; only s3:GetObject and s3:PutObject are granted on it.',
+      });
+    }
+    if (props.tracing) {
+      Validations.of(role).acknowledge({
+        id: 'AwsSolutions-IAM5[Resource::*]',
+        reason: 'Only the X-Ray actions PutTraceSegments and PutTelemetryRecords, which support no resource-level permissions, are granted on *.',
+      });
+    }
+    const fn = new NodejsFunction(this, 'Function', {
+      description: 'File service: render the default preview of new files and versions ahead of time',
+      entry: join(props.handlersDir, `${renderPreviews.entry}.ts`),
+      handler: 'handler',
+      runtime: Runtime.NODEJS_22_X,
+      // sharp's native code is the one npm installed on the machine that synthesises.
+      architecture: previewArchitecture(),
+      memorySize: 1536,
+      timeout: Duration.seconds(60),
+      role,
+      logGroup,
+      environment: props.environment,
+      tracing: props.tracing ? Tracing.ACTIVE : undefined,
+      bundling: previewBundling(props.bundling),
+      // Asynchronous invocations (EventBridge's): a function error is tried twice more, then queued.
+      retryAttempts: 2,
+      maxEventAge: Duration.hours(6),
+      deadLetterQueue: this.deadLetters,
+    });
+    Validations.of(fn).acknowledge({
+      id: 'AwsSolutions-L1',
+      reason:
+        'Pinned to nodejs22.x on purpose: the handlers are bundled for (esbuild target node22) and tested against it; moving to a newer runtime is a deliberate, tested upgrade.',
+    });
+    return fn;
+  }
+}
