@@ -2,6 +2,7 @@ import { fileURLToPath } from 'node:url';
 import type { Browser, Page } from 'playwright-core';
 import sharp from 'sharp';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { makePdf } from '../support/pdf';
 import { uploadFile } from './support/api';
 import { launchChromium, servePage } from './support/browser';
 import { useLocalStack } from './support/stack';
@@ -46,12 +47,14 @@ function inPage<K extends keyof SessionPage>(tab: Page, name: K, ...args: Parame
 }
 
 describe('a browser session, from a page on another site', () => {
-  it('shows a thumbnail with <img> through the cookie, refuses a delete with the cookie alone, and shows it no more once the session ends', async () => {
+  it('shows thumbnails of a JPEG and of a PDF with <img> through the cookie, refuses a delete with the cookie alone, and shows them no more once the session ends', async () => {
     // Prepare
     const api = context.stack.url;
-    const png = await sharp({ create: { width: 320, height: 160, channels: 3, background: { r: 10, g: 160, b: 90 } } }).png().toBuffer();
-    const file = await uploadFile(context.api, { filename: 'photo.png', mimeType: 'image/png', bytes: png });
+    const jpeg = await sharp({ create: { width: 320, height: 160, channels: 3, background: { r: 10, g: 160, b: 90 } } }).jpeg().toBuffer();
+    const file = await uploadFile(context.api, { filename: 'photo.jpg', mimeType: 'image/jpeg', bytes: jpeg });
+    const pdf = await uploadFile(context.api, { filename: 'report.pdf', mimeType: 'application/pdf', bytes: await makePdf({ pages: 3 }) });
     const thumbnail = `${api}/v1/files/${file._id}/preview?w=64`;
+    const pdfThumbnail = `${api}/v1/files/${pdf._id}/preview?w=64`;
     const token = await context.stack.auth.sign({ org: 'org-a', user: 'alice' });
     const tab = await browser.newPage();
     await tab.goto(appUrl);
@@ -60,20 +63,24 @@ describe('a browser session, from a page on another site', () => {
     const before = await inPage(tab, 'showImage', thumbnail);
     const session = await inPage(tab, 'startSession', api, token);
     const during = await inPage(tab, 'showImage', thumbnail);
+    const pdfDuring = await inPage(tab, 'showImage', pdfThumbnail);
     const deleteWithCookie = await inPage(tab, 'callWithCookie', api, 'DELETE', `/v1/files/${file._id}`);
     const ended = await inPage(tab, 'endSession', api);
     // A new document, so that only what the browser keeps across pages (the cookie, the HTTP cache) counts.
     await tab.goto(appUrl);
     const after = await inPage(tab, 'showImage', thumbnail);
+    const pdfAfter = await inPage(tab, 'showImage', pdfThumbnail);
 
     // Assess
     expect(before, 'no cookie yet: the image is refused').toBe(0);
     expect(session).toEqual({ status: 200, cookieVisible: false });
     expect(during, 'the thumbnail loaded, 64 pixels wide').toBe(64);
+    expect(pdfDuring, 'the PDF\'s first page loaded, 64 pixels wide').toBe(64);
     expect(deleteWithCookie).toBe(401);
     expect((await context.api.get(`/v2/files/${file._id}`)).status).toBe(200);
     expect(ended).toBe(200);
     expect(after, 'the session ended: the image is refused').toBe(0);
+    expect(pdfAfter, 'the session ended: the PDF\'s thumbnail is refused').toBe(0);
     await tab.close();
   });
 
