@@ -5,11 +5,11 @@ import { SnsAction } from 'aws-cdk-lib/aws-cloudwatch-actions';
 import type { Table } from 'aws-cdk-lib/aws-dynamodb';
 import { ApiDestination, Authorization, Connection, EventBus, HttpMethod, type IEventBus, Rule } from 'aws-cdk-lib/aws-events';
 import { ApiDestination as ApiDestinationTarget } from 'aws-cdk-lib/aws-events-targets';
-import { PolicyStatement, Role, ServicePrincipal } from 'aws-cdk-lib/aws-iam';
-import { Architecture, FilterCriteria, Runtime, StartingPosition, Tracing } from 'aws-cdk-lib/aws-lambda';
+import { PolicyStatement } from 'aws-cdk-lib/aws-iam';
+import { FilterCriteria, StartingPosition } from 'aws-cdk-lib/aws-lambda';
 import { SqsDlq } from 'aws-cdk-lib/aws-lambda-event-sources';
-import { type BundlingOptions, NodejsFunction } from 'aws-cdk-lib/aws-lambda-nodejs';
-import { LogGroup, type RetentionDays } from 'aws-cdk-lib/aws-logs';
+import type { BundlingOptions, NodejsFunction } from 'aws-cdk-lib/aws-lambda-nodejs';
+import type { RetentionDays } from 'aws-cdk-lib/aws-logs';
 import type { ISecret } from 'aws-cdk-lib/aws-secretsmanager';
 import type { ITopic } from 'aws-cdk-lib/aws-sns';
 import { Queue, QueueEncryption } from 'aws-cdk-lib/aws-sqs';
@@ -17,6 +17,7 @@ import { Construct } from 'constructs';
 import { eventSource, fileEventTypes, type FileEventType } from '../lambdas/core/events';
 import { publishEvents } from '../lambdas/operations';
 import { permissionGrants } from './permissions';
+import { serviceFunction } from './service-function';
 
 /** Forwards chosen file events to an HTTPS endpoint through an EventBridge API destination. */
 export interface FileEventsWebhook {
@@ -144,43 +145,18 @@ export class FileEvents extends Construct {
   }
 
   private createFunction(props: FileEventsProps): NodejsFunction {
-    const logGroup = new LogGroup(this, 'PublishLogs', { retention: props.logRetention, removalPolicy: props.removalPolicy });
-    const role = new Role(this, 'PublishRole', {
-      assumedBy: new ServicePrincipal('lambda.amazonaws.com'),
-      description: 'Publishes file events from the table stream to EventBridge (file service)',
-    });
-    logGroup.grantWrite(role);
-    for (const grant of permissionGrants(publishEvents.permissions, {
-      tableArn: props.table.tableArn,
-      bucketArn: '',
-      eventBusArn: this.eventBus.eventBusArn,
-    })) {
-      role.addToPolicy(new PolicyStatement({ actions: grant.actions, resources: grant.resources }));
-    }
-    if (props.tracing) {
-      Validations.of(role).acknowledge({
-        id: 'AwsSolutions-IAM5[Resource::*]',
-        reason: 'Only the X-Ray actions PutTraceSegments and PutTelemetryRecords, which support no resource-level permissions, are granted on *.',
-      });
-    }
-    const fn = new NodejsFunction(this, 'PublishFunction', {
+    const { fn } = serviceFunction(this, 'Publish', {
       description: 'File service: publish file events from the table stream to EventBridge',
+      roleDescription: 'Publishes file events from the table stream to EventBridge (file service)',
       entry: join(props.handlersDir, `${publishEvents.entry}.ts`),
-      handler: 'handler',
-      runtime: Runtime.NODEJS_22_X,
-      architecture: Architecture.ARM_64,
+      environment: { ...props.environment, EVENT_BUS_NAME: this.eventBus.eventBusArn },
+      bundling: props.bundling,
       memorySize: 256,
       timeout: Duration.seconds(60),
-      role,
-      logGroup,
-      environment: { ...props.environment, EVENT_BUS_NAME: this.eventBus.eventBusArn },
-      tracing: props.tracing ? Tracing.ACTIVE : undefined,
-      bundling: props.bundling,
-    });
-    Validations.of(fn).acknowledge({
-      id: 'AwsSolutions-L1',
-      reason:
-        'Pinned to nodejs22.x on purpose: the handlers are bundled for (esbuild target node22) and tested against it; moving to a newer runtime is a deliberate, tested upgrade.',
+      logRetention: props.logRetention,
+      removalPolicy: props.removalPolicy,
+      tracing: props.tracing,
+      grants: permissionGrants(publishEvents.permissions, { tableArn: props.table.tableArn, bucketArn: '', eventBusArn: this.eventBus.eventBusArn }),
     });
     return fn;
   }

@@ -20,8 +20,8 @@ import { SnsAction } from 'aws-cdk-lib/aws-cloudwatch-actions';
 import { AttributeType, BillingMode, ProjectionType, StreamViewType, Table, TableEncryption } from 'aws-cdk-lib/aws-dynamodb';
 import type { IEventBus } from 'aws-cdk-lib/aws-events';
 import { listIndexes } from '../lambdas/adapters/table-layout';
-import { PolicyStatement, Role, ServicePrincipal } from 'aws-cdk-lib/aws-iam';
-import { Architecture, FilterCriteria, FilterRule, Runtime, StartingPosition, Tracing } from 'aws-cdk-lib/aws-lambda';
+import { PolicyStatement, type Role } from 'aws-cdk-lib/aws-iam';
+import { FilterCriteria, FilterRule, StartingPosition } from 'aws-cdk-lib/aws-lambda';
 import { SqsDlq } from 'aws-cdk-lib/aws-lambda-event-sources';
 import { type BundlingOptions, NodejsFunction, OutputFormat } from 'aws-cdk-lib/aws-lambda-nodejs';
 import { LogGroup, RetentionDays } from 'aws-cdk-lib/aws-logs';
@@ -54,6 +54,7 @@ import { FileEvents, type FileEventsWebhook } from './file-events';
 import { permissionGrants } from './permissions';
 import { PreviewsAhead } from './preview-ahead';
 import { previewArchitecture, previewBundling } from './preview-bundling';
+import { serviceFunction } from './service-function';
 
 // The grants live in their own module so the local stack evaluates the same policies
 // without loading the CDK.
@@ -723,49 +724,24 @@ export class FileService extends Construct {
 
     const functions: Record<string, NodejsFunction> = {};
     for (const operation of operations) {
-      const id = pascalCase(operation.name);
-      const logGroup = new LogGroup(this, `${id}Logs`, {
-        retention: settings.logRetention,
-        removalPolicy: settings.removalPolicy,
-      });
-      // An explicit role instead of the default one, which carries the AWS managed
-      // AWSLambdaBasicExecutionRole (logs on every log group in the account).
-      const role = new Role(this, `${id}Role`, {
-        assumedBy: new ServicePrincipal('lambda.amazonaws.com'),
-        description: `Runs the ${operation.name} operation of the file service`,
-      });
-      logGroup.grantWrite(role);
-
-      const fn = new NodejsFunction(this, `${id}Function`, {
+      const rendering = RENDERING_OPERATIONS.has(operation.name);
+      const { fn, role } = serviceFunction(this, pascalCase(operation.name), {
         description: `File service: ${operation.name}`,
+        roleDescription: `Runs the ${operation.name} operation of the file service`,
         entry: join(settings.handlersDir, `${operation.entry}.ts`),
-        handler: 'handler',
-        runtime: Runtime.NODEJS_22_X,
-        // sharp's native binary is the one npm installed on the machine that synthesises.
-        architecture: RENDERING_OPERATIONS.has(operation.name) ? previewArchitecture() : Architecture.ARM_64,
-        memorySize: RENDERING_OPERATIONS.has(operation.name) ? 1536 : 512,
-        timeout: LONG_RUNNING_OPERATIONS.has(operation.name) ? LONG_TIMEOUT : SHORT_TIMEOUT,
-        role,
-        logGroup,
         environment,
-        tracing: settings.tracing ? Tracing.ACTIVE : undefined,
-        reservedConcurrentExecutions: settings.reservedConcurrency[operation.name],
-        bundling: RENDERING_OPERATIONS.has(operation.name) ? previewBundling(HANDLER_BUNDLING) : HANDLER_BUNDLING,
+        // sharp's native binary is the one npm installed on the machine that synthesises.
+        bundling: rendering ? previewBundling(HANDLER_BUNDLING) : HANDLER_BUNDLING,
+        ...(rendering ? { architecture: previewArchitecture() } : {}),
+        memorySize: rendering ? 1536 : 512,
+        timeout: LONG_RUNNING_OPERATIONS.has(operation.name) ? LONG_TIMEOUT : SHORT_TIMEOUT,
+        logRetention: settings.logRetention,
+        removalPolicy: settings.removalPolicy,
+        tracing: settings.tracing,
+        grants: permissionGrants(operation.permissions, { tableArn: this.table.tableArn, bucketArn: this.bucket.bucketArn }),
+        more: { reservedConcurrentExecutions: settings.reservedConcurrency[operation.name] },
       });
-
-      for (const grant of permissionGrants(operation.permissions, {
-        tableArn: this.table.tableArn,
-        bucketArn: this.bucket.bucketArn,
-      })) {
-        role.addToPolicy(new PolicyStatement({ actions: grant.actions, resources: grant.resources }));
-      }
       acknowledgeObjectKeyWildcards(role, operation.permissions, bucketLogicalId);
-      if (settings.tracing) acknowledgeXrayWildcard(role);
-      Validations.of(fn).acknowledge({
-        id: 'AwsSolutions-L1',
-        reason:
-          'Pinned to nodejs22.x on purpose: the handlers are bundled for (esbuild target node22) and tested against it; moving to a newer runtime is a deliberate, tested upgrade.',
-      });
       functions[operation.name] = fn;
     }
     return functions;
@@ -805,35 +781,20 @@ export class FileService extends Construct {
    * filtered to TTL removals of intent items. Failed batches go to a dead-letter queue.
    */
   private createOrphanReaper(settings: ResolvedSettings): NodejsFunction {
-    const logGroup = new LogGroup(this, 'OrphanReaperLogs', {
-      retention: settings.logRetention,
-      removalPolicy: settings.removalPolicy,
-    });
-    const role = new Role(this, 'OrphanReaperRole', {
-      assumedBy: new ServicePrincipal('lambda.amazonaws.com'),
-      description: 'Deletes copies of saves that never committed (file service)',
-    });
-    logGroup.grantWrite(role);
-    if (settings.tracing) acknowledgeXrayWildcard(role);
-    const fn = new NodejsFunction(this, 'OrphanReaperFunction', {
+    // It reads the claim, the version and the intent, and deletes only saved-file objects.
+    const { fn, role } = serviceFunction(this, 'OrphanReaper', {
       description: 'File service: delete copies of saves that never committed',
+      roleDescription: 'Deletes copies of saves that never committed (file service)',
       entry: join(settings.handlersDir, `${orphanReaper.entry}.ts`),
-      handler: 'handler',
-      runtime: Runtime.NODEJS_22_X,
-      architecture: Architecture.ARM_64,
+      environment: this.functionEnvironment(settings),
+      bundling: HANDLER_BUNDLING,
       memorySize: 256,
       timeout: Duration.seconds(60),
-      role,
-      logGroup,
-      environment: this.functionEnvironment(settings),
-      tracing: settings.tracing ? Tracing.ACTIVE : undefined,
-      bundling: HANDLER_BUNDLING,
+      logRetention: settings.logRetention,
+      removalPolicy: settings.removalPolicy,
+      tracing: settings.tracing,
+      grants: permissionGrants(orphanReaper.permissions, { tableArn: this.table.tableArn, bucketArn: this.bucket.bucketArn }),
     });
-
-    // It reads the claim, the version and the intent, and deletes only saved-file objects.
-    for (const grant of permissionGrants(orphanReaper.permissions, { tableArn: this.table.tableArn, bucketArn: this.bucket.bucketArn })) {
-      role.addToPolicy(new PolicyStatement({ actions: grant.actions, resources: grant.resources }));
-    }
     const bucketLogicalId = Stack.of(this).resolve((this.bucket.node.defaultChild as CfnBucket).logicalId) as string;
     Validations.of(role).acknowledge({
       id: `AwsSolutions-IAM5[Resource::<${bucketLogicalId}.Arn>/${filesPrefix}*]`,
@@ -874,11 +835,6 @@ export class FileService extends Construct {
           dynamodb: { Keys: { pk: { S: FilterRule.beginsWith('INTENT#') } } },
         }),
       ],
-    });
-    Validations.of(fn).acknowledge({
-      id: 'AwsSolutions-L1',
-      reason:
-        'Pinned to nodejs22.x on purpose: the handlers are bundled for (esbuild target node22) and tested against it; moving to a newer runtime is a deliberate, tested upgrade.',
     });
     return fn;
   }
@@ -978,26 +934,10 @@ export class FileService extends Construct {
    * reads nothing of the service's, so its role may only write its own logs.
    */
   private createSessionAuthorizerFunction(props: FileServiceProps, settings: ResolvedSettings): NodejsFunction {
-    const logGroup = new LogGroup(this, 'SessionAuthorizerLogs', {
-      retention: settings.logRetention,
-      removalPolicy: settings.removalPolicy,
-    });
-    const role = new Role(this, 'SessionAuthorizerRole', {
-      assumedBy: new ServicePrincipal('lambda.amazonaws.com'),
-      description: 'Verifies the token of requests that may carry the session cookie (file service)',
-    });
-    logGroup.grantWrite(role);
-    if (settings.tracing) acknowledgeXrayWildcard(role);
-    const fn = new NodejsFunction(this, 'SessionAuthorizerFunction', {
+    return serviceFunction(this, 'SessionAuthorizer', {
       description: 'File service: authorize a bearer token or the session cookie',
+      roleDescription: 'Verifies the token of requests that may carry the session cookie (file service)',
       entry: join(settings.handlersDir, 'authorize-session.ts'),
-      handler: 'handler',
-      runtime: Runtime.NODEJS_22_X,
-      architecture: Architecture.ARM_64,
-      memorySize: 256,
-      timeout: SHORT_TIMEOUT,
-      role,
-      logGroup,
       // The common environment (logging and metrics names among it), and the JWT authorizer's
       // settings; the audiences may be a token (a CloudFormation list parameter).
       environment: {
@@ -1005,15 +945,13 @@ export class FileService extends Construct {
         JWT_ISSUER: props.jwtIssuer,
         JWT_AUDIENCE: Fn.join(',', props.jwtAudience),
       },
-      tracing: settings.tracing ? Tracing.ACTIVE : undefined,
       bundling: HANDLER_BUNDLING,
-    });
-    Validations.of(fn).acknowledge({
-      id: 'AwsSolutions-L1',
-      reason:
-        'Pinned to nodejs22.x on purpose: the handlers are bundled for (esbuild target node22) and tested against it; moving to a newer runtime is a deliberate, tested upgrade.',
-    });
-    return fn;
+      memorySize: 256,
+      timeout: SHORT_TIMEOUT,
+      logRetention: settings.logRetention,
+      removalPolicy: settings.removalPolicy,
+      tracing: settings.tracing,
+    }).fn;
   }
 
   /**
@@ -1120,14 +1058,6 @@ function acknowledgeObjectKeyWildcards(role: Role, permissions: readonly Permiss
  * Active tracing adds xray:PutTraceSegments and xray:PutTelemetryRecords on `*` to each role:
  * X-Ray has no resources to scope them to.
  */
-function acknowledgeXrayWildcard(role: Role): void {
-  Validations.of(role).acknowledge({
-    id: 'AwsSolutions-IAM5[Resource::*]',
-    reason:
-      'Only the X-Ray actions PutTraceSegments and PutTelemetryRecords, which support no resource-level permissions, are granted on *; tests assert no other action is.',
-  });
-}
-
 function pascalCase(name: string): string {
   return name.charAt(0).toUpperCase() + name.slice(1);
 }

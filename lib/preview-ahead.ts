@@ -5,10 +5,8 @@ import { SnsAction } from 'aws-cdk-lib/aws-cloudwatch-actions';
 import type { Table } from 'aws-cdk-lib/aws-dynamodb';
 import { type IEventBus, Rule } from 'aws-cdk-lib/aws-events';
 import { LambdaFunction } from 'aws-cdk-lib/aws-events-targets';
-import { PolicyStatement, Role, ServicePrincipal } from 'aws-cdk-lib/aws-iam';
-import { Runtime, Tracing } from 'aws-cdk-lib/aws-lambda';
-import { type BundlingOptions, NodejsFunction } from 'aws-cdk-lib/aws-lambda-nodejs';
-import { LogGroup, type RetentionDays } from 'aws-cdk-lib/aws-logs';
+import type { BundlingOptions, NodejsFunction } from 'aws-cdk-lib/aws-lambda-nodejs';
+import type { RetentionDays } from 'aws-cdk-lib/aws-logs';
 import type { Bucket, CfnBucket } from 'aws-cdk-lib/aws-s3';
 import type { ITopic } from 'aws-cdk-lib/aws-sns';
 import { Queue, QueueEncryption } from 'aws-cdk-lib/aws-sqs';
@@ -17,6 +15,7 @@ import { eventSource } from '../lambdas/core/events';
 import { renderPreviews } from '../lambdas/operations';
 import { permissionGrants } from './permissions';
 import { previewArchitecture, previewBundling } from './preview-bundling';
+import { serviceFunction } from './service-function';
 
 export interface PreviewsAheadProps {
   /** The bus the file events are put on. */
@@ -91,16 +90,23 @@ export class PreviewsAhead extends Construct {
   }
 
   private createFunction(props: PreviewsAheadProps): NodejsFunction {
-    const logGroup = new LogGroup(this, 'Logs', { retention: props.logRetention, removalPolicy: props.removalPolicy });
-    const role = new Role(this, 'Role', {
-      assumedBy: new ServicePrincipal('lambda.amazonaws.com'),
-      description: 'Renders default previews of new files and versions ahead of time (file service)',
+    const { fn, role } = serviceFunction(this, '', {
+      description: 'File service: render the default preview of new files and versions ahead of time',
+      roleDescription: 'Renders default previews of new files and versions ahead of time (file service)',
+      entry: join(props.handlersDir, `${renderPreviews.entry}.ts`),
+      environment: props.environment,
+      // sharp's native code is the one npm installed on the machine that synthesises.
+      bundling: previewBundling(props.bundling),
+      architecture: previewArchitecture(),
+      memorySize: 1536,
+      timeout: Duration.seconds(60),
+      logRetention: props.logRetention,
+      removalPolicy: props.removalPolicy,
+      tracing: props.tracing,
+      grants: permissionGrants(renderPreviews.permissions, { tableArn: props.table.tableArn, bucketArn: props.bucket.bucketArn }),
+      // Asynchronous invocations (EventBridge's): a function error is tried twice more, then queued.
+      more: { retryAttempts: 2, maxEventAge: Duration.hours(6), deadLetterQueue: this.deadLetters },
     });
-    logGroup.grantWrite(role);
-    const arns = { tableArn: props.table.tableArn, bucketArn: props.bucket.bucketArn };
-    for (const grant of permissionGrants(renderPreviews.permissions, arns)) {
-      role.addToPolicy(new PolicyStatement({ actions: grant.actions, resources: grant.resources }));
-    }
     const bucketLogicalId = Stack.of(this).resolve((props.bucket.node.defaultChild as CfnBucket).logicalId) as string;
     const rendered = permissionGrants(renderPreviews.permissions, { tableArn: '<table>', bucketArn: `<${bucketLogicalId}.Arn>` });
     for (const resource of rendered.flatMap((grant) => grant.resources).filter((r) => r.includes('*'))) {
@@ -110,36 +116,6 @@ export class PreviewsAhead extends Construct {
           'Object keys are generated per file and version (org, file id, version, size), so this key prefix is the narrowest resource that covers them; only s3:GetObject and s3:PutObject are granted on it.',
       });
     }
-    if (props.tracing) {
-      Validations.of(role).acknowledge({
-        id: 'AwsSolutions-IAM5[Resource::*]',
-        reason: 'Only the X-Ray actions PutTraceSegments and PutTelemetryRecords, which support no resource-level permissions, are granted on *.',
-      });
-    }
-    const fn = new NodejsFunction(this, 'Function', {
-      description: 'File service: render the default preview of new files and versions ahead of time',
-      entry: join(props.handlersDir, `${renderPreviews.entry}.ts`),
-      handler: 'handler',
-      runtime: Runtime.NODEJS_22_X,
-      // sharp's native code is the one npm installed on the machine that synthesises.
-      architecture: previewArchitecture(),
-      memorySize: 1536,
-      timeout: Duration.seconds(60),
-      role,
-      logGroup,
-      environment: props.environment,
-      tracing: props.tracing ? Tracing.ACTIVE : undefined,
-      bundling: previewBundling(props.bundling),
-      // Asynchronous invocations (EventBridge's): a function error is tried twice more, then queued.
-      retryAttempts: 2,
-      maxEventAge: Duration.hours(6),
-      deadLetterQueue: this.deadLetters,
-    });
-    Validations.of(fn).acknowledge({
-      id: 'AwsSolutions-L1',
-      reason:
-        'Pinned to nodejs22.x on purpose: the handlers are bundled for (esbuild target node22) and tested against it; moving to a newer runtime is a deliberate, tested upgrade.',
-    });
     return fn;
   }
 }
