@@ -8,7 +8,7 @@ import { createAdapters } from './wiring';
 /**
  * The previews' service: only the functions that render load sharp (libvips) and MuPDF. A
  * render is given 10 s, well inside the function's 29 s with the reads and the write, and a
- * PDF at most 1 GiB of the function's 1,536 MB, so a hostile one is refused, not fatal.
+ * PDF at most 1 GiB more of the function's 1,536 MB, so a hostile one is refused, not fatal.
  */
 const renderTimeoutMs = 10_000;
 const pdfMemoryBytes = 1024 * 1024 * 1024;

@@ -27,10 +27,13 @@ export interface PdfRenderOptions {
   /** Refuse (`too-large`) a page whose raster at the fitting scale would exceed it. @default 16,777,216 (4096²) */
   maxPixels?: number;
   /**
-   * Refuse (`too-large`) a PDF that makes the process's resident memory (RSS, main thread and
-   * worker) exceed this while it renders: checked every 20 ms, the worker stopped when it does.
-   * MuPDF may grow its WebAssembly memory to 2 GiB on a hostile file; set this below the
-   * Lambda's memory so such a file is refused instead of the function being killed.
+   * Refuse (`too-large`) a PDF whose render grows the process's resident memory (RSS, main
+   * thread and worker) by more than this: checked every 20 ms against the RSS when the render
+   * started, the worker stopped when it does. MuPDF may grow its WebAssembly memory to 2 GiB on
+   * a hostile file; keep what the function holds anyway plus this below the Lambda's memory, so
+   * such a file is refused instead of the function being killed. Growth rather than the total,
+   * so that a process that holds other work (`npm start` runs every function in one) judges
+   * the PDF alone.
    * @default no limit
    */
   maxMemoryBytes?: number;
@@ -147,10 +150,11 @@ function renderInWorker(job: Job, { timeoutMs, deadline, maxMemoryBytes }: Limit
     const memoryWatch =
       maxMemoryBytes === undefined
         ? undefined
-        : setInterval(() => {
-            const rss = process.memoryUsage.rss();
-            if (rss > maxMemoryBytes) settle(() => reject(tooMuchMemory(rss, maxMemoryBytes)), false);
-          }, memoryCheckIntervalMs);
+        : ((start) =>
+            setInterval(() => {
+              const grown = process.memoryUsage.rss() - start;
+              if (grown > maxMemoryBytes) settle(() => reject(tooMuchMemory(grown, maxMemoryBytes)), false);
+            }, memoryCheckIntervalMs))(process.memoryUsage.rss());
 
     current.on('message', onMessage).on('error', onError).on('exit', onExit);
     current.ref();
@@ -158,9 +162,9 @@ function renderInWorker(job: Job, { timeoutMs, deadline, maxMemoryBytes }: Limit
   });
 }
 
-function tooMuchMemory(rss: number, maxMemoryBytes: number): PdfRenderError {
+function tooMuchMemory(grown: number, maxMemoryBytes: number): PdfRenderError {
   const MiB = (bytes: number) => `${Math.round(bytes / 1024 ** 2)} MiB`;
-  return new PdfRenderError('too-large', `Rendering the PDF took ${MiB(rss)} of memory, more than ${MiB(maxMemoryBytes)}`);
+  return new PdfRenderError('too-large', `Rendering the PDF took ${MiB(grown)} more memory, more than ${MiB(maxMemoryBytes)}`);
 }
 
 function timedOut(timeoutMs: number): PdfRenderError {
