@@ -19,9 +19,10 @@ import { fileURLToPath } from 'node:url';
 import { AssetStaging } from 'aws-cdk-lib';
 import { Architecture } from 'aws-cdk-lib/aws-lambda';
 import type { BundlingOptions, ICommandHooks } from 'aws-cdk-lib/aws-lambda-nodejs';
+import { unbundledPackages } from './unbundled-packages';
 
 /** The packages the preview handler imports that esbuild leaves out of the bundle. */
-export const previewExternalPackages = ['sharp', 'mupdf'] as const;
+export const previewExternalPackages = unbundledPackages;
 
 /** The only architecture whose sharp binary `npm ci` installed here: the machine's own. */
 export function previewArchitecture(): Architecture {

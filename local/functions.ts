@@ -7,6 +7,7 @@ import type { ApiEvent, ApiResult } from '../lambdas/http/handler';
 import type { Operation } from '../lambdas/operations';
 import { gatewayAnswers, type LocalRoute } from './api';
 import type { ReplyMessage } from './function-worker';
+import { unbundledPackages } from '../lib/unbundled-packages';
 
 /** What API Gateway's HTTP API answers when the Lambda invocation itself fails. */
 export const integrationFailure: ApiResult = {
@@ -32,11 +33,9 @@ export interface FunctionSpec {
 const runtimeFile = fileURLToPath(new URL('./function-worker.ts', import.meta.url));
 
 /**
- * Packages that load a native library or WebAssembly from their own directory and so cannot
- * be bundled; the Lambda bundle carries them whole beside it (lib/preview-bundling.ts). The
- * local bundles are written below the project's node_modules, so they find them there.
+ * Written below the project's node_modules, so that the bundles find the packages left out
+ * of them (lib/unbundled-packages.ts) there.
  */
-const unbundledPackages = ['sharp', 'mupdf'];
 const bundlesDirectory = fileURLToPath(new URL('../node_modules/.cache/', import.meta.url));
 
 /** The handler file Lambda runs for an operation. */
@@ -75,7 +74,7 @@ export async function startLocalFunctions(specs: readonly FunctionSpec[]): Promi
       // Some CommonJS dependencies call require(); ESM bundles have no require of their own.
       banner: { js: "import { createRequire as __localCreateRequire } from 'node:module';const require = __localCreateRequire(import.meta.url);" },
       logLevel: 'error',
-      external: unbundledPackages,
+      external: [...unbundledPackages],
     });
     const runtime = join(dir, 'runtime.mjs');
     functions = specs.map((spec) => startLocalFunction(spec.name, runtime, join(dir, 'handlers', `${spec.name}.mjs`), spec.env));

@@ -7,6 +7,7 @@ import { gzipSync } from 'node:zlib';
 import { build } from 'esbuild';
 import type { BuildOptions } from 'esbuild';
 import { operations } from '../../lambdas/operations';
+import { unbundledPackages } from '../../lib/unbundled-packages';
 import { median, round } from './stats';
 
 const root = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..');
@@ -52,13 +53,6 @@ export interface Bundle {
   /** Minified bytes per package, largest first. */
   packages: Array<{ name: string; bytes: number }>;
 }
-
-/**
- * What the preview function leaves out of its bundle and ships beside it in node_modules
- * (`previewExternalPackages` of lib/preview-bundling.ts, which imports the CDK, so it is not
- * imported here): sharp's native addon and MuPDF's WebAssembly cannot be bundled.
- */
-export const unbundledPackages = ['sharp', 'mupdf'] as const;
 
 /**
  * Each handler bundled as NodejsFunction bundles it (format ESM, node22, minified, source map

@@ -1,8 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import { floorClients, floorSource, unbundledPackages } from '../../../bench/lib/handlers';
+import { floorClients, floorSource } from '../../../bench/lib/handlers';
 import type { Bundle } from '../../../bench/lib/handlers';
 import { handlerResults, renderHandlers } from '../../../bench/lib/report';
-import { previewExternalPackages } from '../../../lib/preview-bundling';
 
 const dynamoOnly = floorClients.filter((client) => client.package.includes('dynamodb'));
 
@@ -51,12 +50,5 @@ describe('the SDK floor', () => {
     expect(results['save-file']).toMatchObject({ init_vs_sdk_floor: 1.25 });
     expect(text).toMatch(/get-file .* 110 .* 100 .* 1\.10/);
     expect(text).toContain('worst init_vs_sdk_floor 1.25: MISSED (target <= 1.15)');
-  });
-});
-
-describe('the handler bundles', () => {
-  it('leave out exactly the packages the preview function ships beside its bundle', () => {
-    // Assess
-    expect([...unbundledPackages].sort()).toEqual([...previewExternalPackages].sort());
   });
 });
