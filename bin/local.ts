@@ -16,6 +16,7 @@ async function main(): Promise<void> {
     port,
     host: process.env.HOST ?? '127.0.0.1',
     dataDir: localDataDir,
+    localSignIn: true,
     ...(process.env.CORS_ORIGINS ? { corsOrigins: process.env.CORS_ORIGINS.split(',') } : {}),
   });
   const token = await stack.auth.sign({ org: 'demo-org', user: 'demo-user' }, 24 * 3600);

@@ -56,8 +56,22 @@ interface CompiledRoute extends LocalRoute {
   params: string[];
 }
 
+/**
+ * What `npm start` serves beside the API, on paths no operation routes (the web console, the
+ * docs page, the local sign-in): never part of the API Gateway emulation, so no authorizer,
+ * throttle or CORS applies. Tried in order; the first whose method and path match answers.
+ */
+export interface LocalPage {
+  method: 'GET' | 'POST';
+  /** The exact path, or a prefix ending in `/` that matches every path below it. */
+  path: string;
+  handle(request: IncomingMessage, response: ServerResponse, url: URL): Promise<void>;
+}
+
 export interface LocalApiOptions {
   routes: LocalRoute[];
+  /** Local-only pages, reached when no route matches. */
+  pages?: LocalPage[];
   auth: LocalAuth;
   port?: number;
   host?: string;
@@ -110,7 +124,11 @@ export async function startLocalApi(options: LocalApiOptions): Promise<LocalApi>
 
     // HTTP APIs have no 405: a known path with a method that has no route is "Not Found" too.
     const route = routes.find((candidate) => candidate.method === method && candidate.pattern.test(url.pathname));
-    if (!route) return answer(response, 'notFound', request);
+    if (!route) {
+      const page = options.pages?.find((candidate) => candidate.method === method && pageMatches(candidate.path, url.pathname));
+      if (page) return page.handle(request, response, url);
+      return answer(response, 'notFound', request);
+    }
     let claims: VerifiedClaims | undefined;
     if (route.public) {
       // A public route has no authorizer: whatever token comes along is not looked at.
@@ -258,6 +276,10 @@ async function readBody(request: IncomingMessage): Promise<Buffer | undefined> {
     if (size <= maxRequestBytes) chunks.push(chunk as Buffer);
   }
   return size > maxRequestBytes ? undefined : Buffer.concat(chunks);
+}
+
+function pageMatches(path: string, pathname: string): boolean {
+  return path.endsWith('/') && path !== '/' ? pathname.startsWith(path) : pathname === path;
 }
 
 function toEvent(

@@ -6,6 +6,7 @@ import { eventSource } from '../lambdas/core/events';
 import { operations, orphanReaper, publishEvents, renderPreviews, type Permission, type RouteThrottle } from '../lambdas/operations';
 import { permissionGrants } from '../lib/permissions';
 import type { ApiEvent } from '../lambdas/http/handler';
+import { localPages } from './pages';
 import { startLocalApi } from './api';
 import { createLocalAuth } from './auth';
 import type { LocalAuth } from './auth';
@@ -73,6 +74,11 @@ export interface LocalStackOptions {
    * preview ahead of time (renderPreviews), to observe previewFile rendering on its own.
    */
   previewsAhead?: boolean;
+  /**
+   * Serve `POST /local/token`, which hands out a token of the local identity provider (the
+   * console's one-click sign-in, the CLI without a token). `npm start` turns it on; default off.
+   */
+  localSignIn?: boolean;
 }
 
 export interface LocalStack {
@@ -283,6 +289,7 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
 
     const api = await startLocalApi({
       routes: routesFor(operations, functions),
+      pages: localPages({ auth, signIn: options.localSignIn === true }),
       auth,
       ...(options.port !== undefined ? { port: options.port } : {}),
       ...(options.host ? { host: options.host } : {}),
