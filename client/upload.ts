@@ -73,14 +73,16 @@ export async function uploadFile(service: Service, source: UploadSource, options
     const mimeType = options.mimeType ?? reader.type;
     const threshold = Math.max(options.multipartThresholdBytes ?? DEFAULT_MULTIPART_THRESHOLD_BYTES, MIN_THRESHOLD_BYTES);
     const progress = progressReporter(reader.size, options.onProgress);
-    const s3ref = reader.size > threshold
+    const { s3ref, forget } = reader.size > threshold
       ? await uploadInParts(service, reader, { ...options, filename, mimeType }, progress)
-      : await uploadInOnePut(service, reader, { ...options, filename, mimeType }, progress);
+      : { s3ref: await uploadInOnePut(service, reader, { ...options, filename, mimeType }, progress), forget: async () => undefined };
     throwIfAborted(options.signal);
-    return await service.request<FileEntity>('POST', '/v2/files', {
+    const saved = await service.request<FileEntity>('POST', '/v2/files', {
       body: { ...options.fields, s3ref, filename, ...(options.fileEntityId ? { _id: options.fileEntityId } : {}) },
       ...(options.signal ? { signal: options.signal } : {}),
     });
+    await forget(); // kept until the save succeeds, so a refused save can be tried again
+    return saved;
   } finally {
     await reader.close();
   }
@@ -174,8 +176,7 @@ async function uploadInParts(service: Service, reader: SourceReader, options: Na
   };
 
   await runPool(missing, Math.max(1, options.concurrency ?? 4), sendPart);
-  await store.delete(key);
-  return entry.s3ref;
+  return { s3ref: entry.s3ref, forget: async () => store.delete(key) };
 }
 
 /** Runs `work` over the items, `size` at a time; on the first failure starts no more, waits for the rest, and throws it. */
