@@ -6,5 +6,6 @@
 export { FileService, DEFAULT_THROTTLE, MAX_OBJECT_BYTES, MAX_SINGLE_PUT_BYTES, type FileServiceProps } from './file-service';
 export { FileServiceStack, type FileServiceStackProps } from './file-service-stack';
 export { FileEvents, type FileEventsProps, type FileEventsWebhook } from './file-events';
+export { WebConsole, type WebConsoleOptions, type WebConsoleProps } from './web-console';
 export { PreviewsAhead, type PreviewsAheadProps } from './preview-ahead';
 export { defaultPublicThrottle, operations, type Operation, type Permission, type RouteThrottle } from '../lambdas/operations';
