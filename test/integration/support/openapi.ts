@@ -81,7 +81,7 @@ export class DocumentedApi {
       if (value === undefined) throw new Error(`${operationId}: path parameter ${name} missing`);
       return encodeURIComponent(value);
     });
-    const query = new URLSearchParams(Object.entries(init.query ?? {}).map(([name, value]) => [name, String(value)]));
+    const query = new URLSearchParams(Object.entries(init.query ?? {}).map(([name, value]): [string, string] => [name, String(value)]));
     const token = init.token === undefined ? this.token : init.token;
     const headers: Record<string, string> = { ...init.headers };
     if (token) headers.authorization = `Bearer ${token}`;
