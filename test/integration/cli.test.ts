@@ -1,11 +1,10 @@
-import { execFile, spawn } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import { createHash, randomBytes } from 'node:crypto';
 import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { createServer } from 'node:net';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { projectRoot } from './support/npm-start';
 import { useLocalStack } from './support/stack';
@@ -21,11 +20,10 @@ interface CliRun {
   stderr: string;
 }
 
+// The bin as `npm ci` builds it: the tests' global setup runs the same build from these sources.
 beforeAll(async () => {
-  // The test drives the CLI as built from this source, as `npm ci` builds it.
-  await promisify(execFile)(join(projectRoot, 'node_modules', '.bin', 'tsx'), ['cli/build.ts'], { cwd: projectRoot });
   directory = await mkdtemp(join(tmpdir(), 'cli-'));
-}, 60_000);
+});
 
 afterAll(async () => {
   await rm(directory, { recursive: true, force: true });
