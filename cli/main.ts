@@ -5,7 +5,7 @@ import { basename, join } from 'node:path';
 import { Readable, Transform } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { Command, CommanderError, InvalidArgumentError, Option } from 'commander';
-import { createFileServiceClient, FileServiceError, fileResumeStore, isAbortError, type FileEntity, type FileServiceClient } from '../client';
+import { createFileServiceClient, FileServiceError, fileResumeStore, isAbortError, type components, type FileEntity, type FileServiceClient } from '../client';
 import { progressLine, readableSize, table, type Streams } from './output';
 
 /** Exit codes: documented in `file-service --help`. */
@@ -20,18 +20,8 @@ interface GlobalOptions {
   token?: string;
 }
 
-interface ListedFiles {
-  results: FileEntity[];
-  next_cursor?: string;
-}
-
-interface Version {
-  version: number;
-  filename: string;
-  size_bytes: number;
-  mime_type: string;
-  created_at: string;
-}
+type ListedFiles = components['schemas']['FilePage'];
+type Version = components['schemas']['VersionPage']['results'][number];
 
 /** Where unfinished big uploads are remembered between runs. */
 export function resumeFile(env: NodeJS.ProcessEnv = process.env): string {
@@ -261,7 +251,7 @@ Unfinished big uploads are remembered in ${resumeFile(env)}: run the same upload
         const file = await files.request<FileEntity>('GET', `/v2/files/${encodeURIComponent(id)}`, { signal });
         output = basename(file.versions[options.version]?.filename ?? file.filename) || id;
       }
-      const { download_url: url } = await files.request<{ download_url: string }>('GET', `${path}/download`, { query: { version: options.version }, signal });
+      const { download_url: url } = await files.request<components['schemas']['DownloadUrl']>('GET', `${path}/download`, { query: { version: options.version }, signal });
       const response = await fetch(url, { signal }).catch((error: unknown) => {
         throw isAbortError(error) ? error : new FileServiceError(0, `cannot reach ${new URL(url).origin}: ${(error as Error).message}`);
       });
@@ -291,7 +281,7 @@ Unfinished big uploads are remembered in ${resumeFile(env)}: run the same upload
       const versions: Version[] = [];
       let cursor: string | undefined;
       do {
-        const page = await files.request<{ results: Version[]; next_cursor?: string }>('GET', `/v1/files/${encodeURIComponent(id)}/versions`, {
+        const page = await files.request<components['schemas']['VersionPage']>('GET', `/v1/files/${encodeURIComponent(id)}/versions`, {
           query: { limit: 100, cursor },
           signal,
         });
