@@ -36,7 +36,7 @@ function userEnv(extra: Record<string, string> = {}): NodeJS.ProcessEnv {
 }
 
 /** Runs `file-service <args>`; `onStderr` sees each stderr line as it comes and may kill the process. */
-function cli(args: string[], options: { env?: NodeJS.ProcessEnv; onStderr?: (line: string, kill: () => void) => void } = {}): Promise<CliRun> {
+function cli(args: string[], options: { env?: NodeJS.ProcessEnv; onStderr?: (line: string, kill: (signal?: NodeJS.Signals) => void) => void } = {}): Promise<CliRun> {
   return new Promise((resolve, reject) => {
     const child = spawn(process.execPath, [cliPath, ...args], { env: options.env ?? userEnv(), cwd: directory, stdio: ['ignore', 'pipe', 'pipe'] });
     let stdout = '';
@@ -48,7 +48,7 @@ function cli(args: string[], options: { env?: NodeJS.ProcessEnv; onStderr?: (lin
       pending += chunk.toString();
       const lines = pending.split('\n');
       pending = lines.pop() ?? '';
-      for (const line of lines) options.onStderr?.(line, () => child.kill('SIGKILL'));
+      for (const line of lines) options.onStderr?.(line, (signal = 'SIGKILL') => child.kill(signal));
     });
     child.on('error', reject);
     child.on('close', (code) => resolve({ code, stdout, stderr }));
@@ -105,6 +105,32 @@ describe('the file-service command line', () => {
     expect(percents(download.stderr).at(-1)).toBe(100);
     expect(sha256(await readFile(join(directory, 'big.copy')))).toBe(sha256(bytes));
     expect(JSON.parse(await readFile(join(directory, 'cache', 'file-service', 'uploads.json'), 'utf8'))).toEqual({});
+  });
+
+  it('stops at Ctrl-C with exit 130, keeping the upload to resume', async () => {
+    // Prepare
+    const bytes = randomBytes(20 * 1000 * 1000);
+    await writeFile(join(directory, 'interrupted.bin'), bytes);
+    const args = ['upload', 'interrupted.bin', '--multipart-threshold', '8MiB', '--concurrency', '1'];
+    let interrupted = false;
+
+    // Act
+    const first = await cli(args, {
+      onStderr: (line, kill) => {
+        if (!interrupted && /\b([5-9]\d)% /.test(line)) {
+          interrupted = true;
+          kill('SIGINT');
+        }
+      },
+    });
+    const second = await cli([...args, '--json']);
+
+    // Assess
+    expect(first.code, first.stderr).toBe(130);
+    expect(first.stderr).toMatch(/\ninterrupted: run the same command again to resume an upload\n$/);
+    expect(second.code, second.stderr).toBe(0);
+    expect(percents(second.stderr)[0], 'part 1 (8 MiB, 41%) was held').toBeGreaterThanOrEqual(41);
+    expect(JSON.parse(second.stdout)).toMatchObject({ filename: 'interrupted.bin', size_bytes: bytes.byteLength });
   });
 
   it('lists and searches with the filters of GET /v2/files as a table or JSON', async () => {
