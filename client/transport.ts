@@ -80,6 +80,7 @@ function putWithNode(http: NodeHttp, url: string, body: Uint8Array, options: Put
     };
     options.signal?.addEventListener('abort', onAbort, { once: true });
     request.on('error', (error) => finish(options.signal?.aborted ? abortError() : unreachable(url, error)));
+    let written = 0;
     request.on('response', (response) => {
       const chunks: Uint8Array[] = [];
       response.on('data', (chunk) => chunks.push(chunk));
@@ -88,6 +89,8 @@ function putWithNode(http: NodeHttp, url: string, body: Uint8Array, options: Put
         const status = response.statusCode ?? 0;
         if (status >= 200 && status < 300) options.onBytes(body.byteLength);
         finish(undefined, { status, text: new TextDecoder().decode(concat(chunks)) });
+        // S3 answered (refused) before the body was all sent: drop the connection, not the rest.
+        if (written < body.byteLength) request.destroy();
       });
     });
     // Each chunk is written once the previous one has left, so progress follows the socket.
@@ -97,6 +100,7 @@ function putWithNode(http: NodeHttp, url: string, body: Uint8Array, options: Put
       const end = Math.min(offset + chunkBytes, body.byteLength);
       request.write(body.subarray(offset, end), (error) => {
         if (error) return;
+        written = end;
         options.onBytes(end);
         writeFrom(end);
       });
