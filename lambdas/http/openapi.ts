@@ -413,6 +413,14 @@ export const routeDocs: Readonly<Record<string, RouteDoc>> = {
     responses: { 200: { kind: 'empty', description: 'The cookie is cleared.', headers: ['set-cookie', 'cache-control'] } },
     errors: [],
   },
+  'GET /openapi.json': {
+    operationId: 'getOpenApiDocument',
+    summary: 'This document',
+    description: 'No token: the OpenAPI 3.1 document of the API, its `servers` the address it was asked at.',
+    tag: tags.docs,
+    responses: { 200: { kind: 'document', description: 'The OpenAPI document.' } },
+    errors: [],
+  },
 };
 
 /** Query parameters as OpenAPI types them (after deserialization), where the wire's string means a number or a flag. */
@@ -651,7 +659,7 @@ function successObject(success: Success): JsonSchema {
       return {
         description: success.description,
         headers: { 'Cache-Control': { description: '`public, max-age=300`.', schema: { type: 'string' } } },
-        content: { 'application/json': { schema: { type: 'object' } } },
+        content: { 'application/json': { schema: { $ref: '#/components/schemas/OpenApiDocument' } } },
       };
   }
 }
@@ -701,6 +709,12 @@ function componentSchemas(): Record<string, JsonSchema> {
   schemas.Error = {
     description: 'Every error answer: the service\'s ErrorObject, or API Gateway\'s own `{message}`.',
     anyOf: [{ $ref: uri('ErrorObject') }, { $ref: uri('GatewayError') }],
+  };
+  schemas.OpenApiDocument = {
+    description: 'An OpenAPI 3.1 document (https://spec.openapis.org/oas/v3.1.0).',
+    type: 'object',
+    properties: { openapi: { type: 'string', pattern: '^3\\.1\\.\\d+$' }, info: { type: 'object' }, paths: { type: 'object' } },
+    required: ['openapi', 'info', 'paths'],
   };
   return schemas;
 }

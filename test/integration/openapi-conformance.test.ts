@@ -161,6 +161,22 @@ describe('the OpenAPI document describes the service as it answers', () => {
     expect(invalid.body).toMatchObject({ status: 400, error: expect.any(String) });
   });
 
+  it('serves itself at GET /openapi.json without a token, as it describes that answer, its server the local API', async () => {
+    // Prepare
+    const anonymous = own.as(undefined);
+
+    // Act
+    const answer = await anonymous.call('getOpenApiDocument');
+
+    // Assess
+    expect(answer.status).toBe(200);
+    expect(answer.headers.get('cache-control')).toBe('public, max-age=300');
+    const served = answer.body as { servers: unknown; paths: unknown; components: unknown };
+    expect(served.servers).toEqual([{ url: context.stack.url }]);
+    expect(served.paths).toEqual(openApiDocument().paths);
+    expect(served.components).toEqual(openApiDocument().components);
+  });
+
   it('leaves no operation of the document uncalled, and each gave at least one of its documented successes', () => {
     // Act
     const unanswered = own
@@ -171,3 +187,4 @@ describe('the OpenAPI document describes the service as it answers', () => {
     expect(unanswered).toEqual([]);
   });
 });
+
