@@ -62,6 +62,6 @@ export class EpilotAnswers {
 }
 
 /** An inline schema of epilot's, its references pointed at the components added as `epilot.json`. */
-function rebased(schema: unknown): unknown {
-  return JSON.parse(JSON.stringify(schema).replace(/"\$ref":"#\/components\//g, '"$ref":"epilot.json#/components/')) as unknown;
+function rebased(schema: Record<string, unknown>): Record<string, unknown> {
+  return JSON.parse(JSON.stringify(schema).replace(/"\$ref":"#\/components\//g, '"$ref":"epilot.json#/components/')) as Record<string, unknown>;
 }
