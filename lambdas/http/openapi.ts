@@ -457,7 +457,7 @@ const errorResponses: Readonly<Record<number, { name: string; description: strin
   413: { name: 'PayloadTooLarge', description: 'The body, the declared size or the file is over a limit.' },
   415: { name: 'UnsupportedMediaType', description: 'The file\'s type is not allowed, or has no preview.' },
   422: { name: 'Unprocessable', description: 'The file cannot be processed as asked (too big to preview).' },
-  429: { name: 'TooManyRequests', description: 'The public route\'s throttle is exhausted; retry later.' },
+  429: { name: 'TooManyRequests', description: 'The route\'s throttle (the stage\'s, or a public route\'s own) is exhausted; retry later.' },
   500: { name: 'InternalServerError', description: 'An internal error; nothing about it is shown.' },
   503: { name: 'ServiceUnavailable', description: 'Storage did not answer in time, or the function timed out: retry the same request.' },
 };
@@ -696,7 +696,8 @@ const headerObjects: Record<ResponseHeader, [string, JsonSchema]> = {
 function responsesOf(doc: RouteDoc, operation: Operation): JsonSchema {
   const answers: JsonSchema = {};
   for (const [status, success] of Object.entries(doc.responses)) answers[status] = successObject(success);
-  const gateway = operation.public ? [404, 429, 500, 503] : [401, 404, 500, 503];
+  // Every route has the stage's throttle (a public route its own, stricter one): any may answer 429.
+  const gateway = operation.public ? [404, 429, 500, 503] : [401, 404, 429, 500, 503];
   // Every authorized route checks the token's org and user claims (403); cookie routes' authorizer refuses with 403 too.
   const statuses = new Set<number>([...doc.errors, ...gateway, ...(operation.public ? [] : [403]), ...(doc.body ? [413] : [])]);
   for (const status of [...statuses].sort((a, b) => a - b)) {
