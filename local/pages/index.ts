@@ -1,5 +1,6 @@
 import type { LocalPage } from '../api';
 import type { LocalAuth } from '../auth';
+import { consolePages } from './console';
 import { signInPage } from './sign-in';
 
 export interface LocalPagesOptions {
@@ -10,5 +11,5 @@ export interface LocalPagesOptions {
 
 /** Everything `npm start` serves beside the API (see LocalPage). */
 export function localPages(options: LocalPagesOptions): LocalPage[] {
-  return [...(options.signIn ? [signInPage(options.auth)] : [])];
+  return [...(options.signIn ? [signInPage(options.auth)] : []), ...consolePages({ localSignIn: options.signIn })];
 }
