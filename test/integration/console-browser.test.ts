@@ -1,0 +1,301 @@
+import { randomUUID } from 'node:crypto';
+import { readFile } from 'node:fs/promises';
+import { createRequire } from 'node:module';
+import type { Browser, BrowserContext, Page } from 'playwright-core';
+import sharp from 'sharp';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { Api, downloadBytes, uploadFile, type Entity } from './support/api';
+import { launchChromium } from './support/browser';
+import { useLocalStack } from './support/stack';
+
+const context = useLocalStack({ localSignIn: true });
+let browser: Browser;
+/** The demo user's org, whom the console's one-click sign-in makes you. */
+let demo: Api;
+
+beforeAll(async () => {
+  browser = await launchChromium();
+  demo = new Api(context.stack.url, await context.stack.auth.sign({ org: 'demo-org', user: 'demo-user' }));
+}, 120_000);
+
+afterAll(async () => {
+  await browser?.close();
+});
+
+/** A fresh tab of the console served by the stack, signed in with the one-click button. */
+async function signedIn(options: { config?: Record<string, unknown>; bypassCSP?: boolean } = {}): Promise<{ page: Page; tab: BrowserContext }> {
+  const tab = await browser.newContext({ viewport: { width: 1280, height: 900 }, ...(options.bypassCSP ? { bypassCSP: true } : {}) });
+  const page = await tab.newPage();
+  if (options.config) {
+    const config = JSON.stringify({ localSignIn: true, ...options.config });
+    await page.route('**/config.json', (route) => route.fulfill({ contentType: 'application/json', body: config }));
+  }
+  await page.goto(context.stack.url);
+  await page.getByRole('button', { name: 'Sign in as demo user' }).click();
+  await page.getByRole('heading', { name: 'Files' }).waitFor();
+  return { page, tab };
+}
+
+/** A name no other test uses, so that searches find one test's files only. */
+function unique(name: string): string {
+  return `${randomUUID().slice(0, 8)}-${name}`;
+}
+
+async function uploadAsDemo(filename: string, mimeType: string, bytes: Uint8Array): Promise<Entity> {
+  return uploadFile(demo, { filename, mimeType, bytes });
+}
+
+async function openFile(page: Page, filename: string): Promise<void> {
+  await page.getByRole('searchbox', { name: 'Search' }).fill(filename);
+  await page.getByRole('button', { name: 'Apply filters' }).click();
+  await page.getByRole('link', { name: filename, exact: true }).click();
+  await page.getByRole('heading', { name: filename, level: 2 }).waitFor();
+}
+
+/**
+ * What these tests touch of the DOM in the page, typed here: the test program has no DOM lib.
+ * Callbacks run in the page, so they reach it through `globalThis`.
+ */
+interface PageGlobals {
+  DataTransfer: new () => { items: { add(file: File): void } };
+  document: { activeElement: unknown };
+  navigator: { clipboard: { readText(): Promise<string> } };
+  sessionStorage: { length: number };
+  getComputedStyle(element: unknown): { outlineStyle: string };
+}
+interface ProgressBar {
+  value: number;
+  max: number;
+}
+
+function jpeg(width: number, height: number): Promise<Buffer> {
+  return sharp({ create: { width, height, channels: 3, background: { r: 30, g: 120, b: 200 } } }).jpeg().toBuffer();
+}
+
+describe('the web console, served by the local stack at /', () => {
+  it('signs in with one click, uploads two files dropped on the drop zone and one chosen with the picker, and lists them with their bytes whole', async () => {
+    // Prepare
+    const tab = await browser.newContext();
+    const page = await tab.newPage();
+    await page.goto(context.stack.url);
+    const dropped = [unique('first.txt'), unique('second.txt')];
+    const picked = unique('picked.txt');
+
+    // Act
+    await page.getByRole('button', { name: 'Sign in as demo user' }).click();
+    const dataTransfer = await page.evaluateHandle((names) => {
+      const transfer = new (globalThis as unknown as PageGlobals).DataTransfer();
+      for (const name of names) transfer.items.add(new File([`bytes of ${name}`], name, { type: 'text/plain' }));
+      return transfer;
+    }, dropped);
+    await page.getByRole('region', { name: 'Drop files here to upload' }).dispatchEvent('drop', { dataTransfer });
+    const chooser = page.waitForEvent('filechooser');
+    await page.getByRole('button', { name: 'Choose files to upload' }).click();
+    await (await chooser).setFiles({ name: picked, mimeType: 'text/plain', buffer: Buffer.from(`bytes of ${picked}`) });
+    for (const name of [...dropped, picked]) await page.getByRole('link', { name, exact: true }).waitFor();
+
+    // Assess
+    const listed = await demo.get<{ results: Entity[] }>('/v2/files?limit=100');
+    for (const name of [...dropped, picked]) {
+      const file = listed.body.results.find((candidate) => candidate.filename === name);
+      expect(file, `${name} was saved`).toBeDefined();
+      expect((await downloadBytes(demo, file!._id)).toString()).toBe(`bytes of ${name}`);
+      const bar = page.getByRole('progressbar', { name: `Upload progress of ${name}` });
+      await expect.poll(() => bar.evaluate((element) => (element as unknown as ProgressBar).value / (element as unknown as ProgressBar).max)).toBe(1);
+    }
+    expect(await page.getByRole('status').textContent()).toMatch(/Uploaded|files? on page/);
+    await tab.close();
+  }, 60_000);
+
+  it('narrows the list with a search and with a type filter, and shows an image thumbnail that loads', async () => {
+    // Prepare
+    const prefix = randomUUID().slice(0, 8);
+    await uploadAsDemo(`${prefix}-photo.jpg`, 'image/jpeg', await jpeg(300, 200));
+    await uploadAsDemo(`${prefix}-notes.txt`, 'text/plain', Buffer.from('notes'));
+    await uploadAsDemo(unique('elsewhere.txt'), 'text/plain', Buffer.from('other'));
+    const { page, tab } = await signedIn();
+    const links = page.getByRole('table').getByRole('link');
+
+    // Act
+    await page.getByRole('searchbox', { name: 'Search' }).fill(prefix);
+    await page.getByRole('button', { name: 'Apply filters' }).click();
+    await expect.poll(() => links.allTextContents()).toEqual([`${prefix}-notes.txt`, `${prefix}-photo.jpg`]);
+    await page.getByRole('combobox', { name: 'Type' }).selectOption('image');
+    await page.getByRole('button', { name: 'Apply filters' }).click();
+    await expect.poll(() => links.allTextContents()).toEqual([`${prefix}-photo.jpg`]);
+    const thumbnail = page.getByRole('img', { name: `Thumbnail of ${prefix}-photo.jpg` });
+    await thumbnail.waitFor();
+
+    // Assess
+    expect(await thumbnail.evaluate((image) => (image as unknown as { complete: boolean; naturalWidth: number }).naturalWidth)).toBeGreaterThan(0);
+    expect(await thumbnail.getAttribute('src')).toMatch(/^blob:/);
+    await tab.close();
+  }, 60_000);
+
+  it('shows a version added through the console, and downloads the latest and the older version with their bytes', async () => {
+    // Prepare
+    const name = unique('contract.txt');
+    await uploadAsDemo(name, 'text/plain', Buffer.from('first draft'));
+    const { page, tab } = await signedIn();
+    await openFile(page, name);
+
+    // Act
+    const chooser = page.waitForEvent('filechooser');
+    await page.getByRole('button', { name: 'Upload a new version' }).click();
+    await (await chooser).setFiles({ name, mimeType: 'text/plain', buffer: Buffer.from('signed copy') });
+    await page.getByRole('heading', { name: 'Versions (2)' }).waitFor();
+    const latest = page.waitForEvent('download');
+    await page.getByRole('button', { name: 'Download', exact: true }).click();
+    const latestBytes = await readFile((await (await latest).path())!);
+    const older = page.waitForEvent('download');
+    await page.getByRole('button', { name: 'Download version 1' }).click();
+    const olderBytes = await readFile((await (await older).path())!);
+
+    // Assess
+    expect(await page.getByRole('button', { name: /^Download version/ }).count()).toBe(2);
+    expect(latestBytes.toString()).toBe('signed copy');
+    expect(olderBytes.toString()).toBe('first draft');
+    await tab.close();
+  }, 60_000);
+
+  it('creates a public link that downloads without a token, copies it, and revokes it so that it stops working', async () => {
+    // Prepare
+    const name = unique('brochure.txt');
+    await uploadAsDemo(name, 'text/plain', Buffer.from('for everyone'));
+    const { page, tab } = await signedIn();
+    await tab.grantPermissions(['clipboard-read', 'clipboard-write'], { origin: context.stack.url });
+    await openFile(page, name);
+
+    // Act
+    await page.getByRole('button', { name: 'Create public link' }).click();
+    const link = await page.getByRole('textbox', { name: 'Public link 1' }).inputValue();
+    const before = await fetch(link);
+    const beforeBytes = await before.text();
+    await page.getByRole('button', { name: 'Copy public link 1' }).click();
+    await expect.poll(() => page.getByRole('status').textContent()).toBe('Link copied to the clipboard');
+    const copied = await page.evaluate(() => (globalThis as unknown as PageGlobals).navigator.clipboard.readText());
+    await page.getByRole('button', { name: 'Revoke public link 1' }).click();
+    await page.getByText('No public links.').waitFor();
+    const after = await fetch(link);
+
+    // Assess
+    expect(before.status).toBe(200);
+    expect(beforeBytes).toBe('for everyone');
+    expect(copied).toBe(link);
+    expect(after.status).toBe(404);
+    await tab.close();
+  }, 60_000);
+
+  it('deletes a file only once the dialog is confirmed: cancelling keeps it', async () => {
+    // Prepare
+    const name = unique('old.txt');
+    const file = await uploadAsDemo(name, 'text/plain', Buffer.from('old'));
+    const { page, tab } = await signedIn();
+    await openFile(page, name);
+
+    // Act
+    await page.getByRole('button', { name: 'Delete file' }).click();
+    const dialog = page.getByRole('dialog', { name: `Delete ${name}?` });
+    await dialog.getByRole('button', { name: 'Cancel' }).click();
+    const afterCancel = (await demo.get(`/v2/files/${file._id}`)).status;
+    await page.getByRole('button', { name: 'Delete file' }).click();
+    await dialog.getByRole('button', { name: 'Delete', exact: true }).click();
+    await page.getByRole('link', { name, exact: true }).waitFor({ state: 'detached' });
+
+    // Assess
+    expect(afterCancel).toBe(200);
+    expect((await demo.get(`/v2/files/${file._id}`)).status).toBe(404);
+    expect(await page.getByRole('status').textContent()).toMatch(/Deleted|on page/);
+    await tab.close();
+  }, 60_000);
+
+  it('shows the API\'s error when a pasted token is refused', async () => {
+    // Prepare
+    const tab = await browser.newContext();
+    const page = await tab.newPage();
+    await page.goto(context.stack.url);
+
+    // Act
+    await page.getByRole('textbox', { name: 'Access token (JWT)' }).fill('not-a-token');
+    await page.getByRole('button', { name: 'Sign in', exact: true }).click();
+
+    // Assess
+    await expect.poll(() => page.getByRole('alert').textContent()).toMatch(/^Could not list files: 401 .*sign in again/i);
+    await page.getByRole('button', { name: 'Sign out' }).click();
+    await page.getByRole('button', { name: 'Sign in as demo user' }).waitFor();
+    expect(await page.evaluate(() => (globalThis as unknown as PageGlobals).sessionStorage.length)).toBe(0);
+    await tab.close();
+  }, 60_000);
+
+  it('can be used with the keyboard alone: search, open a file and create a public link, with a visible focus', async () => {
+    // Prepare
+    const name = unique('keyboard.txt');
+    const file = await uploadAsDemo(name, 'text/plain', Buffer.from('typed'));
+    const { page, tab } = await signedIn();
+    /** Presses Tab until `target` has the focus; the focused element must show an outline. */
+    const tabTo = async (target: ReturnType<Page['getByRole']>) => {
+      for (let presses = 0; presses < 60; presses += 1) {
+        if (await target.evaluate((element) => element === (globalThis as unknown as PageGlobals).document.activeElement).catch(() => false)) {
+          return target.evaluate((element) => (globalThis as unknown as PageGlobals).getComputedStyle(element).outlineStyle);
+        }
+        await page.keyboard.press('Tab');
+      }
+      throw new Error('Tab never reached the element');
+    };
+
+    // Act
+    const searchOutline = await tabTo(page.getByRole('searchbox', { name: 'Search' }));
+    await page.keyboard.type(name);
+    await page.keyboard.press('Enter');
+    await page.getByRole('link', { name, exact: true }).waitFor();
+    const linkOutline = await tabTo(page.getByRole('link', { name, exact: true }));
+    await page.keyboard.press('Enter');
+    await page.getByRole('heading', { name, level: 2 }).waitFor();
+    const createOutline = await tabTo(page.getByRole('button', { name: 'Create public link' }));
+    await page.keyboard.press('Enter');
+    await page.getByRole('textbox', { name: 'Public link 1' }).waitFor();
+
+    // Assess
+    expect([searchOutline, linkOutline, createOutline]).toEqual(['solid', 'solid', 'solid']);
+    const links = await demo.get<{ results: unknown[] }>(`/v1/files/${file._id}/public/links`);
+    expect(links.body.results).toHaveLength(1);
+    await tab.close();
+  }, 60_000);
+
+  it('has no serious or critical accessibility violations (axe-core) signed out, in the list, in a file\'s details and in the delete dialog', async () => {
+    // Prepare
+    const axe = createRequire(import.meta.url).resolve('axe-core/axe.min.js');
+    const name = unique('axe.jpg');
+    await uploadAsDemo(name, 'image/jpeg', await jpeg(200, 200));
+    const tab = await browser.newContext({ bypassCSP: true });
+    const page = await tab.newPage();
+    const audit = async (where: string) => {
+      await page.addScriptTag({ path: axe });
+      const result = await page.evaluate(async () => {
+        const run = (globalThis as unknown as { axe: { run(): Promise<{ violations: { id: string; impact: string; nodes: { target: unknown }[] }[] }> } }).axe.run;
+        return (await run()).violations;
+      });
+      return result.filter((violation) => violation.impact === 'serious' || violation.impact === 'critical').map((violation) => `${where}: ${violation.id} at ${JSON.stringify(violation.nodes.map((node) => node.target))}`);
+    };
+
+    // Act
+    await page.goto(context.stack.url);
+    await page.getByRole('button', { name: 'Sign in as demo user' }).waitFor();
+    const signedOut = await audit('sign-in');
+    await page.getByRole('button', { name: 'Sign in as demo user' }).click();
+    await page.getByRole('link', { name, exact: true }).waitFor();
+    const list = await audit('list');
+    await page.getByRole('link', { name, exact: true }).click();
+    await page.getByRole('heading', { name, level: 2 }).waitFor();
+    await page.getByRole('button', { name: 'Create public link' }).click();
+    await page.getByRole('textbox', { name: 'Public link 1' }).waitFor();
+    const details = await audit('details');
+    await page.getByRole('button', { name: 'Delete file' }).click();
+    await page.getByRole('dialog').waitFor();
+    const dialog = await audit('dialog');
+
+    // Assess
+    expect([...signedOut, ...list, ...details, ...dialog]).toEqual([]);
+    await tab.close();
+  }, 90_000);
+});
