@@ -151,7 +151,7 @@ export class FileDetails {
   private async uploadVersion(file: FileEntity, picked: File): Promise<void> {
     this.app.announce(`Uploading a new version of ${file.filename}`);
     try {
-      await this.app.upload(picked, { fileEntityId: file._id, multipartThresholdBytes: this.app.config.multipartThresholdBytes });
+      await this.app.upload(picked).upload({ fileEntityId: file._id, multipartThresholdBytes: this.app.config.multipartThresholdBytes });
       this.app.announce(`Saved a new version of ${file.filename}`);
       this.app.refreshFiles();
       if (this.current === file._id) await this.load(file._id, false);

@@ -1,11 +1,13 @@
 import { messageOf } from './api';
 import type { App } from './app';
 import { formatBytes, h, replaceChildren } from './dom';
+import type { Upload } from './upload';
 
 type State = 'queued' | 'uploading' | 'paused' | 'done' | 'failed' | 'cancelled';
 
 interface Item {
   file: File;
+  upload: Upload;
   state: State;
   loaded: number;
   controller?: AbortController;
@@ -53,7 +55,7 @@ export class UploadPanel {
   add(files: File[]): void {
     if (files.length === 0) return;
     for (const file of files) {
-      const item: Item = { file, state: 'queued', loaded: 0, row: h('li') };
+      const item: Item = { file, upload: this.app.upload(file), state: 'queued', loaded: 0, row: h('li') };
       this.items.push(item);
       this.list.prepend(item.row);
       this.render(item);
@@ -78,7 +80,7 @@ export class UploadPanel {
     item.message = undefined;
     this.render(item);
     try {
-      await this.app.upload(item.file, {
+      await item.upload.upload({
         signal: controller.signal,
         multipartThresholdBytes: this.app.config.multipartThresholdBytes,
         onProgress: ({ loaded }) => {
@@ -125,6 +127,7 @@ export class UploadPanel {
   private cancel(item: Item): void {
     item.state = 'cancelled';
     item.controller?.abort();
+    void item.upload.discard();
     this.app.announce(`Cancelled ${item.file.name}`);
     this.render(item);
   }
