@@ -1,6 +1,7 @@
+import { randomBytes } from 'node:crypto';
 import { mkdir, stat } from 'node:fs/promises';
 import { join } from 'node:path';
-import type { Page } from 'playwright-core';
+import type { Locator, Page } from 'playwright-core';
 import sharp from 'sharp';
 import { startLocalStack } from '../local/stack';
 import { makePdf } from '../test/support/pdf';
@@ -22,6 +23,9 @@ async function main(): Promise<void> {
   const browser = await launchChromium();
   try {
     const page = await browser.newPage({ viewport: { width: 1280, height: 820 }, deviceScaleFactor: 1 });
+    // Parts of 8 MiB from 5 MiB on, so that the big sample shows a paused upload between parts.
+    const config = JSON.stringify({ localSignIn: true, multipartThresholdBytes: 5 * 1024 * 1024 });
+    await page.route('**/config.json', (route) => route.fulfill({ contentType: 'application/json', body: config }));
     await page.goto(stack.url);
     await page.getByRole('button', { name: 'Sign in as demo user' }).waitFor();
     await shoot(page, 'console-sign-in.png');
@@ -35,6 +39,12 @@ async function main(): Promise<void> {
     await page.getByRole('img', { name: 'Thumbnail of harbour.jpg' }).waitFor();
     await page.getByRole('img', { name: 'Thumbnail of quarterly-report.pdf' }).waitFor();
     await page.getByRole('button', { name: 'Dismiss error' }).waitFor({ state: 'detached' });
+
+    await pausedUpload(page, 'survey-dataset.bin', 20 * 1024 * 1024);
+    await shoot(page, 'console-upload.png', page.getByRole('region', { name: 'Upload', exact: true }));
+    await page.getByRole('button', { name: 'Resume survey-dataset.bin' }).click();
+    await page.getByRole('link', { name: 'survey-dataset.bin', exact: true }).waitFor();
+    await page.getByRole('img', { name: 'Thumbnail of logo.png' }).waitFor();
     await shoot(page, 'console-files.png');
 
     await page.getByRole('link', { name: 'harbour.jpg', exact: true }).click();
@@ -53,6 +63,29 @@ async function main(): Promise<void> {
   }
 }
 
+/** Starts uploading `size` random bytes and pauses once the first part is in storage. */
+async function pausedUpload(page: Page, name: string, size: number): Promise<void> {
+  let firstPartDone!: () => void;
+  const firstPart = new Promise<void>((resolve) => (firstPartDone = resolve));
+  let release!: () => void;
+  const laterParts = new Promise<void>((resolve) => (release = resolve));
+  await page.route(/partNumber=\d+/, async (route) => {
+    const first = new URL(route.request().url()).searchParams.get('partNumber') === '1';
+    if (!first) await laterParts;
+    const response = await route.fetch().catch(() => undefined);
+    if (response) await route.fulfill({ response }).catch(() => undefined);
+    if (first) firstPartDone();
+  });
+  const chooser = page.waitForEvent('filechooser');
+  await page.getByRole('button', { name: 'Choose files to upload' }).click();
+  await (await chooser).setFiles({ name, mimeType: 'application/octet-stream', buffer: randomBytes(size) });
+  await firstPart;
+  await page.getByRole('button', { name: `Pause ${name}` }).click();
+  await page.getByRole('button', { name: `Resume ${name}` }).waitFor();
+  release();
+  await page.unroute(/partNumber=\d+/);
+}
+
 async function sampleFiles(): Promise<{ name: string; mimeType: string; buffer: Buffer }[]> {
   const picture = (width: number, height: number, top: string, bottom: string) =>
     sharp(Buffer.from(`<svg xmlns="http://www.w3.org/2000/svg" width="${width}" height="${height}"><defs><linearGradient id="g" x1="0" y1="0" x2="0" y2="1"><stop offset="0" stop-color="${top}"/><stop offset="1" stop-color="${bottom}"/></linearGradient></defs><rect width="100%" height="100%" fill="url(#g)"/><circle cx="${width * 0.7}" cy="${height * 0.35}" r="${height * 0.12}" fill="#fff3c4"/><rect y="${height * 0.72}" width="100%" height="${height * 0.28}" fill="#1f4e79"/></svg>`));
@@ -65,9 +98,10 @@ async function sampleFiles(): Promise<{ name: string; mimeType: string; buffer: 
   ];
 }
 
-async function shoot(page: Page, name: string): Promise<void> {
+async function shoot(page: Page, name: string, part?: Locator): Promise<void> {
   const path = join(outDir, name);
-  await page.screenshot({ path, animations: 'disabled', caret: 'hide' });
+  await page.evaluate(() => (globalThis as unknown as { scrollTo(x: number, y: number): void }).scrollTo(0, 0));
+  await (part ?? page).screenshot({ path, animations: 'disabled', caret: 'hide' });
   const { size } = await stat(path);
   if (size > maxBytes) {
     // Fewer colours keep a UI screenshot sharp and small.
