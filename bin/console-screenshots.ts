@@ -18,6 +18,7 @@ async function main(): Promise<void> {
   // Only what goes wrong: the functions' request logs would bury the list of screenshots.
   process.env.LOG_LEVEL ??= 'warn';
   process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
+  process.env.POWERTOOLS_METRICS_DISABLED ??= 'true';
   await mkdir(outDir, { recursive: true });
   const stack = await startLocalStack({ localSignIn: true });
   const browser = await launchChromium();
@@ -51,6 +52,7 @@ async function main(): Promise<void> {
     await page.getByRole('img', { name: 'Thumbnail of harbour.jpg' }).nth(1).waitFor();
     await page.getByRole('button', { name: 'Create public link' }).click();
     await page.getByRole('textbox', { name: 'Public link 1' }).waitFor();
+    await page.getByRole('heading', { name: 'harbour.jpg', level: 2 }).scrollIntoViewIfNeeded();
     await shoot(page, 'console-details.png');
 
     await page.getByRole('button', { name: 'Delete file' }).click();
