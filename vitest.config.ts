@@ -7,6 +7,7 @@ export default defineConfig({
     testTimeout: 60_000,
     hookTimeout: 120_000,
     pool: 'forks',
+    globalSetup: ['test/global-setup.ts'],
     // Request logs and metrics (EMF lines) are for operators; tests only want to see failures.
     // The SDK warns that Node 20 support ends in 2027; Lambda runs Node 22.
     env: {

@@ -42,6 +42,8 @@ new FileServiceStack(app, contextString('stackName') ?? 'FileService', {
   adminRole: contextString('adminRole'),
   serviceScope: contextString('serviceScope'),
   corsOrigins: contextList('corsOrigins'),
+  // -c webConsole=true: the web console on S3 + CloudFront as well.
+  webConsole: contextString('webConsole') === 'true',
 });
 
 Validations.of(app).addPlugins(new AwsSolutionsChecks(app));

@@ -66,11 +66,15 @@ export class FileServiceStack extends Stack {
       handlersDir: props.handlersDir,
       eventBus: props.eventBus,
       webhooks: props.webhooks,
+      webConsole: props.webConsole,
     });
 
     new CfnOutput(this, 'ApiUrl', { value: this.fileService.url, description: 'Base URL of the File API' });
     new CfnOutput(this, 'BucketName', { value: this.fileService.bucket.bucketName, description: 'Bucket holding the files' });
     new CfnOutput(this, 'TableName', { value: this.fileService.table.tableName, description: 'Table holding the file entities' });
+    if (this.fileService.webConsole) {
+      new CfnOutput(this, 'ConsoleUrl', { value: this.fileService.webConsole.url, description: 'The web console (sign in with a token of the issuer)' });
+    }
   }
 
   /**

@@ -55,6 +55,7 @@ import { permissionGrants } from './permissions';
 import { PreviewsAhead } from './preview-ahead';
 import { previewArchitecture, previewBundling } from './preview-bundling';
 import { serviceFunction } from './service-function';
+import { WebConsole, type WebConsoleOptions } from './web-console';
 
 // The grants live in their own module so the local stack evaluates the same policies
 // without loading the CDK.
@@ -355,6 +356,15 @@ export interface FileServiceProps {
    * @default - none
    */
   readonly webhooks?: FileEventsWebhook[];
+
+  /**
+   * Also deploy the web console: a private S3 bucket served by a CloudFront distribution
+   * (`webConsole.url`), its `config.json` naming this API. Its origin is added to the API's
+   * and the bucket's CORS origins (unless they allow every origin).
+   *
+   * @default false
+   */
+  readonly webConsole?: boolean | WebConsoleOptions;
 }
 
 interface ResolvedSettings {
@@ -595,15 +605,26 @@ export class FileService extends Construct {
   public readonly events: FileEvents;
   /** The default preview of each new file and version, rendered from its event. */
   public readonly previewsAhead: PreviewsAhead;
+  /** The web console, when the `webConsole` prop asks for it. */
+  public readonly webConsole?: WebConsole;
 
   constructor(scope: Construct, id: string, props: FileServiceProps) {
     super(scope, id);
-    const settings = resolveSettings(props);
+    let settings = resolveSettings(props);
     // Log delivery by bucket policy is the only kind that works with BucketOwnerEnforced
     // (ACLs disabled); pin it here so the construct does not depend on the app's feature flags.
     this.node.setContext(S3_SERVER_ACCESS_LOGS_USE_BUCKET_POLICY, true);
 
     this.accessLogsBucket = this.createAccessLogsBucket(settings);
+    if (props.webConsole) {
+      this.webConsole = new WebConsole(this, 'Console', {
+        ...(typeof props.webConsole === 'object' ? props.webConsole : {}),
+        accessLogsBucket: this.accessLogsBucket,
+        removalPolicy: settings.removalPolicy,
+      });
+      // The console calls the API and PUTs to the bucket from its own origin.
+      if (!settings.corsOrigins.includes('*')) settings = { ...settings, corsOrigins: [...settings.corsOrigins, this.webConsole.origin] };
+    }
     this.bucket = this.createBucket(settings);
     this.table = this.createTable(settings);
     this.functions = this.createFunctions(settings);
@@ -627,6 +648,7 @@ export class FileService extends Construct {
     this.stage = stage;
     this.url = stage.url;
     this.alarms = [...this.createAlarms(props.alarmTopic), ...this.events.alarms, ...this.previewsAhead.alarms];
+    this.webConsole?.deploy(this.url);
   }
 
   private createPreviewsAhead(props: FileServiceProps, settings: ResolvedSettings): PreviewsAhead {
