@@ -1,5 +1,6 @@
+import { createFileServiceClient, defaultResumeStore, type ResumeEntry, type ResumeStore } from '../../client';
 import type { ApiSession, FileEntity } from './api';
-import { requestJson } from './api';
+import { request } from './api';
 
 export interface UploadOptions {
   /** Upload a new version of this file. */
@@ -19,28 +20,41 @@ export interface Upload {
 
 export type Uploader = (file: File) => Upload;
 
+/**
+ * Uploads with the service's client: one PUT, or above the threshold resumable parts that
+ * localStorage remembers, so the same file picked again (even after a reload) sends only the
+ * parts storage lacks.
+ */
 export function createUploader(session: ApiSession): Uploader {
-  return (file) => ({ upload: (options) => uploadInOnePut(session, file, options), discard: async () => undefined });
-}
-
-async function uploadInOnePut(session: ApiSession, file: File, options: UploadOptions): Promise<FileEntity> {
-  const query = { file_entity_id: options.fileEntityId };
-  const body = { filename: file.name, mime_type: file.type, size_bytes: file.size, upload_method: 'put' };
-  const upload = await requestJson<{ s3ref: { bucket: string; key: string }; upload_url: string }>(session, 'POST', '/v2/files/upload', { query, body });
-  await put(upload.upload_url, file, options);
-  return requestJson<FileEntity>(session, 'POST', '/v2/files', { body: { s3ref: upload.s3ref, filename: file.name, ...(options.fileEntityId ? { _id: options.fileEntityId } : {}) } });
-}
-
-function put(url: string, file: File, options: UploadOptions): Promise<void> {
-  return new Promise((resolve, reject) => {
-    const xhr = new XMLHttpRequest();
-    xhr.open('PUT', url);
-    if (file.type) xhr.setRequestHeader('content-type', file.type);
-    xhr.upload.onprogress = (event) => options.onProgress?.({ loaded: event.loaded, total: event.total || file.size });
-    xhr.onload = () => (xhr.status < 300 ? resolve() : reject(new Error(`Storage refused the bytes (${xhr.status})`)));
-    xhr.onerror = () => reject(new Error('The upload failed (network error)'));
-    xhr.onabort = () => reject(new DOMException('The upload was aborted', 'AbortError'));
-    options.signal?.addEventListener('abort', () => xhr.abort(), { once: true });
-    xhr.send(file);
-  });
+  const client = createFileServiceClient({ baseUrl: session.apiUrl, token: session.token });
+  const shared = defaultResumeStore();
+  return (file) => {
+    let remembered: { key: string; entry: ResumeEntry } | undefined;
+    // The same store, noting which unfinished upload is this file's.
+    const store: ResumeStore = {
+      async get(key) {
+        const entry = await shared.get(key);
+        if (entry) remembered = { key, entry };
+        return entry;
+      },
+      async set(key, entry) {
+        remembered = { key, entry };
+        await shared.set(key, entry);
+      },
+      async delete(key) {
+        if (remembered?.key === key) remembered = undefined;
+        await shared.delete(key);
+      },
+    };
+    return {
+      upload: (options) => client.uploadFile(file, { ...options, resumeStore: store }) as Promise<FileEntity>,
+      async discard() {
+        if (!remembered) return;
+        const { key, entry } = remembered;
+        remembered = undefined;
+        await shared.delete(key);
+        await request(session, 'DELETE', `/v1/files/upload/${encodeURIComponent(entry.upload_id)}`).catch(() => undefined);
+      },
+    };
+  };
 }

@@ -1,7 +1,7 @@
-import { randomUUID } from 'node:crypto';
+import { randomBytes, randomUUID } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
 import { createRequire } from 'node:module';
-import type { Browser, BrowserContext, Page } from 'playwright-core';
+import type { Browser, BrowserContext, Page, Route } from 'playwright-core';
 import sharp from 'sharp';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Api, downloadBytes, uploadFile, type Entity } from './support/api';
@@ -104,6 +104,78 @@ describe('the web console, served by the local stack at /', () => {
       await expect.poll(() => bar.evaluate((element) => (element as unknown as ProgressBar).value / (element as unknown as ProgressBar).max)).toBe(1);
     }
     expect(await page.getByRole('status').textContent()).toMatch(/Uploaded|files? on page/);
+    await tab.close();
+  }, 60_000);
+
+  it('pauses a multipart upload between parts and resumes it without sending the finished part again, and the saved file has every byte', async () => {
+    // Prepare
+    const { page, tab } = await signedIn({ config: { multipartThresholdBytes: 5 * 1024 * 1024 } });
+    const name = unique('big.bin');
+    const bytes = randomBytes(17 * 1024 * 1024);
+    const sent: number[] = [];
+    let releaseLaterParts!: () => void;
+    const laterParts = new Promise<void>((resolve) => (releaseLaterParts = resolve));
+    // Parts after the first wait until the test has paused, so that the pause lands between parts.
+    await page.route(/partNumber=\d+/, async (route: Route) => {
+      const part = Number(new URL(route.request().url()).searchParams.get('partNumber'));
+      if (part > 1) await laterParts;
+      sent.push(part);
+      await route.continue().catch(() => undefined);
+    });
+    const chooser = page.waitForEvent('filechooser');
+    await page.getByRole('button', { name: 'Choose files to upload' }).click();
+    await (await chooser).setFiles({ name, mimeType: 'application/octet-stream', buffer: bytes });
+    await expect.poll(() => sent.includes(1), { timeout: 20_000 }).toBe(true);
+
+    // Act
+    await page.getByRole('button', { name: `Pause ${name}` }).click();
+    await page.getByRole('button', { name: `Resume ${name}` }).waitFor();
+    const pausedAt = await page.getByRole('progressbar', { name: `Upload progress of ${name}` }).evaluate((bar) => (bar as unknown as ProgressBar).value);
+    const sentBeforeResume = sent.length;
+    releaseLaterParts();
+    await page.getByRole('button', { name: `Resume ${name}` }).click();
+    await page.getByRole('link', { name, exact: true }).waitFor({ timeout: 30_000 });
+
+    // Assess
+    expect(pausedAt, 'the first part counted before the pause').toBeGreaterThan(0);
+    expect(pausedAt).toBeLessThan(bytes.length);
+    expect(sentBeforeResume).toBeGreaterThan(0);
+    expect(sent.filter((part) => part === 1), 'the part storage held was not sent again').toHaveLength(1);
+    const listed = await demo.get<{ results: Entity[] }>(`/v2/files?q=${encodeURIComponent(name)}`);
+    expect(listed.body.results).toHaveLength(1);
+    expect((await downloadBytes(demo, listed.body.results[0]!._id)).equals(bytes)).toBe(true);
+    await tab.close();
+  }, 90_000);
+
+  it('cancels a multipart upload: storage drops its parts and nothing is left to resume', async () => {
+    // Prepare
+    const { page, tab } = await signedIn({ config: { multipartThresholdBytes: 5 * 1024 * 1024 } });
+    const name = unique('abandoned.bin');
+    const started = page.waitForResponse((response) => response.url().includes('/v2/files/upload') && response.request().method() === 'POST');
+    const firstPart = page.waitForRequest(/partNumber=1\b/);
+    // No part reaches storage until the test lets it: the upload is under way, and unfinished.
+    let release!: () => void;
+    const held = new Promise<void>((resolve) => (release = resolve));
+    await page.route(/partNumber=\d+/, async (route: Route) => {
+      await held;
+      await route.continue().catch(() => undefined);
+    });
+    const chooser = page.waitForEvent('filechooser');
+    await page.getByRole('button', { name: 'Choose files to upload' }).click();
+    await (await chooser).setFiles({ name, mimeType: 'application/octet-stream', buffer: randomBytes(9 * 1024 * 1024) });
+    const { upload_id: uploadId } = (await (await started).json()) as { upload_id: string };
+    await firstPart;
+
+    // Act
+    await page.getByRole('button', { name: `Cancel ${name}` }).click();
+    release();
+    await page.getByText('Cancelled', { exact: true }).waitFor();
+
+    // Assess
+    await expect.poll(async () => (await demo.get(`/v1/files/upload/${uploadId}/parts`)).status).toBe(404);
+    const remembered = await page.evaluate(() => JSON.stringify((globalThis as unknown as { localStorage: object }).localStorage));
+    expect(remembered).not.toContain(uploadId);
+    expect((await demo.get<{ results: unknown[] }>(`/v2/files?q=${encodeURIComponent(name)}`)).body.results).toEqual([]);
     await tab.close();
   }, 60_000);
 
@@ -298,4 +370,19 @@ describe('the web console, served by the local stack at /', () => {
     expect([...signedOut, ...list, ...details, ...dialog]).toEqual([]);
     await tab.close();
   }, 90_000);
+});
+
+describe('a local stack without the local sign-in', () => {
+  const plain = useLocalStack();
+
+  it('serves no console at /, as the API on AWS has no such route', async () => {
+    // Act
+    const root = await fetch(`${plain.stack.url}/`);
+    const config = await fetch(`${plain.stack.url}/config.json`);
+
+    // Assess
+    expect(root.status).toBe(404);
+    expect(await root.json()).toEqual({ message: 'Not Found' });
+    expect(config.status).toBe(404);
+  });
 });
