@@ -1,10 +1,15 @@
 import { randomBytes, randomUUID } from 'node:crypto';
-import { readFile } from 'node:fs/promises';
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { tmpdir } from 'node:os';
+import { extname, join } from 'node:path';
 import { createRequire } from 'node:module';
 import type { Browser, BrowserContext, Page, Route } from 'playwright-core';
 import sharp from 'sharp';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Api, downloadBytes, uploadFile, type Entity } from './support/api';
+import { buildConsole } from '../../console/build';
 import { launchChromium } from './support/browser';
 import { useLocalStack } from './support/stack';
 
@@ -385,4 +390,66 @@ describe('a local stack without the local sign-in', () => {
     expect(await root.json()).toEqual({ message: 'Not Found' });
     expect(config.status).toBe(404);
   });
+});
+
+/** The static build served on its own origin with a config.json naming the API, as CloudFront serves it. */
+async function serveBuild(dir: string): Promise<{ origin: string; close(): Promise<void> }> {
+  const types: Record<string, string> = { '.html': 'text/html', '.js': 'text/javascript', '.css': 'text/css', '.json': 'application/json' };
+  const server: Server = createServer((request, response) => {
+    const path = new URL(request.url ?? '/', 'http://localhost').pathname;
+    const file = join(dir, path === '/' ? 'index.html' : path);
+    readFile(file).then(
+      (body) => response.writeHead(200, { 'content-type': types[extname(file)] ?? 'application/octet-stream' }).end(body),
+      () => response.writeHead(404).end(),
+    );
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  return {
+    // Another site than the API's 127.0.0.1, as a CloudFront domain is.
+    origin: `http://localhost:${(server.address() as AddressInfo).port}`,
+    close: () => new Promise((resolve) => server.close(() => resolve())),
+  };
+}
+
+describe('the built console on its own origin, as deployed', () => {
+  let site: { origin: string; close(): Promise<void> } | undefined;
+  let dir = '';
+  const crossOrigin = useLocalStack(async () => {
+    dir = await mkdtemp(join(tmpdir(), 'console-'));
+    await buildConsole(dir);
+    site = await serveBuild(dir);
+    return { corsOrigins: [site.origin] };
+  });
+
+  afterAll(async () => {
+    await site?.close();
+    if (dir) await rm(dir, { recursive: true, force: true });
+  });
+
+  it('signs in with a pasted token, uploads through the API and S3 of another origin, and shows the thumbnail', async () => {
+    // Prepare
+    await writeFile(join(dir, 'config.json'), JSON.stringify({ apiUrl: crossOrigin.stack.url }));
+    const token = await crossOrigin.stack.auth.sign({ org: 'org-a', user: 'alice' });
+    const tab = await browser.newContext();
+    const page = await tab.newPage();
+    const name = unique('poster.jpg');
+
+    // Act
+    await page.goto(`${site!.origin}/`);
+    const demoButtons = await page.getByRole('button', { name: 'Sign in as demo user' }).count();
+    await page.getByRole('textbox', { name: 'Access token (JWT)' }).fill(token);
+    await page.getByRole('button', { name: 'Sign in', exact: true }).click();
+    const chooser = page.waitForEvent('filechooser');
+    await page.getByRole('button', { name: 'Choose files to upload' }).click();
+    await (await chooser).setFiles({ name, mimeType: 'image/jpeg', buffer: await jpeg(120, 80) });
+    const thumbnail = page.getByRole('img', { name: `Thumbnail of ${name}` });
+    await thumbnail.waitFor();
+
+    // Assess
+    expect(demoButtons, 'no one-click sign-in without POST /local/token').toBe(0);
+    expect(await thumbnail.evaluate((image) => (image as unknown as { naturalWidth: number }).naturalWidth)).toBeGreaterThan(0);
+    const listed = await crossOrigin.api.get<{ results: Entity[] }>(`/v2/files?q=${encodeURIComponent(name)}`);
+    expect(listed.body.results.map((file) => file.filename)).toEqual([name]);
+    await tab.close();
+  }, 60_000);
 });
