@@ -101,6 +101,7 @@ export class FileDetails {
           }),
         ),
       ),
+      this.accessSection(file),
       this.linksSection(file, links),
     );
   }
@@ -157,6 +158,37 @@ export class FileDetails {
       if (this.current === file._id) await this.load(file._id, false);
     } catch (error) {
       this.app.showError(`The new version was not saved: ${messageOf(error)}`);
+    }
+  }
+
+  /** `access_control`: a public file's `public_url` downloads its latest version for anyone. */
+  private accessSection(file: FileEntity): HTMLElement {
+    const isPublic = file.access_control === 'public-read';
+    return h(
+      'div',
+      { class: 'access-section' },
+      h('h3', {}, 'Public access'),
+      isPublic && file.public_url
+        ? h(
+            'div',
+            { class: 'public-url' },
+            h('input', { type: 'text', readonly: true, value: file.public_url, 'aria-label': 'Public URL' }),
+            h('button', { type: 'button', onclick: (event: Event) => void this.copy(file.public_url ?? '', event) }, 'Copy public URL'),
+          )
+        : h('p', { class: 'help' }, 'Private: only your org sees it, and whoever has one of its public links.'),
+      h('button', { type: 'button', onclick: () => void this.setAccess(file, isPublic ? 'private' : 'public-read') }, isPublic ? 'Make private' : 'Make public'),
+    );
+  }
+
+  private async setAccess(file: FileEntity, access: 'private' | 'public-read'): Promise<void> {
+    try {
+      await requestJson<FileEntity>(this.app.session, 'PATCH', `/v2/files/${encodeURIComponent(file._id)}`, { body: { access_control: access } });
+      this.app.announce(access === 'public-read' ? `${file.filename} is public` : `${file.filename} is private`);
+      await this.load(file._id, false);
+      this.element.querySelector<HTMLButtonElement>('.access-section > button')?.focus();
+      this.app.refreshFiles();
+    } catch (error) {
+      this.app.showError(`Access was not changed: ${messageOf(error)}`);
     }
   }
 

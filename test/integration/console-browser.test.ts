@@ -263,6 +263,29 @@ describe('the web console, served by the local stack at /', () => {
     await tab.close();
   }, 60_000);
 
+  it('makes a file public, whose public URL then downloads without a token, and private again, which closes it', async () => {
+    // Prepare
+    const name = unique('price-list.txt');
+    await uploadAsDemo(name, 'text/plain', Buffer.from('prices'));
+    const { page, tab } = await signedIn();
+    await openFile(page, name);
+
+    // Act
+    await page.getByRole('button', { name: 'Make public' }).click();
+    const publicUrl = await page.getByRole('textbox', { name: 'Public URL' }).inputValue();
+    const whilePublic = await fetch(publicUrl);
+    const bytes = await whilePublic.text();
+    await page.getByRole('button', { name: 'Make private' }).click();
+    await page.getByRole('button', { name: 'Make public' }).waitFor();
+    const afterwards = await fetch(publicUrl, { redirect: 'manual' });
+
+    // Assess
+    expect(whilePublic.status).toBe(200);
+    expect(bytes).toBe('prices');
+    expect(afterwards.status).toBe(403);
+    await tab.close();
+  }, 60_000);
+
   it('deletes a file only once the dialog is confirmed: cancelling keeps it', async () => {
     // Prepare
     const name = unique('old.txt');
