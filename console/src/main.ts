@@ -21,6 +21,8 @@ async function start(): Promise<void> {
     main,
     h('footer', {}, status),
   );
+  // A file dropped beside the drop zone must not replace the console with the file.
+  for (const type of ['dragover', 'drop']) addEventListener(type, (event) => event.preventDefault());
   const config = await loadConfig();
   render(config);
 }

@@ -47,8 +47,6 @@ export class UploadPanel {
       zone.classList.remove('dragging');
       this.add([...(event.dataTransfer?.files ?? [])]);
     });
-    // A file dropped beside the zone must not replace the console with the file.
-    for (const type of ['dragover', 'drop']) window.addEventListener(type, (event) => event.preventDefault());
     this.element = h('section', { class: 'card', 'aria-labelledby': 'upload-title' }, h('h2', { id: 'upload-title' }, 'Upload'), zone, this.list);
   }
 
