@@ -37,6 +37,21 @@ export class FileList {
       field('Created before', h('input', { id: 'created_before', name: 'created_before', type: 'date' })),
       field('Sort', select('sort', sorts)),
       h('div', { class: 'filter-buttons' }, h('button', { type: 'submit', class: 'primary' }, 'Apply filters'), h('button', { type: 'reset', onclick: () => setTimeout(() => this.form.requestSubmit()) }, 'Clear filters')),
+      h(
+        'details',
+        { class: 'more-filters' },
+        h('summary', {}, 'More filters'),
+        h(
+          'div',
+          { class: 'filters-row' },
+          field('MIME type', h('input', { id: 'mime_type', name: 'mime_type', placeholder: 'image/*', size: 14, maxlength: 255 })),
+          field('Min size (KB)', h('input', { id: 'size_min', name: 'size_min', type: 'number', min: 0, step: 'any', size: 8 })),
+          field('Max size (KB)', h('input', { id: 'size_max', name: 'size_max', type: 'number', min: 0, step: 'any', size: 8 })),
+          field('Created by (user id)', h('input', { id: 'created_by', name: 'created_by', size: 12, maxlength: 256 })),
+          field('Related to (entity id)', h('input', { id: 'relation', name: 'relation', size: 12 })),
+          h('div', { class: 'field checkbox' }, h('input', { id: 'shared', name: 'shared', type: 'checkbox', value: 'true' }), h('label', { for: 'shared' }, 'Shared with me by other orgs')),
+        ),
+      ),
     );
     this.element = h('section', { class: 'card', 'aria-labelledby': 'files-title' }, h('h2', { id: 'files-title' }, 'Files'), this.form, this.body, this.pager);
   }
@@ -50,6 +65,11 @@ export class FileList {
     const data = new FormData(this.form);
     this.query = {};
     for (const [name, value] of data) if (typeof value === 'string' && value.trim() !== '') this.query[name] = value.trim();
+    // Sizes are typed in KB; the API takes bytes.
+    for (const name of ['size_min', 'size_max']) {
+      const kilobytes = this.query[name];
+      if (kilobytes !== undefined) this.query[name] = String(Math.round(Number(kilobytes) * 1024));
+    }
     this.cursors = [undefined];
     void this.load();
   }

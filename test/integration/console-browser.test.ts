@@ -187,7 +187,7 @@ describe('the web console, served by the local stack at /', () => {
     await tab.close();
   }, 60_000);
 
-  it('narrows the list with a search and with a type filter, and shows an image thumbnail that loads', async () => {
+  it('narrows the list with a search, a size filter and a type filter, and shows an image thumbnail that loads', async () => {
     // Prepare
     const prefix = randomUUID().slice(0, 8);
     await uploadAsDemo(`${prefix}-photo.jpg`, 'image/jpeg', await jpeg(300, 200));
@@ -200,6 +200,11 @@ describe('the web console, served by the local stack at /', () => {
     await page.getByRole('searchbox', { name: 'Search' }).fill(prefix);
     await page.getByRole('button', { name: 'Apply filters' }).click();
     await expect.poll(() => links.allTextContents()).toEqual([`${prefix}-notes.txt`, `${prefix}-photo.jpg`]);
+    await page.getByText('More filters').click();
+    await page.getByRole('spinbutton', { name: 'Min size (KB)' }).fill('0.1');
+    await page.getByRole('button', { name: 'Apply filters' }).click();
+    await expect.poll(() => links.allTextContents()).toEqual([`${prefix}-photo.jpg`]);
+    await page.getByRole('spinbutton', { name: 'Min size (KB)' }).fill('');
     await page.getByRole('combobox', { name: 'Type' }).selectOption('image');
     await page.getByRole('button', { name: 'Apply filters' }).click();
     await expect.poll(() => links.allTextContents()).toEqual([`${prefix}-photo.jpg`]);
