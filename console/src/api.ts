@@ -14,6 +14,7 @@ export interface FileVersionSummary {
 
 export interface FileEntity {
   _id: string;
+  _org?: string;
   _title?: string;
   _tags?: string[];
   _created_at?: string;
@@ -67,6 +68,22 @@ export interface ApiSession {
 }
 
 type Query = Record<string, string | number | undefined>;
+
+/**
+ * The org the token names in its `org_id` claim (the default tenant claim), read without
+ * verifying: only to tell the caller's own files from files other orgs shared. Undefined when
+ * the token is not a JWT or uses another claim; the API still decides what is allowed.
+ */
+export function tokenOrg(token: string): string | undefined {
+  try {
+    const payload = token.split('.')[1] ?? '';
+    const json = atob(payload.replace(/-/g, '+').replace(/_/g, '/').padEnd(Math.ceil(payload.length / 4) * 4, '='));
+    const org = (JSON.parse(json) as { org_id?: unknown }).org_id;
+    return typeof org === 'string' ? org : undefined;
+  } catch {
+    return undefined;
+  }
+}
 
 export function apiUrl(session: ApiSession, path: string, query: Query = {}): string {
   const url = new URL(session.apiUrl + path);

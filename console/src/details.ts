@@ -1,4 +1,4 @@
-import { messageOf, request, requestJson, type FileEntity, type FileVersion, type Page, type PublicLink } from './api';
+import { messageOf, request, requestJson, tokenOrg, type FileEntity, type FileVersion, type Page, type PublicLink } from './api';
 import type { App } from './app';
 import { formatBytes, formatDate, h, replaceChildren } from './dom';
 
@@ -32,10 +32,11 @@ export class FileDetails {
       const [file, versions, links] = await Promise.all([
         requestJson<FileEntity>(session, 'GET', path),
         requestJson<Page<FileVersion>>(session, 'GET', `/v1/files/${encodeURIComponent(id)}/versions`, { query: { limit: 100 } }),
-        requestJson<Page<PublicLink>>(session, 'GET', `/v1/files/${encodeURIComponent(id)}/public/links`),
+        // Another org's file shared with you shows without its links, which only its org manages.
+        requestJson<Page<PublicLink>>(session, 'GET', `/v1/files/${encodeURIComponent(id)}/public/links`).catch((error: unknown) => messageOf(error)),
       ]);
       if (this.current !== id) return;
-      this.render(file, versions, links.results);
+      this.render(file, versions, links);
     } catch (error) {
       if (this.current !== id) return;
       replaceChildren(this.element, h('h2', { id: 'details-title', tabindex: '-1' }, 'File not available'), h('p', {}, messageOf(error)), this.closeButton());
@@ -47,7 +48,7 @@ export class FileDetails {
     return h('button', { type: 'button', class: 'close', onclick: () => this.app.closeFile() }, 'Close details');
   }
 
-  private render(file: FileEntity, versions: Page<FileVersion>, links: PublicLink[]): void {
+  private render(file: FileEntity, versions: Page<FileVersion>, links: Page<PublicLink> | string): void {
     const name = file.filename;
     const meta: [string, string | undefined][] = [
       ['Title', file._title === file.filename ? undefined : file._title],
@@ -60,6 +61,9 @@ export class FileDetails {
       ['Tags', file._tags?.join(', ')],
       ['ID', file._id],
     ];
+    // Another org's file, shared with the caller's org: view and download only.
+    const ownOrg = tokenOrg(this.app.session.token);
+    const shared = ownOrg !== undefined && file._org !== undefined && file._org !== ownOrg;
     const versionPicker = h('input', { type: 'file', class: 'visually-hidden', tabindex: '-1', 'aria-hidden': 'true' });
     versionPicker.addEventListener('change', () => {
       const picked = versionPicker.files?.[0];
@@ -75,10 +79,11 @@ export class FileDetails {
         'div',
         { class: 'actions' },
         h('button', { type: 'button', class: 'primary', onclick: () => void this.download(file, 0) }, 'Download'),
-        h('button', { type: 'button', onclick: () => versionPicker.click() }, 'Upload a new version'),
-        versionPicker,
-        h('button', { type: 'button', class: 'danger', onclick: () => this.confirmDelete(file) }, 'Delete file'),
+        !shared && h('button', { type: 'button', onclick: () => versionPicker.click() }, 'Upload a new version'),
+        !shared && versionPicker,
+        !shared && h('button', { type: 'button', class: 'danger', onclick: () => this.confirmDelete(file) }, 'Delete file'),
       ),
+      shared && h('p', { class: 'help' }, `Shared with you by the org ${file._org}: you can view and download it; changes stay with that org.`),
       h('h3', { id: 'versions-title' }, `Versions (${versions.results.length}${versions.next_cursor ? '+' : ''})`),
       h(
         'table',
@@ -101,12 +106,14 @@ export class FileDetails {
           }),
         ),
       ),
-      this.accessSection(file),
-      this.linksSection(file, links),
+      !shared && this.accessSection(file),
+      !shared && this.linksSection(file, links),
     );
   }
 
-  private linksSection(file: FileEntity, links: PublicLink[]): HTMLElement {
+  private linksSection(file: FileEntity, page: Page<PublicLink> | string): HTMLElement {
+    if (typeof page === 'string') return h('div', { class: 'links-section' }, h('h3', {}, 'Public links'), h('p', { class: 'empty' }, `Public links are not available: ${page}`));
+    const links = page.results;
     const expires = h('input', { id: 'link-expires', type: 'date', 'aria-describedby': 'link-expires-help' });
     const form = h(
       'form',

@@ -217,6 +217,33 @@ describe('the web console, served by the local stack at /', () => {
     await tab.close();
   }, 60_000);
 
+  it('lists a file another org shared with the demo org under Shared with me, and opens it to view and download only', async () => {
+    // Prepare
+    const name = unique('partner-terms.txt');
+    const partner = new Api(context.stack.url, await context.stack.auth.sign({ org: 'partner-org', user: 'pat' }));
+    await uploadFile(partner, { filename: name, mimeType: 'text/plain', bytes: Buffer.from('terms'), extra: { _acl: { view: ['org:demo-org'] } } });
+    const { page, tab } = await signedIn();
+    const links = page.getByRole('table').getByRole('link');
+
+    // Act
+    await page.getByRole('searchbox', { name: 'Search' }).fill(name);
+    await page.getByRole('button', { name: 'Apply filters' }).click();
+    await page.getByText('No file matches these filters.').waitFor();
+    await page.getByText('More filters').click();
+    await page.getByRole('checkbox', { name: 'Shared with me by other orgs' }).check();
+    await page.getByRole('button', { name: 'Apply filters' }).click();
+    await expect.poll(() => links.allTextContents()).toEqual([name]);
+    await links.first().click();
+    await page.getByRole('heading', { name, level: 2 }).waitFor();
+
+    // Assess
+    expect(await page.getByRole('button', { name: 'Download', exact: true }).isVisible()).toBe(true);
+    expect(await page.getByText('Shared with you by the org partner-org').isVisible()).toBe(true);
+    expect(await page.getByRole('button', { name: 'Delete file' }).count()).toBe(0);
+    expect(await page.getByRole('button', { name: 'Create public link' }).count()).toBe(0);
+    await tab.close();
+  }, 60_000);
+
   it('shows a version added through the console, and downloads the latest and the older version with their bytes', async () => {
     // Prepare
     const name = unique('contract.txt');
