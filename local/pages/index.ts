@@ -1,6 +1,7 @@
 import type { LocalPage } from '../api';
 import type { LocalAuth } from '../auth';
 import { consolePages } from './console';
+import { docsPages } from './docs';
 import { signInPage } from './sign-in';
 
 export interface LocalPagesOptions {
@@ -14,5 +15,5 @@ export interface LocalPagesOptions {
 
 /** Everything `npm start` serves beside the API (see LocalPage). */
 export function localPages(options: LocalPagesOptions): LocalPage[] {
-  return options.signIn ? [signInPage(options.auth), ...consolePages({ localSignIn: true })] : [];
+  return [...(options.signIn ? [signInPage(options.auth), ...consolePages({ localSignIn: true })] : []), ...docsPages({ signIn: options.signIn })];
 }
