@@ -23,6 +23,7 @@ async function main(): Promise<void> {
 
   console.log(`
 File service running at ${stack.url}
+  API reference:   ${stack.url}/docs (the OpenAPI document: ${stack.url}/openapi.json)
   local S3:        ${stack.s3Endpoint} (bucket ${stack.bucket}, presigned URLs checked like S3)
   DynamoDB Local:  ${stack.dynamoDbEndpoint} (table ${stack.table})
   data kept in:    ${join(localDataDir)}

@@ -1,6 +1,7 @@
 import { mkdir, writeFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
+import { parseArgs } from 'node:util';
 import openapiTS, { astToString, COMMENT_HEADER } from 'openapi-typescript';
 import type { OpenAPI3 } from 'openapi-typescript';
 import { openApiDocument } from '../lambdas/http/openapi';
@@ -14,11 +15,20 @@ export async function clientSchemaSource(): Promise<string> {
   return `${COMMENT_HEADER.replace('openapi-typescript.', 'openapi-typescript from the OpenAPI document: npm run openapi.')}${astToString(ast)}`;
 }
 
-/** `npm run openapi`: writes client/schema.d.ts from the document the service serves. */
+/**
+ * `npm run openapi`: writes client/schema.d.ts from the document the service serves.
+ * `npm run openapi -- --json <file> [--server <url>]`: also writes the document itself.
+ */
 async function main(): Promise<void> {
+  const { values } = parseArgs({ options: { json: { type: 'string' }, server: { type: 'string' } } });
   await mkdir(dirname(clientSchemaPath), { recursive: true });
   await writeFile(clientSchemaPath, await clientSchemaSource());
   console.log(`wrote ${clientSchemaPath}`);
+  if (values.json) {
+    const document = openApiDocument(values.server ? { servers: [{ url: values.server.replace(/\/+$/, '') }] } : {});
+    await writeFile(values.json, `${JSON.stringify(document, null, 2)}\n`);
+    console.log(`wrote ${values.json}`);
+  }
 }
 
 if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) {

@@ -36,13 +36,14 @@ function isLoopback(url: string): boolean {
 
 /** The client of the command line: `--url`/`--token`, the environment, or the local sign-in of `npm start`. */
 function clientOf(options: GlobalOptions, env: NodeJS.ProcessEnv): FileServiceClient {
-  const baseUrl = (options.url ?? env.FILE_SERVICE_URL ?? defaultUrl).replace(/\/+$/, '');
+  const baseUrl = (options.url ?? (env.FILE_SERVICE_URL || defaultUrl)).replace(/\/+$/, '');
   try {
     new URL(baseUrl);
   } catch {
     throw new UsageError(`not a URL: ${baseUrl}`);
   }
-  const given = options.token ?? env.FILE_SERVICE_TOKEN;
+  // An empty variable counts as unset, as a shell's `export FILE_SERVICE_TOKEN=` means.
+  const given = options.token ?? (env.FILE_SERVICE_TOKEN || undefined);
   let signedIn: Promise<string> | undefined;
   const token = given ?? (isLoopback(baseUrl)
     ? () => (signedIn ??= createFileServiceClient({ baseUrl }).request<{ token: string }>('POST', '/local/token').then((answer) => answer.token).catch((error: unknown) => {

@@ -518,73 +518,138 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/openapi.json": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * This document
+         * @description No token: the OpenAPI 3.1 document of the API, its `servers` the address it was asked at.
+         */
+        get: operations["getOpenApiDocument"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
 }
 export type webhooks = Record<string, never>;
 export interface components {
     schemas: {
         UploadFilePayload: {
+            /** @description The file's name; the upload's key ends with it. */
             filename: string;
+            /** @description Signed into the upload URL: S3 refuses another Content-Type. Empty or left out: an untyped upload, typed at save from its bytes or name. */
             mime_type?: "" | string;
+            /** @description The exact size: signed into a PUT URL, the limit of a POST form; above the multipart threshold the upload is made in parts. */
             size_bytes?: number;
-            /** @enum {string} */
+            /**
+             * @description `put` (default): a presigned PUT URL; `post`: a presigned form whose policy S3 enforces; `multipart`: a resumable upload in parts.
+             * @enum {string}
+             */
             upload_method?: "put" | "post" | "multipart";
+            /** @description Base64 SHA-256 of the bytes, signed into the PUT URL: S3 refuses other bytes, and the version keeps it. */
             checksum_sha256?: string;
-            /** @enum {string} */
+            /**
+             * @description A multipart upload's: `SHA256` makes every part carry its own SHA-256, given to presignUploadParts.
+             * @enum {string}
+             */
             checksum_algorithm?: "SHA256";
+            /** @description Accepted for epilot clients; not used. */
             index_tag?: string;
+            /** @description Accepted for epilot clients; not used. */
             metadata?: {
                 [key: string]: string;
             };
         };
         SaveFilePayload: {
+            /** @description Adds a version to this file (or, without bytes, changes its metadata) instead of creating one. */
             _id?: "" | string;
+            /** @description As `_id` (epilot's older name). */
             file_entity_id?: "" | string;
+            /** @description The upload to save, as uploadFile answered it. */
             s3ref?: components["schemas"]["S3Ref"];
+            /** @description The file itself, base64, instead of an s3ref: at most 4 MiB decoded; `filename` is required. */
             content_base64?: string;
+            /** @description An https URL the service fetches the file from, instead of an s3ref. */
             source_url?: string;
+            /** @description The name to save the file under; default the upload's. */
             filename?: string;
+            /** @description A title; default the filename. */
             _title?: string;
-            /** @enum {string} */
+            /**
+             * @description The file's kind; default derived from its type.
+             * @enum {string}
+             */
             type?: "document" | "document_template" | "text" | "image" | "video" | "audio" | "spreadsheet" | "presentation" | "font" | "archive" | "application" | "unknown";
+            /** @description The type to save; checked against the bytes. */
             mime_type?: string;
-            /** @enum {string} */
+            /**
+             * @description `public-read` makes `public_url` open the file without a token.
+             * @enum {string}
+             */
             access_control?: "private" | "public-read";
+            /** @description Who may view, edit, delete: `org:<org_id>` or `user:<org_id>/<user_id>` per action. */
             _acl?: {
                 view?: string[];
                 edit?: string[];
                 delete?: string[];
             };
-            /** @enum {string} */
+            /**
+             * @description `owner`: only the owner and their org's admins may use the new file.
+             * @enum {string}
+             */
             access?: "owner";
+            /** @description Who the file is saved for: service tokens and org admins only. */
             _owners?: {
                 org_id: string;
                 user_id: string;
             }[];
+            /** @description Tags, searchable with listFiles `tag`. */
             _tags?: string[];
+            /** @description Entities the file belongs to, searchable with listFiles `relation`. */
             relations?: {
                 entity_id: string;
                 _schema?: string;
                 _tags?: string[];
             }[];
-            /** Format: uri */
+            /**
+             * Format: uri
+             * @description An http(s) link clients may show instead of the download URL.
+             */
             custom_download_url?: string;
         };
         UpdateFilePayload: {
+            /** @description A new name (the bytes keep theirs until the next version). */
             filename?: string;
+            /** @description A new title. */
             _title?: string;
+            /** @description The new tags, replacing the old. */
             _tags?: string[];
+            /** @description The new relations, replacing the old. */
             relations?: {
                 entity_id: string;
                 _schema?: string;
                 _tags?: string[];
             }[];
-            /** @enum {string} */
+            /**
+             * @description `public-read` opens `public_url` to anyone; `private` closes it.
+             * @enum {string}
+             */
             access_control?: "private" | "public-read";
+            /** @description The new grants; only owners and their org's admins may change them. */
             _acl?: {
                 view?: string[];
                 edit?: string[];
                 delete?: string[];
             };
+            /** @description The new owners; only those who may change the grants may change them. */
             _owners?: {
                 org_id: string;
                 user_id: string;
@@ -598,23 +663,36 @@ export interface components {
             version?: number;
         }[];
         GeneratePublicLinkPayload: {
-            /** Format: date-time */
+            /**
+             * Format: date-time
+             * @description When the link stops working (ISO 8601 with offset), at most a year ahead; default never.
+             */
             expires_at?: string;
         };
         RefreshUploadPayload: {
             s3ref: components["schemas"]["S3Ref"];
         };
         SignUploadRequestPayload: {
-            /** @enum {string} */
+            /**
+             * @description The S3 call: PUT (an object or a part), POST (create or complete a multipart upload), GET (list parts), DELETE (abort).
+             * @enum {string}
+             */
             method: "PUT" | "POST" | "GET" | "DELETE";
+            /** @description A new object's name (the service chooses its key and answers it), or the key it answered. */
             key: string;
+            /** @description The multipart upload's UploadId, as S3 answered it. */
             uploadId?: string;
+            /** @description The part to PUT, 1 to 10,000. */
             partNumber?: number;
+            /** @description Signed into the call: S3 refuses another Content-Type. */
             contentType?: "" | string;
+            /** @description Accepted for Uppy; the service decides how long a URL lives. */
             expiresIn?: number;
         };
         PresignUploadPartsPayload: {
+            /** @description The parts to sign, 1 to 10,000 each, at most 1,000 at a time. */
             part_numbers: number[];
+            /** @description For an upload made with `checksum_algorithm: SHA256`: each part's base64 SHA-256, by part number. */
             checksums_sha256?: {
                 [key: string]: string;
             };
@@ -624,7 +702,9 @@ export interface components {
             key: string;
         };
         CopyFilePayload: {
+            /** @description Which version to copy: 0 = the latest (default), 1 = the one before, ... */
             version?: number;
+            /** @description Makes the copy a new version of this file instead of a new file. */
             file_entity_id?: string;
             filename?: string;
             _title?: string;
@@ -661,6 +741,7 @@ export interface components {
                 org_id: string;
                 user_id: string;
             }[];
+            /** @description Who may view, edit and delete the file: principals `org:<org_id>` or `user:<org_id>/<user_id>`. */
             _acl: {
                 view: string[];
                 edit: string[];
@@ -674,6 +755,7 @@ export interface components {
             readable_size: string;
             /** @enum {string} */
             access_control: "private" | "public-read";
+            /** @description The API route that redirects to the bytes while the file is `public-read` (403 otherwise). */
             public_url: string;
             s3ref: {
                 bucket: string;
@@ -685,7 +767,9 @@ export interface components {
                 _tags?: string[];
             }[];
             custom_download_url?: string;
+            /** @description Not in epilot's FileEntity: the latest bytes' base64 SHA-256, when their upload declared one. */
             checksum_sha256?: string;
+            /** @description Newest first (index 0 is the latest, as downloadFile's `version` counts), at most the 100 newest; listFileVersions pages through all. */
             versions: components["schemas"]["FileItem"][];
         };
         FileItem: {
@@ -695,8 +779,10 @@ export interface components {
             };
             filename: string;
             size_bytes: number;
+            /** @description The size for people, e.g. `1.2 MB`. */
             readable_size: string;
             mime_type: string;
+            /** @description Not in epilot's FileItem: the base64 SHA-256 of the bytes, when their upload declared one. */
             checksum_sha256?: string;
         };
         UploadTicket: components["schemas"]["MultipartUploadTicket"] | components["schemas"]["SingleUploadTicket"];
@@ -705,11 +791,15 @@ export interface components {
                 bucket: string;
                 key: string;
             };
+            /** @description A presigned PUT URL; with `upload_method: "post"`, the form's action. */
             upload_url: string;
+            /** @description A POST upload's form fields, sent before the file. */
             upload_fields?: {
                 [key: string]: string;
             };
+            /** @description A POST upload's largest accepted file: S3 refuses a bigger one. */
             max_size_bytes?: number;
+            /** @description With `file_entity_id`: that file's public URL. */
             public_url?: string;
         };
         MultipartUploadTicket: {
@@ -719,7 +809,9 @@ export interface components {
             };
             /** @constant */
             upload_method: "multipart";
+            /** @description Names the upload to presignUploadParts, listUploadParts, abortUpload. */
             upload_id: string;
+            /** @description The size of every part but the last. */
             part_size: number;
             max_size_bytes: number;
             /** @constant */
@@ -780,9 +872,12 @@ export interface components {
                 };
                 filename: string;
                 size_bytes: number;
+                /** @description The size for people, e.g. `1.2 MB`. */
                 readable_size: string;
                 mime_type: string;
+                /** @description Not in epilot's FileItem: the base64 SHA-256 of the bytes, when their upload declared one. */
                 checksum_sha256?: string;
+                /** @description 0 = the latest version when the page was read, as downloadFile's `version` counts. */
                 version: number;
                 created_at: string;
             }[];
@@ -806,6 +901,12 @@ export interface components {
         };
         /** @description Every error answer: the service's ErrorObject, or API Gateway's own `{message}`. */
         Error: components["schemas"]["ErrorObject"] | components["schemas"]["GatewayError"];
+        /** @description An OpenAPI 3.1 document (https://spec.openapis.org/oas/v3.1.0). */
+        OpenApiDocument: {
+            openapi: string;
+            info: Record<string, never>;
+            paths: Record<string, never>;
+        };
     };
     responses: {
         /** @description The request is not valid: the error says which part and why. */
@@ -889,7 +990,7 @@ export interface components {
                 "application/json": components["schemas"]["Error"];
             };
         };
-        /** @description The public route's throttle is exhausted; retry later. */
+        /** @description The route's throttle (the stage's, or a public route's own) is exhausted; retry later. */
         TooManyRequests: {
             headers: {
                 [name: string]: unknown;
@@ -927,6 +1028,7 @@ export interface operations {
     uploadFile: {
         parameters: {
             query?: {
+                /** @description Upload the bytes of a new version of this file. */
                 file_entity_id?: "" | string;
             };
             header?: never;
@@ -954,6 +1056,7 @@ export interface operations {
             404: components["responses"]["NotFound"];
             413: components["responses"]["PayloadTooLarge"];
             415: components["responses"]["UnsupportedMediaType"];
+            429: components["responses"]["TooManyRequests"];
             500: components["responses"]["InternalServerError"];
             503: components["responses"]["ServiceUnavailable"];
         };
@@ -961,6 +1064,7 @@ export interface operations {
     uploadFileV2: {
         parameters: {
             query?: {
+                /** @description Upload the bytes of a new version of this file. */
                 file_entity_id?: "" | string;
             };
             header?: never;
@@ -988,6 +1092,7 @@ export interface operations {
             404: components["responses"]["NotFound"];
             413: components["responses"]["PayloadTooLarge"];
             415: components["responses"]["UnsupportedMediaType"];
+            429: components["responses"]["TooManyRequests"];
             500: components["responses"]["InternalServerError"];
             503: components["responses"]["ServiceUnavailable"];
         };
@@ -995,7 +1100,9 @@ export interface operations {
     saveFile: {
         parameters: {
             query?: {
+                /** @description Remove the upload from the temporary area once saved. */
                 delete_temp_file?: boolean;
+                /** @description Add the version but keep the file's own metadata (name, type, size) as it is. */
                 version_only?: boolean;
             };
             header?: {
@@ -1039,6 +1146,7 @@ export interface operations {
             412: components["responses"]["PreconditionFailed"];
             413: components["responses"]["PayloadTooLarge"];
             415: components["responses"]["UnsupportedMediaType"];
+            429: components["responses"]["TooManyRequests"];
             500: components["responses"]["InternalServerError"];
             503: components["responses"]["ServiceUnavailable"];
         };
@@ -1048,22 +1156,35 @@ export interface operations {
             query?: {
                 /** @description Files per page. */
                 limit?: number;
+                /** @description Where the previous page ended, as it answered `next_cursor`. */
                 cursor?: string;
+                /** @description The order: newest first (default), oldest first, by filename, or largest first. */
                 sort?: "-created_at" | "created_at" | "filename" | "-size_bytes";
+                /** @description Case-insensitive text in the filename or the title. */
                 q?: string;
+                /** @description Only files of this kind. */
                 type?: "document" | "document_template" | "text" | "image" | "video" | "audio" | "spreadsheet" | "presentation" | "font" | "archive" | "application" | "unknown";
+                /** @description Only files of this type (`application/pdf`) or top-level type (`image/*`). */
                 mime_type?: string;
+                /** @description Only files whose name ends with this extension, any case. */
                 extension?: string;
                 /** @description Files of at least this many bytes. */
                 size_min?: number;
                 /** @description Files of at most this many bytes. */
                 size_max?: number;
+                /** @description Only files created by this user. */
                 created_by?: string;
+                /** @description Only files created at or after this instant (ISO 8601). */
                 created_after?: string;
+                /** @description Only files created before this instant (ISO 8601). */
                 created_before?: string;
+                /** @description Only files with this tag. */
                 tag?: string;
+                /** @description Only files related to this entity id. */
                 relation?: string;
+                /** @description Only `private` or only `public-read` files. */
                 access_control?: "private" | "public-read";
+                /** @description Other orgs' files shared with the caller, instead of the org's own. */
                 shared?: boolean;
             };
             header?: never;
@@ -1085,6 +1206,7 @@ export interface operations {
             401: components["responses"]["Unauthorized"];
             403: components["responses"]["Forbidden"];
             404: components["responses"]["NotFound"];
+            429: components["responses"]["TooManyRequests"];
             500: components["responses"]["InternalServerError"];
             503: components["responses"]["ServiceUnavailable"];
         };
@@ -1092,7 +1214,9 @@ export interface operations {
     saveFileV2: {
         parameters: {
             query?: {
+                /** @description Remove the upload from the temporary area once saved. */
                 delete_temp_file?: boolean;
+                /** @description Add the version but keep the file's own metadata (name, type, size) as it is. */
                 version_only?: boolean;
             };
             header?: {
@@ -1136,6 +1260,7 @@ export interface operations {
             412: components["responses"]["PreconditionFailed"];
             413: components["responses"]["PayloadTooLarge"];
             415: components["responses"]["UnsupportedMediaType"];
+            429: components["responses"]["TooManyRequests"];
             500: components["responses"]["InternalServerError"];
             503: components["responses"]["ServiceUnavailable"];
         };
@@ -1167,6 +1292,7 @@ export interface operations {
             401: components["responses"]["Unauthorized"];
             403: components["responses"]["Forbidden"];
             404: components["responses"]["NotFound"];
+            429: components["responses"]["TooManyRequests"];
             500: components["responses"]["InternalServerError"];
             503: components["responses"]["ServiceUnavailable"];
         };
@@ -1197,6 +1323,7 @@ export interface operations {
             403: components["responses"]["Forbidden"];
             404: components["responses"]["NotFound"];
             409: components["responses"]["Conflict"];
+            429: components["responses"]["TooManyRequests"];
             500: components["responses"]["InternalServerError"];
             503: components["responses"]["ServiceUnavailable"];
         };
@@ -1228,6 +1355,7 @@ export interface operations {
             401: components["responses"]["Unauthorized"];
             403: components["responses"]["Forbidden"];
             404: components["responses"]["NotFound"];
+            429: components["responses"]["TooManyRequests"];
             500: components["responses"]["InternalServerError"];
             503: components["responses"]["ServiceUnavailable"];
         };
@@ -1258,6 +1386,7 @@ export interface operations {
             403: components["responses"]["Forbidden"];
             404: components["responses"]["NotFound"];
             409: components["responses"]["Conflict"];
+            429: components["responses"]["TooManyRequests"];
             500: components["responses"]["InternalServerError"];
             503: components["responses"]["ServiceUnavailable"];
         };
@@ -1299,6 +1428,7 @@ export interface operations {
             409: components["responses"]["Conflict"];
             412: components["responses"]["PreconditionFailed"];
             413: components["responses"]["PayloadTooLarge"];
+            429: components["responses"]["TooManyRequests"];
             500: components["responses"]["InternalServerError"];
             503: components["responses"]["ServiceUnavailable"];
         };
@@ -1308,6 +1438,7 @@ export interface operations {
             query?: {
                 /** @description Versions per page. */
                 limit?: number;
+                /** @description Where the previous page ended, as it answered `next_cursor`. */
                 cursor?: string;
             };
             header?: never;
@@ -1332,6 +1463,7 @@ export interface operations {
             401: components["responses"]["Unauthorized"];
             403: components["responses"]["Forbidden"];
             404: components["responses"]["NotFound"];
+            429: components["responses"]["TooManyRequests"];
             500: components["responses"]["InternalServerError"];
             503: components["responses"]["ServiceUnavailable"];
         };
@@ -1363,6 +1495,7 @@ export interface operations {
             403: components["responses"]["Forbidden"];
             404: components["responses"]["NotFound"];
             413: components["responses"]["PayloadTooLarge"];
+            429: components["responses"]["TooManyRequests"];
             500: components["responses"]["InternalServerError"];
             503: components["responses"]["ServiceUnavailable"];
         };
@@ -1372,6 +1505,7 @@ export interface operations {
             query?: {
                 /** @description 0 = the latest version, 1 = the one before, ... */
                 version?: number;
+                /** @description Download as an attachment (`Content-Disposition: attachment`); `false` opens safe types in the browser. */
                 attachment?: boolean;
             };
             header?: never;
@@ -1396,6 +1530,7 @@ export interface operations {
             401: components["responses"]["Unauthorized"];
             403: components["responses"]["Forbidden"];
             404: components["responses"]["NotFound"];
+            429: components["responses"]["TooManyRequests"];
             500: components["responses"]["InternalServerError"];
             503: components["responses"]["ServiceUnavailable"];
         };
@@ -1427,6 +1562,7 @@ export interface operations {
             403: components["responses"]["Forbidden"];
             404: components["responses"]["NotFound"];
             413: components["responses"]["PayloadTooLarge"];
+            429: components["responses"]["TooManyRequests"];
             500: components["responses"]["InternalServerError"];
             503: components["responses"]["ServiceUnavailable"];
         };
@@ -1434,6 +1570,7 @@ export interface operations {
     getPublicFile: {
         parameters: {
             query?: {
+                /** @description The org whose file it is, as its `public_url` names it. */
                 org_id?: string;
             };
             header?: never;
@@ -1489,6 +1626,7 @@ export interface operations {
             401: components["responses"]["Unauthorized"];
             403: components["responses"]["Forbidden"];
             404: components["responses"]["NotFound"];
+            429: components["responses"]["TooManyRequests"];
             500: components["responses"]["InternalServerError"];
             503: components["responses"]["ServiceUnavailable"];
         };
@@ -1524,6 +1662,7 @@ export interface operations {
             404: components["responses"]["NotFound"];
             409: components["responses"]["Conflict"];
             413: components["responses"]["PayloadTooLarge"];
+            429: components["responses"]["TooManyRequests"];
             500: components["responses"]["InternalServerError"];
             503: components["responses"]["ServiceUnavailable"];
         };
@@ -1583,6 +1722,7 @@ export interface operations {
             403: components["responses"]["Forbidden"];
             404: components["responses"]["NotFound"];
             409: components["responses"]["Conflict"];
+            429: components["responses"]["TooManyRequests"];
             500: components["responses"]["InternalServerError"];
             503: components["responses"]["ServiceUnavailable"];
         };
@@ -1614,6 +1754,7 @@ export interface operations {
             403: components["responses"]["Forbidden"];
             404: components["responses"]["NotFound"];
             413: components["responses"]["PayloadTooLarge"];
+            429: components["responses"]["TooManyRequests"];
             500: components["responses"]["InternalServerError"];
             503: components["responses"]["ServiceUnavailable"];
         };
@@ -1646,6 +1787,7 @@ export interface operations {
             404: components["responses"]["NotFound"];
             413: components["responses"]["PayloadTooLarge"];
             415: components["responses"]["UnsupportedMediaType"];
+            429: components["responses"]["TooManyRequests"];
             500: components["responses"]["InternalServerError"];
             503: components["responses"]["ServiceUnavailable"];
         };
@@ -1675,6 +1817,7 @@ export interface operations {
             401: components["responses"]["Unauthorized"];
             403: components["responses"]["Forbidden"];
             404: components["responses"]["NotFound"];
+            429: components["responses"]["TooManyRequests"];
             500: components["responses"]["InternalServerError"];
             503: components["responses"]["ServiceUnavailable"];
         };
@@ -1709,6 +1852,7 @@ export interface operations {
             403: components["responses"]["Forbidden"];
             404: components["responses"]["NotFound"];
             413: components["responses"]["PayloadTooLarge"];
+            429: components["responses"]["TooManyRequests"];
             500: components["responses"]["InternalServerError"];
             503: components["responses"]["ServiceUnavailable"];
         };
@@ -1737,6 +1881,7 @@ export interface operations {
             403: components["responses"]["Forbidden"];
             404: components["responses"]["NotFound"];
             409: components["responses"]["Conflict"];
+            429: components["responses"]["TooManyRequests"];
             500: components["responses"]["InternalServerError"];
             503: components["responses"]["ServiceUnavailable"];
         };
@@ -1803,6 +1948,7 @@ export interface operations {
             404: components["responses"]["NotFound"];
             415: components["responses"]["UnsupportedMediaType"];
             422: components["responses"]["Unprocessable"];
+            429: components["responses"]["TooManyRequests"];
             500: components["responses"]["InternalServerError"];
             503: components["responses"]["ServiceUnavailable"];
         };
@@ -1810,7 +1956,9 @@ export interface operations {
     previewS3FileGet: {
         parameters: {
             query: {
+                /** @description The s3ref's bucket: this service's. */
                 bucket: string;
+                /** @description The s3ref's key: an upload of the caller's org, or a version of a file they may view. */
                 key: string;
                 /** @description Width of the box, in pixels. */
                 w?: number;
@@ -1866,6 +2014,7 @@ export interface operations {
             404: components["responses"]["NotFound"];
             415: components["responses"]["UnsupportedMediaType"];
             422: components["responses"]["Unprocessable"];
+            429: components["responses"]["TooManyRequests"];
             500: components["responses"]["InternalServerError"];
             503: components["responses"]["ServiceUnavailable"];
         };
@@ -1932,6 +2081,7 @@ export interface operations {
             413: components["responses"]["PayloadTooLarge"];
             415: components["responses"]["UnsupportedMediaType"];
             422: components["responses"]["Unprocessable"];
+            429: components["responses"]["TooManyRequests"];
             500: components["responses"]["InternalServerError"];
             503: components["responses"]["ServiceUnavailable"];
         };
@@ -1939,6 +2089,7 @@ export interface operations {
     previewPublicFile: {
         parameters: {
             query?: {
+                /** @description The org whose file it is, as its `public_url` names it. */
                 org_id?: string;
                 /** @description 0 = the latest version, 1 = the one before, ... */
                 version?: number;
@@ -2006,8 +2157,11 @@ export interface operations {
     downloadS3File: {
         parameters: {
             query: {
+                /** @description The s3ref's bucket: this service's. */
                 s3_bucket: string;
+                /** @description The s3ref's key: an upload of the caller's org, or a version of a file they may view. */
                 s3_key: string;
+                /** @description Download as an attachment (`Content-Disposition: attachment`); `false` opens safe types in the browser. */
                 attachment?: boolean;
             };
             header?: never;
@@ -2029,6 +2183,7 @@ export interface operations {
             401: components["responses"]["Unauthorized"];
             403: components["responses"]["Forbidden"];
             404: components["responses"]["NotFound"];
+            429: components["responses"]["TooManyRequests"];
             500: components["responses"]["InternalServerError"];
             503: components["responses"]["ServiceUnavailable"];
         };
@@ -2074,6 +2229,7 @@ export interface operations {
             409: components["responses"]["Conflict"];
             413: components["responses"]["PayloadTooLarge"];
             415: components["responses"]["UnsupportedMediaType"];
+            429: components["responses"]["TooManyRequests"];
             500: components["responses"]["InternalServerError"];
             503: components["responses"]["ServiceUnavailable"];
         };
@@ -2101,6 +2257,7 @@ export interface operations {
             401: components["responses"]["Unauthorized"];
             403: components["responses"]["Forbidden"];
             404: components["responses"]["NotFound"];
+            429: components["responses"]["TooManyRequests"];
             500: components["responses"]["InternalServerError"];
             503: components["responses"]["ServiceUnavailable"];
         };
@@ -2124,6 +2281,32 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content?: never;
+            };
+            404: components["responses"]["NotFound"];
+            429: components["responses"]["TooManyRequests"];
+            500: components["responses"]["InternalServerError"];
+            503: components["responses"]["ServiceUnavailable"];
+        };
+    };
+    getOpenApiDocument: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The OpenAPI document. */
+            200: {
+                headers: {
+                    /** @description `public, max-age=300`. */
+                    "Cache-Control"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["OpenApiDocument"];
+                };
             };
             404: components["responses"]["NotFound"];
             429: components["responses"]["TooManyRequests"];

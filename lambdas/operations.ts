@@ -284,6 +284,14 @@ export const operations: readonly Operation[] = [
     permissions: [],
     public: true,
   },
+  {
+    name: 'getOpenApiDocument',
+    entry: 'get-openapi',
+    // The API's own OpenAPI document, built from the code at hand: no storage is read.
+    routes: [{ method: 'GET', path: '/openapi.json' }],
+    permissions: [],
+    public: true,
+  },
 ];
 
 /**

@@ -264,6 +264,17 @@ export const checks: Check[] = [
     name: 'bad JSON: POST /v2/files/upload answers 400 {status, error}',
     run: async (context) => expectErrorObject(await context.api('POST', '/v2/files/upload', { raw: '{"filename":' }), 400),
   },
+  {
+    name: 'OpenAPI: GET /openapi.json answers the document without a token, its server the API\'s own address',
+    run: async (context) => {
+      const reply = await context.api('GET', '/openapi.json', undefined, 'anonymous');
+      expectStatus(reply, 200, 'GET /openapi.json');
+      const document = JSON.parse(reply.text) as { openapi?: string; servers?: Array<{ url?: string }> };
+      if (document.openapi !== '3.1.0') throw new Error(`GET /openapi.json: expected OpenAPI 3.1.0, got ${String(document.openapi)}`);
+      const server = document.servers?.[0]?.url;
+      if (server !== context.options.url.replace(/\/+$/, '')) throw new Error(`GET /openapi.json: servers names ${String(server)}, not ${context.options.url}`);
+    },
+  },
 ];
 
 export interface CheckResult {

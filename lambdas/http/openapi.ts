@@ -413,6 +413,14 @@ export const routeDocs: Readonly<Record<string, RouteDoc>> = {
     responses: { 200: { kind: 'empty', description: 'The cookie is cleared.', headers: ['set-cookie', 'cache-control'] } },
     errors: [],
   },
+  'GET /openapi.json': {
+    operationId: 'getOpenApiDocument',
+    summary: 'This document',
+    description: 'No token: the OpenAPI 3.1 document of the API, its `servers` the address it was asked at.',
+    tag: tags.docs,
+    responses: { 200: { kind: 'document', description: 'The OpenAPI document.' } },
+    errors: [],
+  },
 };
 
 /** Query parameters as OpenAPI types them (after deserialization), where the wire's string means a number or a flag. */
@@ -449,9 +457,99 @@ const errorResponses: Readonly<Record<number, { name: string; description: strin
   413: { name: 'PayloadTooLarge', description: 'The body, the declared size or the file is over a limit.' },
   415: { name: 'UnsupportedMediaType', description: 'The file\'s type is not allowed, or has no preview.' },
   422: { name: 'Unprocessable', description: 'The file cannot be processed as asked (too big to preview).' },
-  429: { name: 'TooManyRequests', description: 'The public route\'s throttle is exhausted; retry later.' },
+  429: { name: 'TooManyRequests', description: 'The route\'s throttle (the stage\'s, or a public route\'s own) is exhausted; retry later.' },
   500: { name: 'InternalServerError', description: 'An internal error; nothing about it is shown.' },
   503: { name: 'ServiceUnavailable', description: 'Storage did not answer in time, or the function timed out: retry the same request.' },
+};
+
+/**
+ * What the fields of the request bodies mean, for readers of the document. The request schemas
+ * are the handlers' validation and stay free of prose; a field named here that a schema does
+ * not have fails the build of the document.
+ */
+const fieldDescriptions: Readonly<Record<string, Readonly<Record<string, string>>>> = {
+  UploadFilePayload: {
+    filename: 'The file\'s name; the upload\'s key ends with it.',
+    mime_type: 'Signed into the upload URL: S3 refuses another Content-Type. Empty or left out: an untyped upload, typed at save from its bytes or name.',
+    size_bytes: 'The exact size: signed into a PUT URL, the limit of a POST form; above the multipart threshold the upload is made in parts.',
+    upload_method: '`put` (default): a presigned PUT URL; `post`: a presigned form whose policy S3 enforces; `multipart`: a resumable upload in parts.',
+    checksum_sha256: 'Base64 SHA-256 of the bytes, signed into the PUT URL: S3 refuses other bytes, and the version keeps it.',
+    checksum_algorithm: 'A multipart upload\'s: `SHA256` makes every part carry its own SHA-256, given to presignUploadParts.',
+    index_tag: 'Accepted for epilot clients; not used.',
+    metadata: 'Accepted for epilot clients; not used.',
+  },
+  SaveFilePayload: {
+    _id: 'Adds a version to this file (or, without bytes, changes its metadata) instead of creating one.',
+    file_entity_id: 'As `_id` (epilot\'s older name).',
+    s3ref: 'The upload to save, as uploadFile answered it.',
+    content_base64: 'The file itself, base64, instead of an s3ref: at most 4 MiB decoded; `filename` is required.',
+    source_url: 'An https URL the service fetches the file from, instead of an s3ref.',
+    filename: 'The name to save the file under; default the upload\'s.',
+    _title: 'A title; default the filename.',
+    type: 'The file\'s kind; default derived from its type.',
+    mime_type: 'The type to save; checked against the bytes.',
+    access_control: '`public-read` makes `public_url` open the file without a token.',
+    _acl: 'Who may view, edit, delete: `org:<org_id>` or `user:<org_id>/<user_id>` per action.',
+    access: '`owner`: only the owner and their org\'s admins may use the new file.',
+    _owners: 'Who the file is saved for: service tokens and org admins only.',
+    _tags: 'Tags, searchable with listFiles `tag`.',
+    relations: 'Entities the file belongs to, searchable with listFiles `relation`.',
+    custom_download_url: 'An http(s) link clients may show instead of the download URL.',
+  },
+  UpdateFilePayload: {
+    filename: 'A new name (the bytes keep theirs until the next version).',
+    _title: 'A new title.',
+    _tags: 'The new tags, replacing the old.',
+    relations: 'The new relations, replacing the old.',
+    access_control: '`public-read` opens `public_url` to anyone; `private` closes it.',
+    _acl: 'The new grants; only owners and their org\'s admins may change them.',
+    _owners: 'The new owners; only those who may change the grants may change them.',
+  },
+  CopyFilePayload: {
+    version: 'Which version to copy: 0 = the latest (default), 1 = the one before, ...',
+    file_entity_id: 'Makes the copy a new version of this file instead of a new file.',
+  },
+  SignUploadRequestPayload: {
+    method: 'The S3 call: PUT (an object or a part), POST (create or complete a multipart upload), GET (list parts), DELETE (abort).',
+    key: 'A new object\'s name (the service chooses its key and answers it), or the key it answered.',
+    uploadId: 'The multipart upload\'s UploadId, as S3 answered it.',
+    partNumber: 'The part to PUT, 1 to 10,000.',
+    contentType: 'Signed into the call: S3 refuses another Content-Type.',
+    expiresIn: 'Accepted for Uppy; the service decides how long a URL lives.',
+  },
+  PresignUploadPartsPayload: {
+    part_numbers: 'The parts to sign, 1 to 10,000 each, at most 1,000 at a time.',
+    checksums_sha256: 'For an upload made with `checksum_algorithm: SHA256`: each part\'s base64 SHA-256, by part number.',
+  },
+  GeneratePublicLinkPayload: {
+    expires_at: 'When the link stops working (ISO 8601 with offset), at most a year ahead; default never.',
+  },
+};
+
+/** What the query parameters mean, where their type does not say (see queryValueTypes). */
+const parameterDescriptions: Readonly<Record<string, string>> = {
+  file_entity_id: 'Upload the bytes of a new version of this file.',
+  delete_temp_file: 'Remove the upload from the temporary area once saved.',
+  version_only: 'Add the version but keep the file\'s own metadata (name, type, size) as it is.',
+  attachment: 'Download as an attachment (`Content-Disposition: attachment`); `false` opens safe types in the browser.',
+  cursor: 'Where the previous page ended, as it answered `next_cursor`.',
+  sort: 'The order: newest first (default), oldest first, by filename, or largest first.',
+  q: 'Case-insensitive text in the filename or the title.',
+  type: 'Only files of this kind.',
+  mime_type: 'Only files of this type (`application/pdf`) or top-level type (`image/*`).',
+  extension: 'Only files whose name ends with this extension, any case.',
+  created_by: 'Only files created by this user.',
+  created_after: 'Only files created at or after this instant (ISO 8601).',
+  created_before: 'Only files created before this instant (ISO 8601).',
+  tag: 'Only files with this tag.',
+  relation: 'Only files related to this entity id.',
+  access_control: 'Only `private` or only `public-read` files.',
+  shared: 'Other orgs\' files shared with the caller, instead of the org\'s own.',
+  org_id: 'The org whose file it is, as its `public_url` names it.',
+  bucket: 'The s3ref\'s bucket: this service\'s.',
+  key: 'The s3ref\'s key: an upload of the caller\'s org, or a version of a file they may view.',
+  s3_bucket: 'The s3ref\'s bucket: this service\'s.',
+  s3_key: 'The s3ref\'s key: an upload of the caller\'s org, or a version of a file they may view.',
 };
 
 const securitySchemes = {
@@ -567,14 +665,9 @@ function queryParameters(query: core.$ZodType, operation: string): JsonSchema[] 
   const required = new Set((schema.required ?? []) as string[]);
   return Object.entries(properties).map(([name, wire]) => {
     const typed = (name === 'limit' ? limits[operation] : undefined) ?? queryValueTypes[name] ?? flagOf(wire, defaultOf(query, name)) ?? wire;
-    const { description, ...value } = typed;
-    return {
-      name,
-      in: 'query',
-      required: required.has(name),
-      ...(typeof description === 'string' ? { description } : {}),
-      schema: value,
-    };
+    const { description = parameterDescriptions[name], ...value } = typed;
+    if (typeof description !== 'string') throw new Error(`The query parameter ${name} of ${operation} has no description`);
+    return { name, in: 'query', required: required.has(name), description, schema: value };
   });
 }
 
@@ -603,7 +696,8 @@ const headerObjects: Record<ResponseHeader, [string, JsonSchema]> = {
 function responsesOf(doc: RouteDoc, operation: Operation): JsonSchema {
   const answers: JsonSchema = {};
   for (const [status, success] of Object.entries(doc.responses)) answers[status] = successObject(success);
-  const gateway = operation.public ? [404, 429, 500, 503] : [401, 404, 500, 503];
+  // Every route has the stage's throttle (a public route its own, stricter one): any may answer 429.
+  const gateway = operation.public ? [404, 429, 500, 503] : [401, 404, 429, 500, 503];
   // Every authorized route checks the token's org and user claims (403); cookie routes' authorizer refuses with 403 too.
   const statuses = new Set<number>([...doc.errors, ...gateway, ...(operation.public ? [] : [403]), ...(doc.body ? [413] : [])]);
   for (const status of [...statuses].sort((a, b) => a - b)) {
@@ -651,7 +745,7 @@ function successObject(success: Success): JsonSchema {
       return {
         description: success.description,
         headers: { 'Cache-Control': { description: '`public, max-age=300`.', schema: { type: 'string' } } },
-        content: { 'application/json': { schema: { type: 'object' } } },
+        content: { 'application/json': { schema: { $ref: '#/components/schemas/OpenApiDocument' } } },
       };
   }
 }
@@ -698,9 +792,23 @@ function componentSchemas(): Record<string, JsonSchema> {
     const { $schema: _dialect, $id: _base, id: _id, ...rest } = schema as JsonSchema;
     schemas[id] = rest;
   }
+  for (const [component, fields] of Object.entries(fieldDescriptions)) {
+    const properties = schemas[component]?.properties as Record<string, JsonSchema> | undefined;
+    for (const [field, description] of Object.entries(fields)) {
+      const property = properties?.[field];
+      if (!property) throw new Error(`${component} has no field ${field} to describe`);
+      properties[field] = { ...property, description };
+    }
+  }
   schemas.Error = {
     description: 'Every error answer: the service\'s ErrorObject, or API Gateway\'s own `{message}`.',
     anyOf: [{ $ref: uri('ErrorObject') }, { $ref: uri('GatewayError') }],
+  };
+  schemas.OpenApiDocument = {
+    description: 'An OpenAPI 3.1 document (https://spec.openapis.org/oas/v3.1.0).',
+    type: 'object',
+    properties: { openapi: { type: 'string', pattern: '^3\\.1\\.\\d+$' }, info: { type: 'object' }, paths: { type: 'object' } },
+    required: ['openapi', 'info', 'paths'],
   };
   return schemas;
 }

@@ -25,11 +25,9 @@ export const fileItem = z.object({
   s3ref,
   filename: z.string(),
   size_bytes: z.number().check(z.int(), z.nonnegative()),
-  /** `1.2 MB`: the size for people. */
-  readable_size: z.string(),
+  readable_size: z.string().check(z.describe('The size for people, e.g. `1.2 MB`.')),
   mime_type: z.string(),
-  /** Not in epilot's FileItem: the version's base64 SHA-256, when its upload declared one. */
-  checksum_sha256: z.optional(checksumSha256),
+  checksum_sha256: z.optional(checksumSha256.check(z.describe('Not in epilot\'s FileItem: the base64 SHA-256 of the bytes, when their upload declared one.'))),
 });
 
 /** epilot's FileEntity, as every operation that answers a file returns it. */
@@ -42,44 +40,38 @@ export const fileEntity = z.object({
   _updated_at: z.string(),
   _tags: z.array(z.string()),
   _owners: z.array(owner),
-  /** Principals per action: `org:<org_id>` or `user:<org_id>/<user_id>`. */
-  _acl: z.object({ view: principals, edit: principals, delete: principals }),
+  _acl: z
+    .object({ view: principals, edit: principals, delete: principals })
+    .check(z.describe('Who may view, edit and delete the file: principals `org:<org_id>` or `user:<org_id>/<user_id>`.')),
   filename: z.string(),
   type: z.enum(fileTypes),
   mime_type: z.string(),
   size_bytes: z.number().check(z.int(), z.nonnegative()),
   readable_size: z.string(),
   access_control: accessControl,
-  /** The API route that redirects to the bytes while the file is public-read. */
-  public_url: z.string(),
+  public_url: z.string().check(z.describe('The API route that redirects to the bytes while the file is `public-read` (403 otherwise).')),
   s3ref,
   relations: z.array(relation),
   custom_download_url: z.optional(z.string()),
-  checksum_sha256: z.optional(checksumSha256),
-  /** Newest first (index 0 is the latest version), at most the 100 newest. */
-  versions: z.array(fileItem),
+  checksum_sha256: z.optional(checksumSha256.check(z.describe('Not in epilot\'s FileEntity: the latest bytes\' base64 SHA-256, when their upload declared one.'))),
+  versions: z.array(fileItem).check(z.describe('Newest first (index 0 is the latest, as downloadFile\'s `version` counts), at most the 100 newest; listFileVersions pages through all.')),
 });
 
 /** uploadFile with `put` or `post` (and refreshUpload): where to send the bytes. */
 export const singleUploadTicket = z.object({
   s3ref,
-  /** A presigned PUT URL, or the form's action for `post`. */
-  upload_url: z.string(),
-  /** A POST upload's form fields, sent before the file. */
-  upload_fields: z.optional(z.record(z.string(), z.string())),
-  /** A POST upload's largest accepted file. */
-  max_size_bytes: z.optional(z.number().check(z.int(), z.nonnegative())),
-  /** With `file_entity_id`: the file's public URL. */
-  public_url: z.optional(z.string()),
+  upload_url: z.string().check(z.describe('A presigned PUT URL; with `upload_method: "post"`, the form\'s action.')),
+  upload_fields: z.optional(z.record(z.string(), z.string()).check(z.describe('A POST upload\'s form fields, sent before the file.'))),
+  max_size_bytes: z.optional(z.number().check(z.int(), z.nonnegative(), z.describe('A POST upload\'s largest accepted file: S3 refuses a bigger one.'))),
+  public_url: z.optional(z.string().check(z.describe('With `file_entity_id`: that file\'s public URL.'))),
 });
 
 /** uploadFile with `multipart`: the upload's id; presignUploadParts signs its parts, saveFile completes it. */
 export const multipartUploadTicket = z.object({
   s3ref,
   upload_method: z.literal('multipart'),
-  upload_id: z.string(),
-  /** The size of every part but the last. */
-  part_size: z.number().check(z.int(), z.positive()),
+  upload_id: z.string().check(z.describe('Names the upload to presignUploadParts, listUploadParts, abortUpload.')),
+  part_size: z.number().check(z.int(), z.positive(), z.describe('The size of every part but the last.')),
   max_size_bytes: z.number().check(z.int(), z.nonnegative()),
   checksum_algorithm: z.optional(z.literal('SHA256')),
   public_url: z.optional(z.string()),
@@ -143,8 +135,7 @@ export const versionPage = z.object({
   results: z.array(
     z.object({
       ...fileItem.shape,
-      /** 0 = the latest version when the page was read, as downloadFile's `version` counts. */
-      version: z.number().check(z.int(), z.nonnegative()),
+      version: z.number().check(z.int(), z.nonnegative(), z.describe('0 = the latest version when the page was read, as downloadFile\'s `version` counts.')),
       created_at: z.string(),
     }),
   ),

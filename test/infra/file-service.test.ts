@@ -459,7 +459,7 @@ describe('FileService API', () => {
     }
   });
 
-  it('leaves exactly the public file and public link routes and deleteSession without an authorizer', () => {
+  it('leaves exactly the public file and public link routes, deleteSession and the OpenAPI document without an authorizer', () => {
     const open = resourcesOfType('AWS::ApiGatewayV2::Route')
       .filter(([, route]) => route.Properties.AuthorizationType === 'NONE')
       .map(([, route]) => route.Properties.RouteKey)
@@ -467,6 +467,7 @@ describe('FileService API', () => {
 
     expect(open).toEqual([
       'DELETE /v1/files/session',
+      'GET /openapi.json',
       'GET /v1/files/public/links/{id}/{filename}',
       'GET /v1/files/public/{id}',
       'GET /v1/files/public/{id}/preview',
@@ -635,9 +636,9 @@ describe('FileService options', () => {
 
     const [stage] = Object.values(custom.findResources('AWS::ApiGatewayV2::Stage')) as Resource[];
 
-    // One setting per public route: the public file and link routes, the public preview and deleteSession.
+    // One setting per public route: the public file and link routes, the public preview, deleteSession and the OpenAPI document.
     const publicRoutes = operations.filter((op) => op.public).flatMap((op) => op.routes);
-    expect(publicRoutes).toHaveLength(4);
+    expect(publicRoutes).toHaveLength(5);
     expect(Object.values(stage?.Properties.RouteSettings as object)).toEqual(
       publicRoutes.map(() => ({ ThrottlingRateLimit: 5, ThrottlingBurstLimit: 10 })),
     );

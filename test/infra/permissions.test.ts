@@ -49,6 +49,13 @@ describe('permissionGrants', () => {
     ]);
   });
 
+  it('grants the OpenAPI document\'s function nothing: it reads no storage', () => {
+    const operation = operations.find((candidate) => candidate.name === 'getOpenApiDocument');
+
+    expect(operation?.public).toBe(true);
+    expect(permissionGrants(operation?.permissions ?? ['table:get'], arns)).toEqual([]);
+  });
+
   it('grants nothing for no permissions', () => {
     expect(permissionGrants([], arns)).toEqual([]);
   });

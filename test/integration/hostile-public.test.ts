@@ -155,6 +155,9 @@ const groups: Record<string, Case[]> = {
     noRoute('an empty link id', 'GET', '/v1/files/public/links//a.txt'),
     noRoute('a link with an empty filename', 'GET', '/v1/files/public/links/{link}/'),
     noRoute('public links in v2', 'GET', '/v2/files/public/links/{link}/a.txt'),
+    noRoute('a POST to the OpenAPI document', 'POST', '/openapi.json'),
+    noRoute('a DELETE of the OpenAPI document', 'DELETE', '/openapi.json'),
+    noRoute('the OpenAPI document under v1', 'GET', '/v1/openapi.json'),
   ],
 };
 
@@ -209,6 +212,18 @@ describe('hostile-looking input that is valid', () => {
     expect(disposition).toContain('mine.txt');
     expect(disposition).not.toMatch(/passwd|exe|script|nnnn/);
     expect(await bytesAt(answer.location)).toBe('org-a only');
+  });
+
+  it('serves the OpenAPI document whatever query, headers and body come with the request, naming no other host than the one asked', async () => {
+    // Act
+    const answer = await fetch(`${stack.url}/openapi.json?servers=https://evil.example&__proto__=x`, {
+      headers: { 'x-forwarded-host': 'evil.example', 'x-forwarded-proto': 'javascript', authorization: 'Bearer not-a-token', cookie: 'token=a.b.c' },
+    });
+
+    // Assess
+    expect(answer.status).toBe(200);
+    const document = (await answer.json()) as { servers: Array<{ url: string }> };
+    expect(document.servers).toEqual([{ url: stack.url }]);
   });
 
   it('makes a link from a body with fields it does not know, and from no body at all', async () => {

@@ -310,6 +310,16 @@ const deleteSession: Route = {
   },
 };
 
+/** The OpenAPI document has no authorizer: it is the same for everyone and names no file. */
+const openApiDocument: Route = {
+  mutates: false,
+  prepare: async () => shared,
+  call: (api) => api.get('/openapi.json'),
+  succeeded: async (response) => {
+    expect(response.body).toMatchObject({ openapi: '3.1.0', servers: [{ url: stack.url }] });
+  },
+};
+
 /** The image answer of a preview route, or its JSON refusal. */
 async function imageOrError(response: Response): Promise<ApiResponse<unknown>> {
   const bytes = Buffer.from(await response.arrayBuffer());
@@ -517,6 +527,7 @@ const routes = {
   'GET /v1/files/{id}/preview with the session cookie': previewWithCookie,
   'GET /v1/files/session': getSession,
   'DELETE /v1/files/session (no authorizer)': deleteSession,
+  'GET /openapi.json (no authorizer)': openApiDocument,
   'GET /v1/files:previewS3 (a saved version)': previewByS3Ref,
   'POST /v1/files:downloadS3': downloadByS3Ref,
   'GET /v1/files/public/{id}/preview (no authorizer)': previewPublic,
@@ -566,6 +577,7 @@ const outcomes: Record<keyof typeof routes, Outcomes> = {
   'GET /v1/files/{id}/preview with the session cookie': [200, 404, 403, 403, 403, 403, 403, 403, 403, 403],
   'GET /v1/files/session':                 [200, 200, 401, 401, 401, 401, 401, 401, 403, 403],
   'DELETE /v1/files/session (no authorizer)': [200, 200, 200, 200, 200, 200, 200, 200, 200, 200],
+  'GET /openapi.json (no authorizer)':     [200, 200, 200, 200, 200, 200, 200, 200, 200, 200],
   'GET /v1/files:previewS3 (a saved version)': [200, 404, 403, 403, 403, 403, 403, 403, 403, 403],
   'POST /v1/files:downloadS3':             [200, 404, 401, 401, 401, 401, 401, 401, 403, 403],
   'GET /v1/files/public/{id}/preview (no authorizer)': [200, 200, 200, 200, 200, 200, 200, 200, 200, 200],

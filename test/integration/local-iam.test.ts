@@ -7,7 +7,7 @@ import { Policy } from '../../local/iam/policy';
 import type { LocalStack } from '../../local/stack';
 import { operations, publishEvents, renderPreviews } from '../../lambdas/operations';
 import { permissionGrants } from '../../lib/permissions';
-import { putBytes, uploadFile, type Entity, type Ticket } from './support/api';
+import { Api, putBytes, uploadFile, type Entity, type Ticket } from './support/api';
 import { stageUpload } from './support/requests';
 import { startSourceServer, type SourceServer } from './support/source-server';
 import { useLocalStack } from './support/stack';
@@ -144,6 +144,9 @@ describe('the local stack enforces each function’s own IAM policy', () => {
       for (const save of await Promise.all(saves)) expect([200, 404]).toContain(save.status);
       expect(await storage.keys(`files/org-a/${target._id}/`)).toEqual([]);
     }
+
+    // The OpenAPI document is built from the code alone: its function holds no grant and needs none.
+    expect((await new Api(stack.url).get('/openapi.json')).status).toBe(200);
 
     // Act / Assess: generically, for whatever operations and grants exist.
     const arns = {

@@ -1,7 +1,9 @@
 import sharp from 'sharp';
 import { describe, expect, it } from 'vitest';
 import { openApiDocument } from '../../lambdas/http/openapi';
+import { epilotSpec } from '../support/epilot-spec';
 import { putBytes } from './support/api';
+import { EpilotAnswers } from './support/epilot-answers';
 import { DocumentedApi } from './support/openapi';
 import { useLocalStack } from './support/stack';
 
@@ -22,6 +24,8 @@ interface Entity {
 
 let file: Entity;
 let image: Entity;
+/** Every answer is also checked against epilot's File API spec, where epilot has the operation. */
+const epilot = new EpilotAnswers();
 
 async function pngOf(width: number, height: number): Promise<Buffer> {
   return sharp({ create: { width, height, channels: 3, background: { r: 200, g: 30, b: 30 } } }).png().toBuffer();
@@ -44,6 +48,7 @@ describe('the OpenAPI document describes the service as it answers', () => {
   it('describes uploads and saves, v1 and v2, by s3ref, inline and as new versions', async () => {
     // Prepare
     own = new DocumentedApi(context.stack.url, openApiDocument(), await context.stack.auth.sign({ org: 'org-a', user: 'alice' }));
+    own.observers.push((operationId, answer) => epilot.check(operationId, answer));
 
     // Act
     file = await uploaded(own, { upload: 'uploadFileV2', save: 'saveFileV2' }, 'report.txt', 'text/plain', Buffer.from('hello'));
@@ -161,6 +166,22 @@ describe('the OpenAPI document describes the service as it answers', () => {
     expect(invalid.body).toMatchObject({ status: 400, error: expect.any(String) });
   });
 
+  it('serves itself at GET /openapi.json without a token, as it describes that answer, its server the local API', async () => {
+    // Prepare
+    const anonymous = own.as(undefined);
+
+    // Act
+    const answer = await anonymous.call('getOpenApiDocument');
+
+    // Assess
+    expect(answer.status).toBe(200);
+    expect(answer.headers.get('cache-control')).toBe('public, max-age=300');
+    const served = answer.body as { servers: unknown; paths: unknown; components: unknown };
+    expect(served.servers).toEqual([{ url: context.stack.url }]);
+    expect(served.paths).toEqual(openApiDocument().paths);
+    expect(served.components).toEqual(openApiDocument().components);
+  });
+
   it('leaves no operation of the document uncalled, and each gave at least one of its documented successes', () => {
     // Act
     const unanswered = own
@@ -171,3 +192,41 @@ describe('the OpenAPI document describes the service as it answers', () => {
     expect(unanswered).toEqual([]);
   });
 });
+
+
+/**
+ * Where our answers differ from epilot's File API spec on purpose: one field of one
+ * operation's answer, with the reason. Each must still occur.
+ */
+const knownAnswerDifferences: ReadonlyArray<{ operation: string; field: RegExp; reason: string }> = [];
+
+describe('the answers of the operations both APIs share', () => {
+  it('are what epilot\'s File API spec describes, but for the listed differences', () => {
+    // Act
+    const unexplained = epilot.mismatches.filter((mismatch) => !knownAnswerDifferences.some((known) => known.operation === mismatch.operation && known.field.test(mismatch.field)));
+
+    // Assess
+    expect(unexplained.map((mismatch) => `${mismatch.operation} ${mismatch.status} ${mismatch.field}: ${mismatch.message}`)).toEqual([]);
+  });
+
+  it('were checked for every shared operation whose success epilot describes as JSON, and every listed difference still occurs', () => {
+    // Prepare
+    const describedAsJson = [...epilotSpec().operations.values()]
+      .filter((operation) => openApiDocument() && operationIdsOf(openApiDocument()).includes(operation.operationId))
+      .filter((operation) => Object.entries(operation.responses).some(([status, schema]) => Number(status) < 300 && schema !== undefined))
+      .map((operation) => operation.operationId);
+
+    // Act
+    const unchecked = describedAsJson.filter((id) => ![...(epilot.checked.get(id) ?? [])].some((status) => status < 300));
+    const unseen = knownAnswerDifferences.filter((known) => !epilot.mismatches.some((mismatch) => mismatch.operation === known.operation && known.field.test(mismatch.field)));
+
+    // Assess
+    expect(describedAsJson.length).toBeGreaterThan(8);
+    expect(unchecked).toEqual([]);
+    expect(unseen.map((known) => `${known.operation} ${String(known.field)}`)).toEqual([]);
+  });
+});
+
+function operationIdsOf(document: ReturnType<typeof openApiDocument>): string[] {
+  return Object.values(document.paths).flatMap((item) => Object.values(item).map((operation) => operation.operationId as string));
+}

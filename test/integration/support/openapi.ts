@@ -36,6 +36,8 @@ export class DocumentedApi {
   private readonly operations: Map<string, { method: string; path: string; operation: JsonSchema }>;
   /** Every operationId and the statuses it answered, in the order seen. */
   readonly answered = new Map<string, Set<number>>();
+  /** Also shown every answer (another spec's checks), once it passed the document's. */
+  observers: Array<(operationId: string, answer: Answer) => void> = [];
 
   constructor(
     readonly baseUrl: string,
@@ -61,6 +63,7 @@ export class DocumentedApi {
   as(token: string | undefined): DocumentedApi {
     const other = new DocumentedApi(this.baseUrl, this.document, token);
     (other as { answered: Map<string, Set<number>> }).answered = this.answered;
+    other.observers = this.observers;
     return other;
   }
 
@@ -96,6 +99,7 @@ export class DocumentedApi {
     const json = /json/.test(response.headers.get('content-type') ?? '');
     const answer: Answer = { status: response.status, headers: response.headers, bytes, body: json && bytes.length > 0 ? JSON.parse(bytes.toString('utf8')) : undefined };
     this.check(operationId, answer);
+    for (const observe of this.observers) observe(operationId, answer);
     const statuses = this.answered.get(operationId) ?? new Set<number>();
     statuses.add(answer.status);
     this.answered.set(operationId, statuses);
