@@ -34,17 +34,27 @@ export function memoryResumeStore(): ResumeStore {
   };
 }
 
-/** In Web Storage (a browser's localStorage by default): survives a reload. */
+const dayMs = 24 * 60 * 60 * 1000;
+
+/** S3 aborts an unfinished multipart upload after a day (the bucket's lifecycle rule). */
+function isFresh(entry: ResumeEntry): boolean {
+  return Date.now() - Date.parse(entry.created_at) < dayMs;
+}
+
+/** In Web Storage (a browser's localStorage by default): survives a reload. Entries older than a day are dropped. */
 export function webStorageResumeStore(storage: KeyValueStorage): ResumeStore {
   return {
     get(key) {
       const text = storage.getItem(key);
       if (!text) return undefined;
       try {
-        return JSON.parse(text) as ResumeEntry;
+        const entry = JSON.parse(text) as ResumeEntry;
+        if (isFresh(entry)) return entry;
       } catch {
-        return undefined;
+        // damaged: dropped below
       }
+      storage.removeItem(key);
+      return undefined;
     },
     set: (key, entry) => storage.setItem(key, JSON.stringify(entry)),
     delete: (key) => storage.removeItem(key),
@@ -60,14 +70,12 @@ export function fileResumeStore(path: string): ResumeStore {
     mkdir(path: string, options: { recursive: true }): Promise<unknown>;
   }>('node:fs/promises');
   const paths = requireNode<{ dirname(path: string): string }>('node:path');
-  const dayMs = 24 * 60 * 60 * 1000;
   let queue: Promise<unknown> = Promise.resolve();
 
   async function load(): Promise<Record<string, ResumeEntry>> {
     try {
       const entries = JSON.parse(await fs.readFile(path, 'utf8')) as Record<string, ResumeEntry>;
-      const now = Date.now();
-      return Object.fromEntries(Object.entries(entries).filter(([, entry]) => now - Date.parse(entry.created_at) < dayMs));
+      return Object.fromEntries(Object.entries(entries).filter(([, entry]) => isFresh(entry)));
     } catch {
       return {};
     }

@@ -2,7 +2,7 @@ import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { fileResumeStore, fingerprint, memoryResumeStore, type ResumeEntry } from '../../../client';
+import { fileResumeStore, fingerprint, memoryResumeStore, webStorageResumeStore, type ResumeEntry } from '../../../client';
 import { openSource } from '../../../client/sources';
 
 const entry = (uploadId: string, createdAt = new Date().toISOString()): ResumeEntry => ({
@@ -123,6 +123,23 @@ describe('the resume stores', () => {
     // Assess
     expect(old).toBeUndefined();
     expect(Object.keys(JSON.parse(await readFile(path, 'utf8')) as object).sort()).toEqual(['another', 'fresh']);
+  });
+
+  it('keeps entries in Web Storage and drops stale or damaged ones', async () => {
+    // Prepare
+    const items = new Map<string, string>();
+    const storage = { getItem: (key: string) => items.get(key) ?? null, setItem: (key: string, value: string) => void items.set(key, value), removeItem: (key: string) => void items.delete(key) };
+    const store = webStorageResumeStore(storage);
+    await store.set('fresh', entry('u-fresh'));
+    await store.set('stale', entry('u-stale', new Date(Date.now() - 25 * 3600 * 1000).toISOString()));
+    items.set('damaged', '{ not json');
+
+    // Act
+    const answers = await Promise.all(['fresh', 'stale', 'damaged'].map((key) => store.get(key)));
+
+    // Assess
+    expect(answers.map((answer) => answer?.upload_id)).toEqual(['u-fresh', undefined, undefined]);
+    expect([...items.keys()]).toEqual(['fresh']);
   });
 
   it('answers nothing for a damaged file and replaces it on the next write', async () => {
