@@ -223,7 +223,7 @@ export const routeDocs: Readonly<Record<string, RouteDoc>> = {
     description: 'As deleteFile, on the v1 path.',
     tag: tags.files,
     responses: { 200: entity('The file as it was deleted.') },
-    errors: [400, 403, 409],
+    errors: [400, 403],
   },
   'DELETE /v2/files/{id}': {
     operationId: 'deleteFile',
@@ -231,7 +231,7 @@ export const routeDocs: Readonly<Record<string, RouteDoc>> = {
     description: 'Deletes the file and the bytes of every version and preview.',
     tag: tags.files,
     responses: { 200: entity('The file as it was deleted.') },
-    errors: [400, 403, 409],
+    errors: [400, 403],
   },
   'GET /v1/files/{id}/download': {
     operationId: 'downloadFile',
@@ -291,7 +291,7 @@ export const routeDocs: Readonly<Record<string, RouteDoc>> = {
     description: 'The link stops working at once.',
     tag: tags.links,
     responses: { 204: { kind: 'empty', description: 'Revoked.' } },
-    errors: [400, 403, 409],
+    errors: [400, 403],
   },
   'POST /v2/files/upload/refresh': {
     operationId: 'refreshUpload',
@@ -334,7 +334,7 @@ export const routeDocs: Readonly<Record<string, RouteDoc>> = {
     description: 'S3 frees its parts; it can no longer be saved.',
     tag: tags.uploads,
     responses: { 204: { kind: 'empty', description: 'Aborted.' } },
-    errors: [400, 409],
+    errors: [400],
   },
   'GET /v1/files/{id}/preview': {
     operationId: 'previewFile',
