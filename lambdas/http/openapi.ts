@@ -147,7 +147,7 @@ export const routeDocs: Readonly<Record<string, RouteDoc>> = {
       200: entity('A new version of an existing file, or its metadata changed.', ['etag']),
       201: entity('A new file.'),
     },
-    errors: [400, 403, 404, 409, 412, 413, 415],
+    errors: [400, 403, 404, 409, 412, 413, 415, 422],
     deprecated: true,
   },
   'POST /v2/files': {
@@ -163,7 +163,7 @@ export const routeDocs: Readonly<Record<string, RouteDoc>> = {
       200: entity('A new version of an existing file, or its metadata changed.', ['etag']),
       201: entity('A new file.'),
     },
-    errors: [400, 403, 404, 409, 412, 413, 415],
+    errors: [400, 403, 404, 409, 412, 413, 415, 422],
   },
   'GET /v1/files/{id}': {
     operationId: 'getFileV1',
@@ -456,7 +456,7 @@ const errorResponses: Readonly<Record<number, { name: string; description: strin
   412: { name: 'PreconditionFailed', description: 'If-Match names a state of the file that is no longer its current one.' },
   413: { name: 'PayloadTooLarge', description: 'The body, the declared size or the file is over a limit.' },
   415: { name: 'UnsupportedMediaType', description: 'The file\'s type is not allowed, or has no preview.' },
-  422: { name: 'Unprocessable', description: 'The file cannot be processed as asked (too big to preview).' },
+  422: { name: 'Unprocessable', description: 'The file cannot be had or processed as asked: a `source_url` that does not deliver it, or a file too big to preview.' },
   429: { name: 'TooManyRequests', description: 'The route\'s throttle (the stage\'s, or a public route\'s own) is exhausted; retry later.' },
   500: { name: 'InternalServerError', description: 'An internal error; nothing about it is shown.' },
   503: { name: 'ServiceUnavailable', description: 'Storage did not answer in time, or the function timed out: retry the same request.' },
