@@ -443,6 +443,8 @@ const pathParameters: Readonly<Record<string, JsonSchema>> = {
   filename: { type: 'string', description: 'Names the download; any value opens the link.' },
 };
 const linkIdDescription = 'The link\'s id: the 32 characters after `/links/` in its URL.';
+/** The operations whose `{id}` is a public link's, not a file's. */
+const linkOperations = new Set(['accessPublicLink', 'revokePublicLink']);
 
 const errorResponses: Readonly<Record<number, { name: string; description: string }>> = {
   400: { name: 'BadRequest', description: 'The request is not valid: the error says which part and why.' },
@@ -652,7 +654,7 @@ function operationObject(route: DocumentedRoute, doc: RouteDoc, path: string): J
 }
 
 function pathParameter(name: string, operation: string): JsonSchema {
-  const linkId = name === 'id' && /PublicLink$/.test(operation) && operation !== 'generatePublicLink' && operation !== 'listPublicLinksForFile';
+  const linkId = name === 'id' && linkOperations.has(operation);
   const schema = linkId ? { type: 'string', description: linkIdDescription } : pathParameters[name];
   if (!schema) throw new Error(`No description of the path parameter ${name}`);
   const { description, ...rest } = schema;
