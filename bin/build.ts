@@ -1,5 +1,6 @@
 /**
  * `npm run build` (also run by `npm ci` through `prepare`): the package's JavaScript in dist/.
+ * `dist/cli.js` is the `file-service` command line (see cli/build.ts).
  * `dist/cdk.js` is the CDK construct for apps that import the package; it sits one folder
  * below the package root, as lib/ does, so it finds lambdas/handlers and the installed
  * packages the same way. Dependencies stay imports (`packages: 'external'`).
@@ -7,6 +8,7 @@
 import { rm } from 'node:fs/promises';
 import { fileURLToPath } from 'node:url';
 import { build } from 'esbuild';
+import { buildCli } from '../cli/build';
 
 export const projectRoot = fileURLToPath(new URL('..', import.meta.url));
 
@@ -24,6 +26,7 @@ export async function buildPackage(): Promise<void> {
     sourcemap: true,
     logLevel: 'warning',
   });
+  await buildCli(projectRoot);
 }
 
 if (process.argv[1] && fileURLToPath(import.meta.url) === process.argv[1]) {

@@ -10,7 +10,7 @@ export { fingerprint, memoryResumeStore, webStorageResumeStore, fileResumeStore,
 export type { ResumeEntry, ResumeStore } from './resume';
 export type { UploadSource } from './sources';
 export type { UploadOptions, UploadProgress, FileEntity } from './upload';
-export type { paths } from './schema';
+export type { paths, components } from './schema';
 
 export type TokenSource = string | (() => string | Promise<string>);
 

@@ -3,6 +3,7 @@ import { defaultResumeStore, fingerprint, type ResumeStore } from './resume';
 import { openSource, type SourceReader, type UploadSource } from './sources';
 import { putBody } from './transport';
 import type { RequestOptions } from './index';
+import type { components } from './schema';
 
 export interface UploadProgress {
   /** Bytes S3 holds or has received so far, parts held from an earlier attempt included. */
@@ -30,16 +31,8 @@ export interface UploadOptions {
   concurrency?: number;
 }
 
-/** A File entity as the service answers it (see the OpenAPI document for every field). */
-export interface FileEntity {
-  _id: string;
-  filename: string;
-  mime_type: string;
-  size_bytes: number;
-  s3ref: { bucket: string; key: string };
-  versions: Array<{ s3ref: { bucket: string; key: string }; filename?: string; size_bytes?: number }>;
-  [field: string]: unknown;
-}
+/** A File entity as the service answers it (the OpenAPI document's `FileEntity`). */
+export type FileEntity = components['schemas']['FileEntity'];
 
 export const DEFAULT_MULTIPART_THRESHOLD_BYTES = 16 * 1024 * 1024;
 const MIN_THRESHOLD_BYTES = 5 * 1024 * 1024;
@@ -49,20 +42,10 @@ interface Service {
   request<T>(method: string, path: string, options?: RequestOptions): Promise<T>;
 }
 
-interface SingleTicket {
-  s3ref: { bucket: string; key: string };
-  upload_url: string;
-}
-
-interface MultipartTicket {
-  s3ref: { bucket: string; key: string };
-  upload_id: string;
-  part_size: number;
-}
-
-interface HeldParts {
-  parts: Array<{ part_number: number; size_bytes: number }>;
-}
+type SingleTicket = components['schemas']['SingleUploadTicket'];
+type MultipartTicket = components['schemas']['MultipartUploadTicket'];
+type HeldParts = components['schemas']['UploadParts'];
+type PartUrls = components['schemas']['UploadPartUrls'];
 
 export async function uploadFile(service: Service, source: UploadSource, options: UploadOptions): Promise<FileEntity> {
   throwIfAborted(options.signal);
@@ -73,14 +56,16 @@ export async function uploadFile(service: Service, source: UploadSource, options
     const mimeType = options.mimeType ?? reader.type;
     const threshold = Math.max(options.multipartThresholdBytes ?? DEFAULT_MULTIPART_THRESHOLD_BYTES, MIN_THRESHOLD_BYTES);
     const progress = progressReporter(reader.size, options.onProgress);
-    const s3ref = reader.size > threshold
+    const { s3ref, forget } = reader.size > threshold
       ? await uploadInParts(service, reader, { ...options, filename, mimeType }, progress)
-      : await uploadInOnePut(service, reader, { ...options, filename, mimeType }, progress);
+      : { s3ref: await uploadInOnePut(service, reader, { ...options, filename, mimeType }, progress), forget: async () => undefined };
     throwIfAborted(options.signal);
-    return await service.request<FileEntity>('POST', '/v2/files', {
+    const saved = await service.request<FileEntity>('POST', '/v2/files', {
       body: { ...options.fields, s3ref, filename, ...(options.fileEntityId ? { _id: options.fileEntityId } : {}) },
       ...(options.signal ? { signal: options.signal } : {}),
     });
+    await forget(); // kept until the save succeeds, so a refused save can be tried again
+    return saved;
   } finally {
     await reader.close();
   }
@@ -147,7 +132,7 @@ async function uploadInParts(service: Service, reader: SourceReader, options: Na
   const missing = Array.from({ length: count }, (_, index) => index + 1).filter((number) => !held.has(number));
 
   const partUrl = async (number: number) => {
-    const answer = await service.request<{ parts: Array<{ part_number: number; url: string }> }>('POST', `/v1/files/upload/${encodeURIComponent(uploadId)}/parts`, {
+    const answer = await service.request<PartUrls>('POST', `/v1/files/upload/${encodeURIComponent(uploadId)}/parts`, {
       body: { part_numbers: [number] },
       ...signal,
     });
@@ -174,8 +159,7 @@ async function uploadInParts(service: Service, reader: SourceReader, options: Na
   };
 
   await runPool(missing, Math.max(1, options.concurrency ?? 4), sendPart);
-  await store.delete(key);
-  return entry.s3ref;
+  return { s3ref: entry.s3ref, forget: async () => store.delete(key) };
 }
 
 /** Runs `work` over the items, `size` at a time; on the first failure starts no more, waits for the rest, and throws it. */

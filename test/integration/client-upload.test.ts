@@ -37,17 +37,17 @@ async function countingClient(): Promise<{ files: FileServiceClient; requests: s
 }
 
 describe('the typed client', () => {
-  it('uploads a small file in one PUT with its tags and answers the saved entity', async () => {
+  it('uploads a small file in one PUT with its tags and relations and answers the saved entity', async () => {
     // Prepare
     const { files, requests } = await countingClient();
     const bytes = new TextEncoder().encode('hello, client');
     const events: UploadProgress[] = [];
 
     // Act
-    const saved = await files.uploadFile(bytes, { filename: 'hello.txt', mimeType: 'text/plain', fields: { _tags: ['greeting'] }, onProgress: (event) => events.push(event) });
+    const saved = await files.uploadFile(bytes, { filename: 'hello.txt', mimeType: 'text/plain', fields: { _tags: ['greeting'], relations: [{ entity_id: 'order-4711' }] }, onProgress: (event) => events.push(event) });
 
     // Assess
-    expect(saved).toMatchObject({ filename: 'hello.txt', mime_type: 'text/plain', size_bytes: bytes.byteLength, _tags: ['greeting'] });
+    expect(saved).toMatchObject({ filename: 'hello.txt', mime_type: 'text/plain', size_bytes: bytes.byteLength, _tags: ['greeting'], relations: [{ entity_id: 'order-4711' }] });
     expect(requests).toEqual(['POST /v2/files/upload', 'POST /v2/files']);
     expect(events.at(-1)).toEqual({ loaded: bytes.byteLength, total: bytes.byteLength });
     expect((await downloadBytes(context.api, saved._id)).toString()).toBe('hello, client');

@@ -1,5 +1,5 @@
 import { execFile } from 'node:child_process';
-import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
@@ -9,6 +9,13 @@ import type { LocalStack } from '../../local/stack';
 
 const run = promisify(execFile);
 const root = join(import.meta.dirname, '..', '..');
+
+/** A README section's code blocks in the given language, exactly as a reader would paste them. */
+async function codeOf(name: string, language: 'bash' | 'ts'): Promise<string> {
+  const readme = await readFile(join(root, 'README.md'), 'utf8');
+  const section = new RegExp(`<!-- ${name}:start -->([\\s\\S]*?)<!-- ${name}:end -->`).exec(readme)?.[1] ?? '';
+  return [...section.matchAll(new RegExp('```' + language + '\\n([\\s\\S]*?)```', 'g'))].map((block) => block[1]).join('\n');
+}
 
 /** The shell lines of a README section, exactly as a reader would paste them. */
 async function walkthrough(name = 'walkthrough'): Promise<string> {
@@ -23,7 +30,8 @@ describe('the README', () => {
 
   beforeAll(async () => {
     dataDir = await mkdtemp(join(tmpdir(), 'file-service-readme-'));
-    stack = await startLocalStack({ dataDir });
+    // As npm start: the command line signs in through the local sign-in.
+    stack = await startLocalStack({ dataDir, localSignIn: true });
   });
 
   afterAll(async () => {
@@ -97,5 +105,47 @@ describe('the README', () => {
     // Assess
     expect(script).toContain('--service');
     expect(stdout.trim().split('\n').slice(-3)).toEqual(['200', '404', '["contract.txt"]']);
+  });
+
+  it('has a quick start with the command line that works as written against npm start', async () => {
+    // Prepare: the command line's default URL is npm start's; only the port differs here.
+    const script = await codeOf('quickstart', 'bash');
+    const cache = await mkdtemp(join(tmpdir(), 'file-service-readme-cli-'));
+
+    // Act
+    const { stdout } = await run('bash', ['-euo', 'pipefail', '-c', script], {
+      cwd: root,
+      env: { ...process.env, FILE_SERVICE_URL: stack.url, XDG_CACHE_HOME: cache, FILE_SERVICE_TOKEN: '' },
+    });
+    await rm(cache, { recursive: true, force: true });
+
+    // Assess
+    expect(script).toContain('npx file-service upload');
+    const lines = stdout.trim().split('\n');
+    expect(lines).toContain('hello, world');
+    expect(stdout).toMatch(/hello\.txt/);
+    expect(lines.at(-2)).toMatch(new RegExp(`^${stack.url}/v1/files/public/links/[A-Za-z0-9_-]+/hello\\.txt$`));
+    expect(lines.at(-1)).toMatch(/^deleted [0-9a-f-]{36}\b/);
+  });
+
+  it('shows the typed client uploading and sharing a file in a few lines that run as written', async () => {
+    // Prepare: the snippet, with npm start's address swapped for this stack's, in the package (so its import by name resolves).
+    const snippet = (await codeOf('client-example', 'ts')).replaceAll('http://127.0.0.1:3000', stack.url);
+    await mkdir(join(root, '.local'), { recursive: true });
+    const dir = await mkdtemp(join(root, '.local', 'readme-client-'));
+    await writeFile(join(dir, 'example.ts'), snippet);
+    const token = await stack.auth.sign({ org: 'readme-org', user: 'reader' }, 600);
+
+    // Act
+    const { stdout } = await run(join(root, 'node_modules', '.bin', 'tsx'), [join(dir, 'example.ts')], { cwd: root, env: { ...process.env, TOKEN: token } });
+    await rm(dir, { recursive: true, force: true });
+
+    // Assess
+    expect(snippet).toContain("from 'serverless-file-service/client'");
+    const [id, link] = stdout.trim().split('\n').at(-1)?.split(' ') ?? [];
+    expect(link).toMatch(new RegExp(`/v1/files/public/links/[A-Za-z0-9_-]+/hello\\.txt$`));
+    const shared = await fetch(String(link));
+    expect(await shared.text()).toBe('hello, world');
+    expect(id).toMatch(/^[0-9a-f-]{36}$/);
   });
 });
