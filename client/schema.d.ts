@@ -659,6 +659,7 @@ export interface components {
             ids: string[];
         };
         DownloadFilesPayload: {
+            /** Format: uuid */
             id: string;
             version?: number;
         }[];
@@ -704,7 +705,10 @@ export interface components {
         CopyFilePayload: {
             /** @description Which version to copy: 0 = the latest (default), 1 = the one before, ... */
             version?: number;
-            /** @description Makes the copy a new version of this file instead of a new file. */
+            /**
+             * Format: uuid
+             * @description Makes the copy a new version of this file instead of a new file.
+             */
             file_entity_id?: string;
             filename?: string;
             _title?: string;
