@@ -577,7 +577,7 @@ export interface components {
             s3ref?: components["schemas"]["S3Ref"];
             /** @description The file itself, base64, instead of an s3ref: at most 4 MiB decoded; `filename` is required. */
             content_base64?: string;
-            /** @description An https URL the service fetches the file from, instead of an s3ref. */
+            /** @description A public https URL the service fetches the file from, instead of an s3ref (plain http only for hosts the operator allows). */
             source_url?: string;
             /** @description The name to save the file under; default the upload's. */
             filename?: string;

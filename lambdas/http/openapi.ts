@@ -485,7 +485,7 @@ const fieldDescriptions: Readonly<Record<string, Readonly<Record<string, string>
     file_entity_id: 'As `_id` (epilot\'s older name).',
     s3ref: 'The upload to save, as uploadFile answered it.',
     content_base64: 'The file itself, base64, instead of an s3ref: at most 4 MiB decoded; `filename` is required.',
-    source_url: 'An https URL the service fetches the file from, instead of an s3ref.',
+    source_url: 'A public https URL the service fetches the file from, instead of an s3ref (plain http only for hosts the operator allows).',
     filename: 'The name to save the file under; default the upload\'s.',
     _title: 'A title; default the filename.',
     type: 'The file\'s kind; default derived from its type.',
