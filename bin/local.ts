@@ -23,6 +23,7 @@ async function main(): Promise<void> {
 
   console.log(`
 File service running at ${stack.url}
+  web console:     ${stack.url}/ (one click signs you in as the demo user)
   API reference:   ${stack.url}/docs (the OpenAPI document: ${stack.url}/openapi.json)
   local S3:        ${stack.s3Endpoint} (bucket ${stack.bucket}, presigned URLs checked like S3)
   DynamoDB Local:  ${stack.dynamoDbEndpoint} (table ${stack.table})
@@ -32,7 +33,7 @@ File service running at ${stack.url}
 A token for org "demo-org", valid 24 h (more with: npm run token -- --org <org> --user <user>):
   export TOKEN=${token}
 
-Try it:
+Try it (or: npx file-service upload <file>, no token needed here):
   curl -s -X POST ${stack.url}/v2/files/upload -H "Authorization: Bearer $TOKEN" \\
     -H 'Content-Type: application/json' -d '{"filename":"hello.txt","mime_type":"text/plain"}'
 

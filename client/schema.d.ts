@@ -577,7 +577,7 @@ export interface components {
             s3ref?: components["schemas"]["S3Ref"];
             /** @description The file itself, base64, instead of an s3ref: at most 4 MiB decoded; `filename` is required. */
             content_base64?: string;
-            /** @description An https URL the service fetches the file from, instead of an s3ref. */
+            /** @description A public https URL the service fetches the file from, instead of an s3ref (plain http only for hosts the operator allows). */
             source_url?: string;
             /** @description The name to save the file under; default the upload's. */
             filename?: string;
@@ -659,6 +659,7 @@ export interface components {
             ids: string[];
         };
         DownloadFilesPayload: {
+            /** Format: uuid */
             id: string;
             version?: number;
         }[];
@@ -704,7 +705,10 @@ export interface components {
         CopyFilePayload: {
             /** @description Which version to copy: 0 = the latest (default), 1 = the one before, ... */
             version?: number;
-            /** @description Makes the copy a new version of this file instead of a new file. */
+            /**
+             * Format: uuid
+             * @description Makes the copy a new version of this file instead of a new file.
+             */
             file_entity_id?: string;
             filename?: string;
             _title?: string;
@@ -981,7 +985,7 @@ export interface components {
                 "application/json": components["schemas"]["Error"];
             };
         };
-        /** @description The file cannot be processed as asked (too big to preview). */
+        /** @description The file cannot be had or processed as asked: a `source_url` that does not deliver it, or a file too big to preview. */
         Unprocessable: {
             headers: {
                 [name: string]: unknown;
@@ -1146,6 +1150,7 @@ export interface operations {
             412: components["responses"]["PreconditionFailed"];
             413: components["responses"]["PayloadTooLarge"];
             415: components["responses"]["UnsupportedMediaType"];
+            422: components["responses"]["Unprocessable"];
             429: components["responses"]["TooManyRequests"];
             500: components["responses"]["InternalServerError"];
             503: components["responses"]["ServiceUnavailable"];
@@ -1260,6 +1265,7 @@ export interface operations {
             412: components["responses"]["PreconditionFailed"];
             413: components["responses"]["PayloadTooLarge"];
             415: components["responses"]["UnsupportedMediaType"];
+            422: components["responses"]["Unprocessable"];
             429: components["responses"]["TooManyRequests"];
             500: components["responses"]["InternalServerError"];
             503: components["responses"]["ServiceUnavailable"];
@@ -1322,7 +1328,6 @@ export interface operations {
             401: components["responses"]["Unauthorized"];
             403: components["responses"]["Forbidden"];
             404: components["responses"]["NotFound"];
-            409: components["responses"]["Conflict"];
             429: components["responses"]["TooManyRequests"];
             500: components["responses"]["InternalServerError"];
             503: components["responses"]["ServiceUnavailable"];
@@ -1385,7 +1390,6 @@ export interface operations {
             401: components["responses"]["Unauthorized"];
             403: components["responses"]["Forbidden"];
             404: components["responses"]["NotFound"];
-            409: components["responses"]["Conflict"];
             429: components["responses"]["TooManyRequests"];
             500: components["responses"]["InternalServerError"];
             503: components["responses"]["ServiceUnavailable"];
@@ -1721,7 +1725,6 @@ export interface operations {
             401: components["responses"]["Unauthorized"];
             403: components["responses"]["Forbidden"];
             404: components["responses"]["NotFound"];
-            409: components["responses"]["Conflict"];
             429: components["responses"]["TooManyRequests"];
             500: components["responses"]["InternalServerError"];
             503: components["responses"]["ServiceUnavailable"];
@@ -1880,7 +1883,6 @@ export interface operations {
             401: components["responses"]["Unauthorized"];
             403: components["responses"]["Forbidden"];
             404: components["responses"]["NotFound"];
-            409: components["responses"]["Conflict"];
             429: components["responses"]["TooManyRequests"];
             500: components["responses"]["InternalServerError"];
             503: components["responses"]["ServiceUnavailable"];

@@ -147,7 +147,7 @@ export const routeDocs: Readonly<Record<string, RouteDoc>> = {
       200: entity('A new version of an existing file, or its metadata changed.', ['etag']),
       201: entity('A new file.'),
     },
-    errors: [400, 403, 404, 409, 412, 413, 415],
+    errors: [400, 403, 404, 409, 412, 413, 415, 422],
     deprecated: true,
   },
   'POST /v2/files': {
@@ -163,7 +163,7 @@ export const routeDocs: Readonly<Record<string, RouteDoc>> = {
       200: entity('A new version of an existing file, or its metadata changed.', ['etag']),
       201: entity('A new file.'),
     },
-    errors: [400, 403, 404, 409, 412, 413, 415],
+    errors: [400, 403, 404, 409, 412, 413, 415, 422],
   },
   'GET /v1/files/{id}': {
     operationId: 'getFileV1',
@@ -223,7 +223,7 @@ export const routeDocs: Readonly<Record<string, RouteDoc>> = {
     description: 'As deleteFile, on the v1 path.',
     tag: tags.files,
     responses: { 200: entity('The file as it was deleted.') },
-    errors: [400, 403, 409],
+    errors: [400, 403],
   },
   'DELETE /v2/files/{id}': {
     operationId: 'deleteFile',
@@ -231,7 +231,7 @@ export const routeDocs: Readonly<Record<string, RouteDoc>> = {
     description: 'Deletes the file and the bytes of every version and preview.',
     tag: tags.files,
     responses: { 200: entity('The file as it was deleted.') },
-    errors: [400, 403, 409],
+    errors: [400, 403],
   },
   'GET /v1/files/{id}/download': {
     operationId: 'downloadFile',
@@ -291,7 +291,7 @@ export const routeDocs: Readonly<Record<string, RouteDoc>> = {
     description: 'The link stops working at once.',
     tag: tags.links,
     responses: { 204: { kind: 'empty', description: 'Revoked.' } },
-    errors: [400, 403, 409],
+    errors: [400, 403],
   },
   'POST /v2/files/upload/refresh': {
     operationId: 'refreshUpload',
@@ -334,7 +334,7 @@ export const routeDocs: Readonly<Record<string, RouteDoc>> = {
     description: 'S3 frees its parts; it can no longer be saved.',
     tag: tags.uploads,
     responses: { 204: { kind: 'empty', description: 'Aborted.' } },
-    errors: [400, 409],
+    errors: [400],
   },
   'GET /v1/files/{id}/preview': {
     operationId: 'previewFile',
@@ -443,6 +443,8 @@ const pathParameters: Readonly<Record<string, JsonSchema>> = {
   filename: { type: 'string', description: 'Names the download; any value opens the link.' },
 };
 const linkIdDescription = 'The link\'s id: the 32 characters after `/links/` in its URL.';
+/** The operations whose `{id}` is a public link's, not a file's. */
+const linkOperations = new Set(['accessPublicLink', 'revokePublicLink']);
 
 const errorResponses: Readonly<Record<number, { name: string; description: string }>> = {
   400: { name: 'BadRequest', description: 'The request is not valid: the error says which part and why.' },
@@ -456,7 +458,7 @@ const errorResponses: Readonly<Record<number, { name: string; description: strin
   412: { name: 'PreconditionFailed', description: 'If-Match names a state of the file that is no longer its current one.' },
   413: { name: 'PayloadTooLarge', description: 'The body, the declared size or the file is over a limit.' },
   415: { name: 'UnsupportedMediaType', description: 'The file\'s type is not allowed, or has no preview.' },
-  422: { name: 'Unprocessable', description: 'The file cannot be processed as asked (too big to preview).' },
+  422: { name: 'Unprocessable', description: 'The file cannot be had or processed as asked: a `source_url` that does not deliver it, or a file too big to preview.' },
   429: { name: 'TooManyRequests', description: 'The route\'s throttle (the stage\'s, or a public route\'s own) is exhausted; retry later.' },
   500: { name: 'InternalServerError', description: 'An internal error; nothing about it is shown.' },
   503: { name: 'ServiceUnavailable', description: 'Storage did not answer in time, or the function timed out: retry the same request.' },
@@ -483,7 +485,7 @@ const fieldDescriptions: Readonly<Record<string, Readonly<Record<string, string>
     file_entity_id: 'As `_id` (epilot\'s older name).',
     s3ref: 'The upload to save, as uploadFile answered it.',
     content_base64: 'The file itself, base64, instead of an s3ref: at most 4 MiB decoded; `filename` is required.',
-    source_url: 'An https URL the service fetches the file from, instead of an s3ref.',
+    source_url: 'A public https URL the service fetches the file from, instead of an s3ref (plain http only for hosts the operator allows).',
     filename: 'The name to save the file under; default the upload\'s.',
     _title: 'A title; default the filename.',
     type: 'The file\'s kind; default derived from its type.',
@@ -652,7 +654,7 @@ function operationObject(route: DocumentedRoute, doc: RouteDoc, path: string): J
 }
 
 function pathParameter(name: string, operation: string): JsonSchema {
-  const linkId = name === 'id' && /PublicLink$/.test(operation) && operation !== 'generatePublicLink' && operation !== 'listPublicLinksForFile';
+  const linkId = name === 'id' && linkOperations.has(operation);
   const schema = linkId ? { type: 'string', description: linkIdDescription } : pathParameters[name];
   if (!schema) throw new Error(`No description of the path parameter ${name}`);
   const { description, ...rest } = schema;

@@ -20,7 +20,8 @@ import { maxOwnerIdChars, maxOwners } from '../core/owners';
 // zod/mini ships without messages ("Invalid input"); use zod's English ones, as `zod` does.
 z.config(en());
 
-const uuid = z.string().check(z.refine(isUuid, 'must be a UUID'));
+// z.meta: what the OpenAPI document (./openapi.ts) says of a check JSON Schema cannot express.
+const uuid = z.string().check(z.refine(isUuid, 'must be a UUID'), z.meta({ format: 'uuid' }));
 /** Text that can be stored and put into a URL: no unpaired UTF-16 surrogates. */
 const validText = z.refine<string>((value) => !/[\ud800-\udfff]/u.test(value), 'must be valid Unicode text');
 /** epilot's FileEntityId: a UUID, or an empty string for "none yet". */
@@ -49,6 +50,7 @@ const sha256Base64 = z.string().check(
     (value) => /^[A-Za-z0-9+/]{43}=$/.test(value) && Buffer.from(value, 'base64').toString('base64') === value,
     'must be the base64 of a SHA-256 digest (32 bytes, 44 characters)',
   ),
+  z.meta({ pattern: '^[A-Za-z0-9+/]{43}=$' }),
 );
 
 export const uploadBody = z.object({

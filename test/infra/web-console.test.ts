@@ -135,3 +135,15 @@ describe('FileServiceStack with the web console', () => {
     expect(JSON.stringify(outputs.ConsoleUrl?.Value)).toContain('DomainName');
   });
 });
+
+describe('FileService with the console npm run build made', () => {
+  it('deploys dist/console when no assets are named', () => {
+    // Act
+    const stack = new Stack(unbundledApp(), 'BuiltConsole');
+    const service = new FileService(stack, 'Files', { jwtIssuer: issuer, jwtAudience: audience, handlersDir, webConsole: true });
+
+    // Assess: the test run builds the package first (test/global-setup.ts).
+    expect(service.webConsole?.url).toBeDefined();
+    Template.fromStack(stack).resourceCountIs('Custom::CDKBucketDeployment', 1);
+  });
+});

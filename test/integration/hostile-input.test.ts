@@ -5,6 +5,8 @@ import { Api, tokensFor, uploadFile } from './support/api';
 import type { Entity, Ticket } from './support/api';
 import { expectRefusal, sendRaw, stageUpload } from './support/requests';
 import { Storage } from './support/storage';
+import { documentedStatuses } from './support/openapi';
+import { openApiDocument } from '../../lambdas/http/openapi';
 
 /**
  * Hostile input at every route: each request is refused with its own 4xx as an ErrorObject,
@@ -13,6 +15,8 @@ import { Storage } from './support/storage';
  */
 
 let stack: LocalStack;
+/** What the OpenAPI document lists for each route: every refusal below must be among it. */
+const document = openApiDocument();
 let token: string;
 let own: Api;
 let storage: Storage;
@@ -443,13 +447,14 @@ for (const [group, cases] of Object.entries(groups)) {
         const before = await storage.snapshot();
 
         // Act
+        const concrete = path
+          .replaceAll('{id}', shared.file._id)
+          .replaceAll('{foreign}', shared.foreign._id)
+          .replaceAll('{upload}', shared.multipart.upload_id)
+          .replaceAll('{foreignUpload}', shared.foreignMultipart.upload_id);
         const response = await sendRaw(stack.url, {
           method,
-          path: path
-            .replaceAll('{id}', shared.file._id)
-            .replaceAll('{foreign}', shared.foreign._id)
-            .replaceAll('{upload}', shared.multipart.upload_id)
-            .replaceAll('{foreignUpload}', shared.foreignMultipart.upload_id),
+          path: concrete,
           token,
           ...(payload ? { body: payload.text, contentType: payload.contentType } : {}),
         });
@@ -461,6 +466,9 @@ for (const [group, cases] of Object.entries(groups)) {
         } else {
           expectRefusal(response, status);
         }
+        // A route's refusal is one the OpenAPI document lists for it (a path no route has is API Gateway's 404).
+        const listed = documentedStatuses(document, method, concrete);
+        if (listed) expect(listed).toContain(status);
         expect(await storage.snapshot()).toEqual(before);
       });
     }

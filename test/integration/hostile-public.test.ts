@@ -6,6 +6,8 @@ import type { Entity } from './support/api';
 import { bytesAt, openWithoutToken } from './support/public';
 import { expectRefusal, sendRaw } from './support/requests';
 import { Storage } from './support/storage';
+import { documentedStatuses } from './support/openapi';
+import { openApiDocument } from '../../lambdas/http/openapi';
 
 /**
  * Hostile input at the public file and public link routes: each request is refused with its
@@ -15,6 +17,8 @@ import { Storage } from './support/storage';
  */
 
 let stack: LocalStack;
+/** What the OpenAPI document lists for each route: every refusal below must be among it. */
+const document = openApiDocument();
 let token: string;
 let storage: Storage;
 /** Shared by every case; no case may change them. */
@@ -172,14 +176,15 @@ for (const [group, cases] of Object.entries(groups)) {
         const payload = text ?? (body === undefined ? undefined : JSON.stringify(body));
 
         // Act
+        const concrete = path
+          .replaceAll('{id}', shared.file._id)
+          .replaceAll('{foreign}', shared.foreign._id)
+          .replaceAll('{linkShort}', linkIdOf(shared.link).slice(1))
+          .replaceAll('{link}', linkIdOf(shared.link))
+          .replaceAll('{foreignLink}', linkIdOf(shared.foreignLink));
         const response = await sendRaw(stack.url, {
           method,
-          path: path
-            .replaceAll('{id}', shared.file._id)
-            .replaceAll('{foreign}', shared.foreign._id)
-            .replaceAll('{linkShort}', linkIdOf(shared.link).slice(1))
-            .replaceAll('{link}', linkIdOf(shared.link))
-            .replaceAll('{foreignLink}', linkIdOf(shared.foreignLink)),
+          path: concrete,
           ...(anonymous ? {} : { token }),
           ...(payload !== undefined ? { body: payload } : {}),
         });
@@ -190,6 +195,9 @@ for (const [group, cases] of Object.entries(groups)) {
         } else {
           expectRefusal(response, status);
         }
+        // A route's refusal is one the OpenAPI document lists for it (a path no route has is API Gateway's 404).
+        const listed = documentedStatuses(document, method, concrete);
+        if (listed) expect(listed).toContain(status);
         expect(await storage.snapshot()).toEqual(before);
       });
     }
@@ -222,8 +230,8 @@ describe('hostile-looking input that is valid', () => {
 
     // Assess
     expect(answer.status).toBe(200);
-    const document = (await answer.json()) as { servers: Array<{ url: string }> };
-    expect(document.servers).toEqual([{ url: stack.url }]);
+    const served = (await answer.json()) as { servers: Array<{ url: string }> };
+    expect(served.servers).toEqual([{ url: stack.url }]);
   });
 
   it('makes a link from a body with fields it does not know, and from no body at all', async () => {

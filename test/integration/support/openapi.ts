@@ -149,3 +149,27 @@ export class DocumentedApi {
     return found;
   }
 }
+
+/**
+ * The statuses the OpenAPI document lists for the operation a request reaches: its method and
+ * concrete path (a query is ignored) matched against the documented paths, a literal segment
+ * before a variable as API Gateway matches. Undefined when no documented route matches.
+ */
+export function documentedStatuses(document: OpenApiDocument, method: string, path: string): number[] | undefined {
+  const bare = path.split('?')[0] ?? path;
+  const candidates = Object.entries(document.paths)
+    .filter(([template, item]) => item[method.toLowerCase()] !== undefined && templatePattern(template).test(bare))
+    .sort(([a], [b]) => literalLength(b) - literalLength(a));
+  const [, item] = candidates[0] ?? [];
+  const operation = item?.[method.toLowerCase()] as JsonSchema | undefined;
+  return operation ? Object.keys(operation.responses as object).map(Number) : undefined;
+}
+
+function templatePattern(template: string): RegExp {
+  const parts = template.split(/(\{\w+\})/).map((part) => (/^\{\w+\}$/.test(part) ? '[^/]+' : part.replace(/[.*+?^$()|[\]\\]/g, '\\$&')));
+  return new RegExp(`^${parts.join('')}$`);
+}
+
+function literalLength(template: string): number {
+  return template.replace(/\{\w+\}/g, '').length;
+}
