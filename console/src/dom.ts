@@ -30,11 +30,12 @@ export function replaceChildren(parent: Element, ...children: (Child | Child[])[
 
 const units = ['bytes', 'KB', 'MB', 'GB', 'TB'];
 
+/** Decimal units, as the service's `readable_size`, so a file shows one size everywhere. */
 export function formatBytes(bytes: number): string {
   let value = bytes;
   let unit = 0;
-  while (value >= 1024 && unit < units.length - 1) {
-    value /= 1024;
+  while (value >= 1000 && unit < units.length - 1) {
+    value /= 1000;
     unit += 1;
   }
   return unit === 0 ? `${value} ${value === 1 ? 'byte' : 'bytes'}` : `${value.toFixed(value < 10 ? 1 : 0)} ${units[unit]}`;

@@ -65,10 +65,10 @@ export class FileList {
     const data = new FormData(this.form);
     this.query = {};
     for (const [name, value] of data) if (typeof value === 'string' && value.trim() !== '') this.query[name] = value.trim();
-    // Sizes are typed in KB; the API takes bytes.
+    // Sizes are typed in KB (1,000 bytes, as the sizes shown); the API takes bytes.
     for (const name of ['size_min', 'size_max']) {
       const kilobytes = this.query[name];
-      if (kilobytes !== undefined) this.query[name] = String(Math.round(Number(kilobytes) * 1024));
+      if (kilobytes !== undefined) this.query[name] = String(Math.round(Number(kilobytes) * 1000));
     }
     this.cursors = [undefined];
     void this.load();
