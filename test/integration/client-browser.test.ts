@@ -1,40 +1,19 @@
-import { createHash } from 'node:crypto';
-import { fileURLToPath } from 'node:url';
-import type { Browser } from 'playwright-core';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { downloadBytes } from './support/api';
-import { launchChromium, servePage } from './support/browser';
+import { patternBytes, sha256, useBrowserPage } from './support/browser';
 import { useLocalStack } from './support/stack';
 import type { ClientRun, ClientRunResult } from '../browser/client-run';
 
 const context = useLocalStack({ sweepIntervalMs: 0 });
 const MiB = 1024 * 1024;
-let browser: Browser;
-let page: { url: string; close(): Promise<void> };
+const chromium = useBrowserPage('client-upload');
 
-beforeAll(async () => {
-  [browser, page] = await Promise.all([launchChromium(), servePage(fileURLToPath(new URL('../browser/client-upload.ts', import.meta.url)))]);
-}, 120_000);
-
-afterAll(async () => {
-  await browser?.close();
-  await page?.close();
-});
-
-/** The bytes the page generates. */
-function patternBytes(size: number): Buffer {
-  const bytes = Buffer.alloc(size);
-  for (let i = 0; i < size; i += 1) bytes[i] = (i * 31 + (i >>> 12)) & 255;
-  return bytes;
-}
-
-const sha256 = (bytes: Uint8Array) => createHash('sha256').update(bytes).digest('hex');
 const rising = (values: number[]) => values.every((value, index) => index === 0 || value > (values[index - 1] as number));
 
 describe('the typed client in a real browser', () => {
   it('uploads a File in parts with byte progress, aborted and resumed from localStorage without sending held parts again', async () => {
     // Prepare
-    const tab = await browser.newPage();
+    const tab = await chromium.browser.newPage();
     const partPuts = new Map<number, number>();
     tab.on('requestfinished', (request) => {
       void request.response().then((response) => {
@@ -45,7 +24,7 @@ describe('the typed client in a real browser', () => {
         }
       });
     });
-    await tab.goto(page.url);
+    await tab.goto(chromium.page.url);
     // At loopback speed a part leaves before Chromium's first progress event; a link of 16 MB/s shows them.
     const devtools = await tab.context().newCDPSession(tab);
     await devtools.send('Network.enable');

@@ -1,40 +1,18 @@
-import { createHash } from 'node:crypto';
-import { fileURLToPath } from 'node:url';
-import type { Browser } from 'playwright-core';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { downloadBytes } from './support/api';
 import type { Entity } from './support/api';
-import { launchChromium, servePage } from './support/browser';
+import { patternBytes, sha256, useBrowserPage } from './support/browser';
 import { useLocalStack } from './support/stack';
 import type { UppyRun } from '../browser/uppy-run';
 
 const context = useLocalStack({ sweepIntervalMs: 0 });
 const MiB = 1024 * 1024;
-let browser: Browser;
-let page: { url: string; close(): Promise<void> };
-
-beforeAll(async () => {
-  [browser, page] = await Promise.all([launchChromium(), servePage(fileURLToPath(new URL('../browser/uppy-upload.ts', import.meta.url)))]);
-}, 120_000);
-
-afterAll(async () => {
-  await browser?.close();
-  await page?.close();
-});
-
-/** The bytes the page generates. */
-function patternBytes(size: number): Buffer {
-  const bytes = Buffer.alloc(size);
-  for (let i = 0; i < size; i += 1) bytes[i] = (i * 31 + (i >>> 12)) & 255;
-  return bytes;
-}
-
-const sha256 = (bytes: Uint8Array) => createHash('sha256').update(bytes).digest('hex');
+const chromium = useBrowserPage('uppy-upload');
 
 describe('Uppy 6 in a real browser', () => {
   it('uploads a 20 MB file in parts through signRequest, paused and resumed without sending a part twice, and the file is saved', async () => {
     // Prepare
-    const tab = await browser.newPage();
+    const tab = await chromium.browser.newPage();
     const partPuts = new Map<number, number>();
     let listedParts = 0;
     tab.on('requestfinished', (request) => {
@@ -47,7 +25,7 @@ describe('Uppy 6 in a real browser', () => {
         if (request.method() === 'GET' && url.searchParams.has('uploadId')) listedParts += 1;
       });
     });
-    await tab.goto(page.url);
+    await tab.goto(chromium.page.url);
     const size = 20 * MiB + 123;
     const run: UppyRun = { api: context.stack.url, token: await context.stack.auth.sign({ org: 'org-a', user: 'alice' }), size, partSize: 5 * MiB, pauseAfterPart: 2 };
 

@@ -1,8 +1,11 @@
+import { createHash } from 'node:crypto';
 import { existsSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { build } from 'esbuild';
 import { chromium, type Browser } from 'playwright-core';
+import { afterAll, beforeAll } from 'vitest';
 
 /**
  * A real Chromium for browser tests, with nothing but `npm ci`: the binary inside
@@ -41,3 +44,28 @@ export async function servePage(entry: string): Promise<{ url: string; close(): 
     close: () => new Promise((resolve) => server.close(() => resolve())),
   };
 }
+
+/**
+ * Chromium and a page bundled from `test/browser/<name>.ts`, for the whole test file: both are
+ * ready in its tests and closed after them.
+ */
+export function useBrowserPage(name: string): { browser: Browser; page: { url: string; close(): Promise<void> } } {
+  const context = {} as { browser: Browser; page: { url: string; close(): Promise<void> } };
+  beforeAll(async () => {
+    [context.browser, context.page] = await Promise.all([launchChromium(), servePage(fileURLToPath(new URL(`../../browser/${name}.ts`, import.meta.url)))]);
+  }, 120_000);
+  afterAll(async () => {
+    await context.browser?.close();
+    await context.page?.close();
+  });
+  return context;
+}
+
+/** The bytes the upload pages of test/browser generate for a file of `size` bytes (the same formula). */
+export function patternBytes(size: number): Buffer {
+  const bytes = Buffer.alloc(size);
+  for (let i = 0; i < size; i += 1) bytes[i] = (i * 31 + (i >>> 12)) & 255;
+  return bytes;
+}
+
+export const sha256 = (bytes: Uint8Array): string => createHash('sha256').update(bytes).digest('hex');
