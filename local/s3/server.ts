@@ -213,13 +213,18 @@ export async function startLocalS3(options: LocalS3Options): Promise<LocalS3> {
       // S3 replaces an object atomically. s3rver unlinks and rewrites its file, so two writes
       // to one key at once can leave the key without bytes: one write per key at a time.
       return void writesByKey.run(path, async () => {
-        const closed = new Promise<void>((done) => res.once('close', done));
-        if (checksum === undefined) forward(req, res, backend);
-        else putVerified(req, res, backend, checksum);
-        return closed;
+        // A client may have given up while it waited for the key: its answer is closed already.
+        const closed = res.closed || res.destroyed ? Promise.resolve() : new Promise<void>((done) => res.once('close', done));
+        if (checksum !== undefined) {
+          putVerified(req, res, backend, checksum);
+          return closed;
+        }
+        // Until s3rver is done too: a client that gives up (an SDK timeout) closes its side
+        // while s3rver still writes, and its retry must not write the same key meanwhile.
+        return Promise.all([closed, forward(req, res, backend)]).then(() => undefined);
       });
     }
-    if (req.method !== 'GET' || !req.headers.range) return forward(req, res, backend);
+    if (req.method !== 'GET' || !req.headers.range) return void forward(req, res, backend);
     void isEmptyObject(req, backend).then((empty) =>
       empty
         ? // S3 refuses any range of an empty object; s3rver would answer a body it cannot send.
@@ -343,7 +348,8 @@ class KeyedQueue {
  * Streams a verified request to s3rver unchanged (or `body` in place of the request's) and
  * its answer back, with our CORS headers.
  */
-function forward(req: http.IncomingMessage, res: http.ServerResponse, backend: Backend, body?: Buffer | RebuiltBody): void {
+/** Sends the request on to s3rver and its answer back; settles once s3rver's side is closed. */
+function forward(req: http.IncomingMessage, res: http.ServerResponse, backend: Backend, body?: Buffer | RebuiltBody): Promise<void> {
   const headers = { ...req.headers };
   delete headers.expect; // already answered by the front; s3rver must not wait for a body twice
   if (body) {
@@ -380,8 +386,10 @@ function forward(req: http.IncomingMessage, res: http.ServerResponse, backend: B
     if (res.headersSent) return void res.destroy(error);
     sendError(res, { status: 502, code: 'InternalError', message: 'We encountered an internal error.' }, backend.cors, false);
   });
+  const done = new Promise<void>((settle) => upstream.once('close', () => settle()));
   if (Buffer.isBuffer(body)) upstream.end(body);
   else pipeline(body?.body ?? req, upstream, () => {});
+  return done;
 }
 
 /** A request body the front built itself, in place of the one it read. */

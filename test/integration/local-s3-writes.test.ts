@@ -46,4 +46,32 @@ describe('local S3 writes to one key at once', () => {
       expect(await stored.Body?.transformToString()).toBe(`round ${round}`);
     }
   });
+
+  it('takes writes to a key after clients gave up theirs, and leaves it whole when the retries race the deletion of their source', async () => {
+    for (let round = 0; round < 6; round += 1) {
+      // Prepare: big enough that s3rver is still copying when the clients give up.
+      const source = `temp/abandoned-${round}`;
+      const destination = `files/abandoned-${round}`;
+      const bytes = Buffer.alloc(24 * 1024 * 1024, round + 1);
+      await client.send(new PutObjectCommand({ Bucket: bucket, Key: source, Body: bytes }));
+      const copy = (signal?: AbortSignal) =>
+        client.send(new CopyObjectCommand({ Bucket: bucket, Key: destination, CopySource: `${bucket}/${source}` }), signal ? { abortSignal: signal } : {}).then(
+          () => 'copied',
+          () => 'refused',
+        );
+
+      // Act: as SDKs whose requests timed out (some while queued behind another write of the
+      // key) and were retried, while another save removes the source.
+      const abandoned = Array.from({ length: 4 }, () => copy(AbortSignal.timeout(15)));
+      await Promise.all(abandoned);
+      const retries = Array.from({ length: 4 }, () => copy());
+      await Promise.race(retries);
+      await client.send(new DeleteObjectCommand({ Bucket: bucket, Key: source }));
+      await Promise.all(retries);
+
+      // Assess
+      const stored = await client.send(new GetObjectCommand({ Bucket: bucket, Key: destination }));
+      expect(Buffer.from((await stored.Body?.transformToByteArray()) ?? []).equals(bytes)).toBe(true);
+    }
+  });
 });
