@@ -1,5 +1,5 @@
 import { join } from 'node:path';
-import { Duration, type RemovalPolicy, SecretValue, Token, Validations } from 'aws-cdk-lib';
+import { Duration, SecretValue, Token, Validations } from 'aws-cdk-lib';
 import { Alarm, ComparisonOperator, TreatMissingData } from 'aws-cdk-lib/aws-cloudwatch';
 import { SnsAction } from 'aws-cdk-lib/aws-cloudwatch-actions';
 import type { Table } from 'aws-cdk-lib/aws-dynamodb';
@@ -8,8 +8,7 @@ import { ApiDestination as ApiDestinationTarget } from 'aws-cdk-lib/aws-events-t
 import { PolicyStatement } from 'aws-cdk-lib/aws-iam';
 import { FilterCriteria, StartingPosition } from 'aws-cdk-lib/aws-lambda';
 import { SqsDlq } from 'aws-cdk-lib/aws-lambda-event-sources';
-import type { BundlingOptions, NodejsFunction } from 'aws-cdk-lib/aws-lambda-nodejs';
-import type { RetentionDays } from 'aws-cdk-lib/aws-logs';
+import type { NodejsFunction } from 'aws-cdk-lib/aws-lambda-nodejs';
 import type { ISecret } from 'aws-cdk-lib/aws-secretsmanager';
 import type { ITopic } from 'aws-cdk-lib/aws-sns';
 import { Queue, QueueEncryption } from 'aws-cdk-lib/aws-sqs';
@@ -17,7 +16,7 @@ import { Construct } from 'constructs';
 import { eventSource, fileEventTypes, type FileEventType } from '../lambdas/core/events';
 import { publishEvents } from '../lambdas/operations';
 import { permissionGrants } from './permissions';
-import { serviceFunction } from './service-function';
+import { serviceFunction, type ServiceFunctionSettings } from './service-function';
 
 /** Forwards chosen file events to an HTTPS endpoint through an EventBridge API destination. */
 export interface FileEventsWebhook {
@@ -39,7 +38,8 @@ export interface FileEventsWebhook {
   readonly secret: SecretValue | ISecret;
 }
 
-export interface FileEventsProps {
+/** How the publishing function is built and run comes from the service. */
+export interface FileEventsProps extends ServiceFunctionSettings {
   /** The table whose stream carries the committed writes; it must have NEW_AND_OLD_IMAGES. */
   readonly table: Table;
   /**
@@ -54,19 +54,6 @@ export interface FileEventsProps {
    * @default - none
    */
   readonly webhooks?: FileEventsWebhook[];
-  /** How the publishing function is built and run, as the service's other functions. */
-  readonly handlersDir: string;
-  readonly environment: Record<string, string>;
-  readonly bundling: BundlingOptions;
-  readonly logRetention: RetentionDays;
-  readonly removalPolicy: RemovalPolicy;
-  readonly tracing: boolean;
-  /**
-   * Where the alarms send their notifications.
-   *
-   * @default - the alarms exist, with no actions
-   */
-  readonly alarmTopic?: ITopic;
 }
 
 /** Header names are tokens (RFC 9110): letters, digits and a few symbols. */

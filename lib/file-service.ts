@@ -54,7 +54,7 @@ import { FileEvents, type FileEventsWebhook } from './file-events';
 import { permissionGrants } from './permissions';
 import { PreviewsAhead } from './preview-ahead';
 import { previewArchitecture, previewBundling } from './preview-bundling';
-import { serviceFunction } from './service-function';
+import { serviceFunction, type ServiceFunctionSettings } from './service-function';
 import { WebConsole, type WebConsoleOptions } from './web-console';
 
 // The grants live in their own module so the local stack evaluates the same policies
@@ -634,13 +634,7 @@ export class FileService extends Construct {
       table: this.table,
       ...(props.eventBus ? { eventBus: props.eventBus } : {}),
       ...(props.webhooks ? { webhooks: props.webhooks } : {}),
-      handlersDir: settings.handlersDir,
-      environment: this.functionEnvironment(settings),
-      bundling: HANDLER_BUNDLING,
-      logRetention: settings.logRetention,
-      removalPolicy: settings.removalPolicy,
-      tracing: settings.tracing,
-      ...(props.alarmTopic ? { alarmTopic: props.alarmTopic } : {}),
+      ...this.functionSettings(props, settings),
     });
     this.previewsAhead = this.createPreviewsAhead(props, settings);
     const { api, stage } = this.createApi(props, settings);
@@ -656,6 +650,13 @@ export class FileService extends Construct {
       eventBus: this.events.eventBus,
       table: this.table,
       bucket: this.bucket,
+      ...this.functionSettings(props, settings),
+    });
+  }
+
+  /** How the functions of the service's parts (file events, previews ahead) are built and run. */
+  private functionSettings(props: FileServiceProps, settings: ResolvedSettings): ServiceFunctionSettings {
+    return {
       handlersDir: settings.handlersDir,
       environment: this.functionEnvironment(settings),
       bundling: HANDLER_BUNDLING,
@@ -663,7 +664,7 @@ export class FileService extends Construct {
       removalPolicy: settings.removalPolicy,
       tracing: settings.tracing,
       ...(props.alarmTopic ? { alarmTopic: props.alarmTopic } : {}),
-    });
+    };
   }
 
   /** cdk-nag does not ask a log destination bucket to log itself (S1), so no acknowledgement. */

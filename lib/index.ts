@@ -8,4 +8,5 @@ export { FileServiceStack, type FileServiceStackProps } from './file-service-sta
 export { FileEvents, type FileEventsProps, type FileEventsWebhook } from './file-events';
 export { WebConsole, type WebConsoleOptions, type WebConsoleProps } from './web-console';
 export { PreviewsAhead, type PreviewsAheadProps } from './preview-ahead';
+export type { ServiceFunctionSettings } from './service-function';
 export { defaultPublicThrottle, operations, type Operation, type Permission, type RouteThrottle } from '../lambdas/operations';

@@ -1,41 +1,26 @@
 import { join } from 'node:path';
-import { Duration, type RemovalPolicy, Stack, Validations } from 'aws-cdk-lib';
+import { Duration, Stack, Validations } from 'aws-cdk-lib';
 import { Alarm, ComparisonOperator, TreatMissingData } from 'aws-cdk-lib/aws-cloudwatch';
 import { SnsAction } from 'aws-cdk-lib/aws-cloudwatch-actions';
 import type { Table } from 'aws-cdk-lib/aws-dynamodb';
 import { type IEventBus, Rule } from 'aws-cdk-lib/aws-events';
 import { LambdaFunction } from 'aws-cdk-lib/aws-events-targets';
-import type { BundlingOptions, NodejsFunction } from 'aws-cdk-lib/aws-lambda-nodejs';
-import type { RetentionDays } from 'aws-cdk-lib/aws-logs';
+import type { NodejsFunction } from 'aws-cdk-lib/aws-lambda-nodejs';
 import type { Bucket, CfnBucket } from 'aws-cdk-lib/aws-s3';
-import type { ITopic } from 'aws-cdk-lib/aws-sns';
 import { Queue, QueueEncryption } from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
 import { eventSource } from '../lambdas/core/events';
 import { renderPreviews } from '../lambdas/operations';
 import { permissionGrants } from './permissions';
 import { previewArchitecture, previewBundling } from './preview-bundling';
-import { serviceFunction } from './service-function';
+import { serviceFunction, type ServiceFunctionSettings } from './service-function';
 
-export interface PreviewsAheadProps {
+/** How the function is built and run comes from the service; `bundling` gets sharp and MuPDF added as for previewFile. */
+export interface PreviewsAheadProps extends ServiceFunctionSettings {
   /** The bus the file events are put on. */
   readonly eventBus: IEventBus;
   readonly table: Table;
   readonly bucket: Bucket;
-  /** How the function is built and run, as the service's other functions. */
-  readonly handlersDir: string;
-  readonly environment: Record<string, string>;
-  /** The handlers' shared bundling; sharp and MuPDF are added as for previewFile. */
-  readonly bundling: BundlingOptions;
-  readonly logRetention: RetentionDays;
-  readonly removalPolicy: RemovalPolicy;
-  readonly tracing: boolean;
-  /**
-   * Where the alarm sends its notifications.
-   *
-   * @default - the alarm exists, with no actions
-   */
-  readonly alarmTopic?: ITopic;
 }
 
 /**

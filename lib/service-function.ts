@@ -3,8 +3,29 @@ import { PolicyStatement, Role, ServicePrincipal } from 'aws-cdk-lib/aws-iam';
 import { Architecture, Runtime, Tracing } from 'aws-cdk-lib/aws-lambda';
 import { type BundlingOptions, NodejsFunction, type NodejsFunctionProps } from 'aws-cdk-lib/aws-lambda-nodejs';
 import { LogGroup, type RetentionDays } from 'aws-cdk-lib/aws-logs';
+import type { ITopic } from 'aws-cdk-lib/aws-sns';
 import type { Construct } from 'constructs';
 import type { PermissionGrant } from './permissions';
+
+/**
+ * What a construct of the service that runs a function of its own (file events, previews
+ * ahead) takes from the service, so it is built and run as the service's other functions.
+ */
+export interface ServiceFunctionSettings {
+  /** Directory holding one `<entry>.ts` per function. */
+  readonly handlersDir: string;
+  readonly environment: Record<string, string>;
+  readonly bundling: BundlingOptions;
+  readonly logRetention: RetentionDays;
+  readonly removalPolicy: RemovalPolicy;
+  readonly tracing: boolean;
+  /**
+   * Where the construct's alarms send their notifications.
+   *
+   * @default - the alarms exist, with no actions
+   */
+  readonly alarmTopic?: ITopic;
+}
 
 /** How one of the service's functions is built and run. */
 export interface ServiceFunctionProps {
